@@ -1,0 +1,13 @@
+// Builds dist/esm and dist/cjs with tsc. dist/cjs gets its own package.json so Node reads
+// its .js files as CommonJS even though the package itself is "type": "module".
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
+rmSync('dist', { recursive: true, force: true })
+for (const config of ['tsconfig.build.json', 'tsconfig.cjs.json']) {
+  execFileSync(process.execPath, [tsc, '-p', config], { stdio: 'inherit' })
+}
+mkdirSync('dist/cjs', { recursive: true })
+writeFileSync('dist/cjs/package.json', JSON.stringify({ type: 'commonjs' }) + '\n')

@@ -1,0 +1,30 @@
+// defineOp: how a user adds a differentiable op with a hand-written gradient.
+import { describe } from '../tensor/shape.js'
+import { Tensor } from '../tensor/tensor.js'
+import { noGrad, record } from './engine.js'
+import { checkTensor } from './ops/operands.js'
+
+export interface OpDefinition {
+  /** Names the op in error messages and in `gradFn.name`. */
+  name: string
+  /** Computes the result; nothing inside it is recorded. */
+  forward: (...inputs: Tensor[]) => Tensor
+  /** One gradient (or null) per input, given the gradient of the output. */
+  backward: (gradOutput: Tensor, inputs: readonly Tensor[], output: Tensor) => readonly (Tensor | null)[]
+}
+
+/** A differentiable function of tensors whose gradient is `definition.backward`. */
+export function defineOp(definition: OpDefinition): (...inputs: Tensor[]) => Tensor {
+  const { name, forward, backward } = definition ?? {}
+  if (typeof name !== 'string' || name === '') throw new Error(`defineOp: expected a non-empty string name, got ${describe(name)}`)
+  if (typeof forward !== 'function') throw new Error(`defineOp(${name}): expected forward to be a function, got ${describe(forward)}`)
+  if (typeof backward !== 'function') throw new Error(`defineOp(${name}): expected backward to be a function, got ${describe(backward)}`)
+  return (...inputs: Tensor[]): Tensor => {
+    inputs.forEach((t, i) => checkTensor(name, t, `input ${i}`))
+    const result = noGrad(() => forward(...inputs))
+    if (!(result instanceof Tensor)) throw new Error(`${name}: forward must return a Tensor, got ${describe(result)}`)
+    // A fresh tensor over the same data, so the op never rewires a tensor forward returned as-is.
+    const output = new Tensor(result.data, result.shape)
+    return record(name, inputs, output, (dy) => backward(dy, inputs, output))
+  }
+}

@@ -1,0 +1,55 @@
+// Elementwise binary arithmetic with NumPy broadcasting. add, mul and pow are primitives;
+// sub and div are compositions of them. A broadcast operand's gradient is summed back to its shape.
+import { allocate } from '../../tensor/dtype.js'
+import { binaryInto, type BinaryFn } from '../../tensor/kernels/elementwise.js'
+import { broadcastShapes, sizeOf } from '../../tensor/shape.js'
+import { Tensor } from '../../tensor/tensor.js'
+import { record } from '../engine.js'
+import { asFloat, asOperand, checkTensor, promotePair } from './operands.js'
+import { sumToShape } from './reduce.js'
+
+type PartialGrad = (dy: Tensor, a: Tensor, b: Tensor, out: Tensor) => Tensor
+
+function binaryOp(name: string, f: BinaryFn, gradA: PartialGrad, gradB: PartialGrad) {
+  return (left: Tensor, right: Tensor | number): Tensor => {
+    checkTensor(name, left, 'the left operand')
+    const [a, b] = promotePair(left, asOperand(name, right, left))
+    const shape = broadcastShapes(name, a.shape, b.shape)
+    const out = new Tensor(allocate(a.dtype, sizeOf(shape)), shape)
+    binaryInto(out.data, shape, a.data, a.shape, b.data, b.shape, f)
+    return record(name, [a, b], out, (dy) => [
+      a.requiresGrad ? sumToShape(gradA(dy, a, b, out), a.shape) : null,
+      b.requiresGrad ? sumToShape(gradB(dy, a, b, out), b.shape) : null,
+    ])
+  }
+}
+
+// add: y = a + b; dy/da = 1, dy/db = 1
+export const add = binaryOp('add', (x, y) => x + y, (dy) => dy, (dy) => dy)
+
+// mul: y = a ⊙ b; dy/da = b, dy/db = a
+export const mul = binaryOp('mul', (x, y) => x * y, (dy, _a, b) => dy.mul(b), (dy, a) => dy.mul(a))
+
+// pow: y = a^b; dy/da = b·a^(b−1), dy/db = y·ln a (ln 0 taken as 0, so 0^b has a finite slope in b, as in PyTorch)
+export const pow = binaryOp(
+  'pow',
+  Math.pow,
+  (dy, a, b) => dy.mul(b).mul(a.pow(b.sub(1))),
+  (dy, a, _b, y) => {
+    const lnA = a.log()
+    for (let i = 0; i < lnA.data.length; i++) if (a.data[i] === 0) lnA.data[i] = 0
+    return dy.mul(y).mul(lnA)
+  },
+)
+
+// sub: a − b = a + (−b)
+export function sub(a: Tensor, b: Tensor | number): Tensor {
+  return add(a, typeof b === 'number' ? -b : checkTensor('sub', b, 'the right operand').neg())
+}
+
+// div: a / b = a · b^(−1), computed in float (integer division gives a fraction, as in PyTorch)
+export function div(a: Tensor, b: Tensor | number): Tensor {
+  checkTensor('div', a, 'the left operand')
+  if (typeof b === 'number') return mul(asFloat(a), 1 / b)
+  return mul(asFloat(a), pow(asFloat(checkTensor('div', b, 'the right operand')), -1))
+}

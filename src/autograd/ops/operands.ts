@@ -1,0 +1,33 @@
+// Checks and conversions shared by the ops: what an operand may be, and what dtype it computes in.
+import { isFloat, promoteTypes, type DType } from '../../tensor/dtype.js'
+import { describe } from '../../tensor/shape.js'
+import { Tensor } from '../../tensor/tensor.js'
+
+export function checkTensor(where: string, value: unknown, what = 'the input'): Tensor {
+  if (!(value instanceof Tensor)) throw new Error(`${where}: expected ${what} to be a Tensor, got ${describe(value)}`)
+  return value
+}
+
+/**
+ * A Tensor or a number as a tensor. A number takes the other operand's dtype, as a Python
+ * scalar does in PyTorch (an integer tensor meeting a fractional number becomes float32).
+ */
+export function asOperand(where: string, value: Tensor | number, like: Tensor): Tensor {
+  if (value instanceof Tensor) return value
+  if (typeof value !== 'number') throw new Error(`${where}: expected a Tensor or a number, got ${describe(value)}`)
+  const dtype: DType = isFloat(like.dtype) || Number.isInteger(value) ? like.dtype : 'float32'
+  const scalar = Tensor.empty([], dtype)
+  scalar.data[0] = value
+  return scalar
+}
+
+/** Both operands in their promoted dtype (the casts are recorded, so gradients flow back). */
+export function promotePair(a: Tensor, b: Tensor): [Tensor, Tensor] {
+  const dtype = promoteTypes(a.dtype, b.dtype)
+  return [a.dtype === dtype ? a : a.to(dtype), b.dtype === dtype ? b : b.to(dtype)]
+}
+
+/** `x` as a float tensor: int32 computes in float32, as PyTorch promotes integer inputs. */
+export function asFloat(x: Tensor): Tensor {
+  return isFloat(x.dtype) ? x : x.to('float32')
+}

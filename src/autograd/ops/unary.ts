@@ -1,0 +1,74 @@
+// Elementwise functions of one tensor, each with its derivative beside it. Functions of floats
+// (exp, log, …) compute int32 inputs in float32; neg, abs, sign and clamp keep the dtype.
+import { mapInto, type UnaryFn } from '../../tensor/kernels/elementwise.js'
+import { Tensor } from '../../tensor/tensor.js'
+import { record } from '../engine.js'
+import { asFloat, checkTensor } from './operands.js'
+
+type Derivative = (dy: Tensor, x: Tensor, y: Tensor) => Tensor
+
+function unaryOp(name: string, f: UnaryFn, derivative: Derivative, keepsInt = false) {
+  return (input: Tensor): Tensor => {
+    checkTensor(name, input)
+    const x = keepsInt ? input : asFloat(input)
+    const y = Tensor.empty(x.shape, x.dtype)
+    mapInto(y.data, x.data, f)
+    return record(name, [x], y, (dy) => [derivative(dy, x, y)])
+  }
+}
+
+/** A tensor of `x`'s shape holding f(x), outside the tape: masks and slopes for backward. */
+function mapped(x: Tensor, f: UnaryFn): Tensor {
+  const y = Tensor.empty(x.shape, x.dtype)
+  mapInto(y.data, x.data, f)
+  return y
+}
+
+const stableSigmoid: UnaryFn = (v) => {
+  if (v >= 0) return 1 / (1 + Math.exp(-v))
+  const e = Math.exp(v) // for v < 0 this cannot overflow
+  return e / (1 + e)
+}
+
+// neg: y = −x; dy/dx = −1
+export const neg = unaryOp('neg', (v) => -v, (dy) => dy.neg(), true)
+
+// exp: y = eˣ; dy/dx = y
+export const exp = unaryOp('exp', Math.exp, (dy, _x, y) => dy.mul(y))
+
+// log: y = ln x; dy/dx = 1/x
+export const log = unaryOp('log', Math.log, (dy, x) => dy.div(x))
+
+// sqrt: y = √x; dy/dx = 1/(2y)
+export const sqrt = unaryOp('sqrt', Math.sqrt, (dy, _x, y) => dy.div(y.mul(2)))
+
+// tanh: y = tanh x; dy/dx = 1 − y², so backward keeps the output
+export const tanh = unaryOp('tanh', Math.tanh, (dy, _x, y) => dy.mul(y.mul(y).neg().add(1)))
+
+// sigmoid: y = 1/(1 + e⁻ˣ); dy/dx = y(1 − y)
+export const sigmoid = unaryOp('sigmoid', stableSigmoid, (dy, _x, y) => dy.mul(y.mul(y.neg().add(1))))
+
+// relu: y = max(x, 0); dy/dx = 1 where x > 0, else 0 (0 at the kink, as PyTorch)
+export const relu = unaryOp('relu', (v) => (v > 0 ? v : 0), (dy, x) => dy.mul(mapped(x, (v) => (v > 0 ? 1 : 0))), true)
+
+// abs: y = |x|; dy/dx = sign(x) (0 at 0)
+export const abs = unaryOp('abs', Math.abs, (dy, x) => dy.mul(mapped(x, Math.sign)), true)
+
+// sign: y = sign(x) ∈ {−1, 0, 1}; its derivative is 0 wherever it exists
+export const sign = unaryOp('sign', (v) => (v > 0 ? 1 : v < 0 ? -1 : v), (dy) => dy.mul(0), true)
+
+// clamp: y = min(max(x, lo), hi); dy/dx = 1 where lo ≤ x ≤ hi, else 0 (PyTorch's convention)
+export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
+  const lo = min ?? -Infinity
+  const hi = max ?? Infinity
+  if (typeof lo !== 'number' || typeof hi !== 'number' || Number.isNaN(lo) || Number.isNaN(hi)) {
+    throw new Error(`clamp: expected numbers (or null) for min and max, got ${String(min)} and ${String(max)}`)
+  }
+  const op = unaryOp(
+    'clamp',
+    (v) => Math.min(Math.max(v, lo), hi),
+    (dy, input) => dy.mul(mapped(input, (v) => (v >= lo && v <= hi ? 1 : 0))),
+    true,
+  )
+  return op(x)
+}

@@ -1,0 +1,23 @@
+// seqgrad's public API. Every export is listed here by name.
+
+// Tensors
+export { Tensor, type NestedArray } from './tensor/tensor.js'
+export { tensor, zeros, ones, full, rand, randn, arange, type TensorOptions, type CreateOptions, type RandomOptions } from './tensor/create.js'
+export { type DType, type FloatDType, type TypedArray, promoteTypes } from './tensor/dtype.js'
+export { broadcastShapes, type Shape } from './tensor/shape.js'
+export { Generator, manualSeed, defaultGenerator } from './tensor/random.js'
+export { fromNdarray, toNdarray, type NdarrayLike } from './tensor/ndarray.js'
+
+// Differentiable ops as free functions (the same as the Tensor methods)
+export { add, sub, mul, div, pow } from './autograd/ops/arithmetic.js'
+export { neg, exp, log, sqrt, tanh, sigmoid, relu, abs, sign, clamp } from './autograd/ops/unary.js'
+export { sum, mean, max } from './autograd/ops/reduce.js'
+export { softmax, logSoftmax } from './autograd/ops/softmax.js'
+export { matmul } from './autograd/ops/matmul.js'
+export { reshape, transpose, slice, cat, cat as concat, split, expand, unsqueeze, squeeze } from './autograd/ops/layout.js'
+export { clone, to } from './autograd/ops/cast.js'
+
+// Autograd
+export { noGrad, isGradEnabled, grad, type GradNode, type BackwardFn } from './autograd/engine.js'
+export { defineOp, type OpDefinition } from './autograd/define-op.js'
+export { gradcheck, type GradcheckOptions } from './autograd/gradcheck.js'

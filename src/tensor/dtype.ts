@@ -1,0 +1,47 @@
+// Element types: float32 by default, float64 for checking gradients, int32 for indices.
+
+export type DType = 'float32' | 'float64' | 'int32'
+export type FloatDType = 'float32' | 'float64'
+export type TypedArray = Float32Array | Float64Array | Int32Array
+
+export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32']
+
+export function isDType(value: unknown): value is DType {
+  return value === 'float32' || value === 'float64' || value === 'int32'
+}
+
+/** Throws unless `value` is a known dtype; `where` names the caller in the message. */
+export function checkDType(where: string, value: unknown): DType {
+  if (!isDType(value)) {
+    throw new Error(`${where}: unknown dtype ${JSON.stringify(value)}; expected one of ${DTYPES.map((d) => `'${d}'`).join(', ')}`)
+  }
+  return value
+}
+
+export function allocate(dtype: DType, size: number): TypedArray {
+  switch (dtype) {
+    case 'float32':
+      return new Float32Array(size)
+    case 'float64':
+      return new Float64Array(size)
+    case 'int32':
+      return new Int32Array(size)
+  }
+}
+
+export function dtypeOfArray(data: TypedArray): DType {
+  if (data instanceof Float64Array) return 'float64'
+  if (data instanceof Int32Array) return 'int32'
+  return 'float32'
+}
+
+/** The dtype two operands combine to, as PyTorch promotes them: float64 > float32 > int32. */
+export function promoteTypes(a: DType, b: DType): DType {
+  if (a === 'float64' || b === 'float64') return 'float64'
+  if (a === 'float32' || b === 'float32') return 'float32'
+  return 'int32'
+}
+
+export function isFloat(dtype: DType): dtype is FloatDType {
+  return dtype !== 'int32'
+}
