@@ -1,0 +1,72 @@
+// seqgrad/testing: fast-check arbitraries and a gradcheck assertion, for suites that check gradients
+// of their own ops. fast-check is an optional peer dependency: only this entry point imports it.
+import fc from 'fast-check'
+import { gradcheck, type GradcheckOptions } from '../autograd/gradcheck.js'
+import { Tensor } from '../tensor/tensor.js'
+
+export interface ShapeConstraints {
+  minRank?: number
+  maxRank?: number
+  minDim?: number
+  maxDim?: number
+}
+
+/** Shapes with rank in [minRank, maxRank] and every dim in [minDim, maxDim]. */
+export function shapeArb({ minRank = 0, maxRank = 3, minDim = 1, maxDim = 4 }: ShapeConstraints = {}): fc.Arbitrary<number[]> {
+  return fc.array(fc.integer({ min: minDim, max: maxDim }), { minLength: minRank, maxLength: maxRank })
+}
+
+/**
+ * Pairs of shapes that broadcast together (NumPy rules): each is the common shape with some leading
+ * dims dropped and some dims set to 1.
+ */
+export function broadcastShapesArb(constraints: ShapeConstraints = {}): fc.Arbitrary<[number[], number[]]> {
+  const derived = (shape: number[]) =>
+    fc.tuple(fc.integer({ min: 0, max: shape.length }), fc.array(fc.boolean(), { minLength: shape.length, maxLength: shape.length })).map(([drop, ones]) =>
+      shape.map((d, i) => (ones[i] ? 1 : d)).slice(drop),
+    )
+  return shapeArb(constraints).chain((shape) => fc.tuple(derived(shape), derived(shape)))
+}
+
+export interface TensorConstraints {
+  min?: number
+  max?: number
+  /** Keep every |value| at least this large: away from kinks such as relu's and abs's at 0. */
+  minMagnitude?: number
+  requiresGrad?: boolean
+}
+
+/** float64 tensors of the given shape (or of shapes from an arbitrary), values in [min, max]. */
+export function float64TensorArb(shape: readonly number[] | fc.Arbitrary<number[]>, constraints: TensorConstraints = {}): fc.Arbitrary<Tensor> {
+  const { min = -2, max = 2, minMagnitude = 0, requiresGrad = true } = constraints
+  const shapes = Array.isArray(shape) ? fc.constant(shape.slice()) : (shape as fc.Arbitrary<number[]>)
+  const value = fc.double({ min, max, noNaN: true }).filter((v) => Math.abs(v) >= minMagnitude)
+  return shapes.chain((s) => {
+    const size = s.reduce((a, b) => a * b, 1)
+    return fc.array(value, { minLength: size, maxLength: size }).map((values) => {
+      const t = new Tensor(Float64Array.from(values), s)
+      t.requiresGrad = requiresGrad
+      return t
+    })
+  })
+}
+
+export interface AssertGradcheckOptions extends GradcheckOptions {
+  /** How many random cases fast-check runs. */
+  numRuns?: number
+  /** Seed for fast-check, to replay a failure. */
+  fcSeed?: number
+}
+
+/**
+ * Asserts that `fn` passes gradcheck on random inputs drawn from `inputs` (one arbitrary per argument).
+ * Throws fast-check's report (with the shrunk counterexample and gradcheck's message) on a failure,
+ * so it works as the body of a jest or vitest test.
+ */
+export function assertGradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly fc.Arbitrary<Tensor>[], opts: AssertGradcheckOptions = {}): void {
+  const { numRuns = 25, fcSeed, ...gradcheckOptions } = opts
+  fc.assert(
+    fc.property(fc.tuple(...inputs), (tensors) => gradcheck(fn, tensors, { ...gradcheckOptions, raiseException: true })),
+    { numRuns, ...(fcSeed === undefined ? {} : { seed: fcSeed }) },
+  )
+}
