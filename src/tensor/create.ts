@@ -78,29 +78,38 @@ export function tensor(data: NestedArray | TypedArray, opts: TensorOptions = {})
     throw new Error(`tensor: expected a number, a nested number array or a typed array, got ${describe(data)}`)
   }
   const out = new Tensor(allocate(dtype, values.length), shape)
-  if (dtype === 'int32') {
-    for (let i = 0; i < values.length; i++) {
-      if (!Number.isInteger(values[i])) throw new Error(`tensor: int32 needs integers; element ${i} is ${values[i]}`)
-    }
-  }
+  if (dtype === 'int32') for (let i = 0; i < values.length; i++) checkInt32('tensor', values[i], `element ${i}`)
   out.data.set(values)
+  return finish(out, opts.requiresGrad)
+}
+
+/** int32 holds integers in [−2³¹, 2³¹): anything else would be truncated or wrap around silently. */
+function checkInt32(where: string, value: number, what: string): void {
+  if (!Number.isInteger(value) || value < -(2 ** 31) || value >= 2 ** 31) {
+    throw new Error(`${where}: int32 needs integers in [-2147483648, 2147483647]; ${what} is ${value}`)
+  }
+}
+
+function filled(where: string, shape: readonly number[], value: number, opts: CreateOptions): Tensor {
+  const dtype = checkDType(where, opts.dtype ?? 'float32')
+  if (typeof value !== 'number') throw new Error(`${where}: expected a number to fill with, got ${describe(value)}`)
+  if (dtype === 'int32') checkInt32(where, value, 'the fill value')
+  const out = Tensor.empty(checkShape(where, shape), dtype)
+  out.data.fill(value)
   return finish(out, opts.requiresGrad)
 }
 
 /** A tensor of `shape` filled with `value`. */
 export function full(shape: readonly number[], value: number, opts: CreateOptions = {}): Tensor {
-  const dtype = checkDType('full', opts.dtype ?? 'float32')
-  const out = Tensor.empty(checkShape('full', shape), dtype)
-  out.data.fill(value)
-  return finish(out, opts.requiresGrad)
+  return filled('full', shape, value, opts)
 }
 
 export function zeros(shape: readonly number[], opts: CreateOptions = {}): Tensor {
-  return full(shape, 0, opts)
+  return filled('zeros', shape, 0, opts)
 }
 
 export function ones(shape: readonly number[], opts: CreateOptions = {}): Tensor {
-  return full(shape, 1, opts)
+  return filled('ones', shape, 1, opts)
 }
 
 function randomTensor(where: string, shape: readonly number[], opts: RandomOptions, fill: (g: Generator, out: Float32Array | Float64Array) => void): Tensor {

@@ -79,8 +79,8 @@ export function splitAtDim(shape: Shape, dim: number): { outer: number; size: nu
 
 /** A short description of any value, for error messages. */
 export function describe(value: unknown): string {
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return `an array of length ${value.length}`
+  if (value === null || value === undefined) return String(value)
+  if (Array.isArray(value)) return value.length <= 8 && value.every((v) => typeof v === 'number') ? `the array [${value.join(', ')}]` : `an array of length ${value.length}`
   if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`
   if (typeof value === 'object') return `an object (${(value as object).constructor?.name ?? 'Object'})`
   if (typeof value === 'string') return `the string ${JSON.stringify(value)}`

@@ -1,5 +1,6 @@
-// Elementwise binary arithmetic with NumPy broadcasting. add, mul and pow are primitives;
-// sub and div are compositions of them. A broadcast operand's gradient is summed back to its shape.
+// Elementwise binary arithmetic with NumPy broadcasting. A broadcast operand's gradient is summed back
+// to its shape. sub and div are primitives too, not a + (−b) and a · b⁻¹: one IEEE operation gives
+// PyTorch's exact results (b⁻¹ overflows for subnormal b even where a / b is finite).
 import { allocate } from '../../tensor/dtype.js'
 import { binaryInto, type BinaryFn } from '../../tensor/kernels/elementwise.js'
 import { broadcastShapes, sizeOf } from '../../tensor/shape.js'
@@ -42,14 +43,12 @@ export const pow = binaryOp(
   },
 )
 
-// sub: a − b = a + (−b)
-export function sub(a: Tensor, b: Tensor | number): Tensor {
-  return add(a, typeof b === 'number' ? -b : checkTensor('sub', b, 'the right operand').neg())
-}
+// sub: y = a − b; dy/da = 1, dy/db = −1
+export const sub = binaryOp('sub', (x, y) => x - y, (dy) => dy, (dy) => dy.neg())
 
-// div: a / b = a · b^(−1), computed in float (integer division gives a fraction, as in PyTorch)
+// div: y = a / b; dy/da = 1/b, dy/db = −a/b² = −y/b. Integer operands divide in float32, as in PyTorch.
+const floatDiv = binaryOp('div', (x, y) => x / y, (dy, _a, b) => dy.div(b), (dy, _a, b, y) => dy.mul(y).div(b).neg())
 export function div(a: Tensor, b: Tensor | number): Tensor {
   checkTensor('div', a, 'the left operand')
-  if (typeof b === 'number') return mul(asFloat(a), 1 / b)
-  return mul(asFloat(a), pow(asFloat(checkTensor('div', b, 'the right operand')), -1))
+  return floatDiv(asFloat(a), b instanceof Tensor ? asFloat(b) : b)
 }

@@ -1,6 +1,6 @@
 // Elementwise functions of one tensor, each with its derivative beside it. Functions of floats
 // (exp, log, …) compute int32 inputs in float32; neg, abs, sign and clamp keep the dtype.
-import { mapInto, type UnaryFn } from '../../tensor/kernels/elementwise.js'
+import { binaryInto, mapInto, type BinaryFn, type UnaryFn } from '../../tensor/kernels/elementwise.js'
 import { Tensor } from '../../tensor/tensor.js'
 import { record } from '../engine.js'
 import { asFloat, checkTensor } from './operands.js'
@@ -17,11 +17,11 @@ function unaryOp(name: string, f: UnaryFn, derivative: Derivative, keepsInt = fa
   }
 }
 
-/** A tensor of `x`'s shape holding f(x), outside the tape: masks and slopes for backward. */
-function mapped(x: Tensor, f: UnaryFn): Tensor {
-  const y = Tensor.empty(x.shape, x.dtype)
-  mapInto(y.data, x.data, f)
-  return y
+/** f(dy, v) elementwise over two same-shaped tensors in one pass: a backward without temporaries. */
+function zipped(dy: Tensor, v: Tensor, f: BinaryFn): Tensor {
+  const dx = Tensor.empty(v.shape, v.dtype)
+  binaryInto(dx.data, v.shape, dy.data, dy.shape, v.data, v.shape, f)
+  return dx
 }
 
 const stableSigmoid: UnaryFn = (v) => {
@@ -34,7 +34,7 @@ const stableSigmoid: UnaryFn = (v) => {
 export const neg = unaryOp('neg', (v) => -v, (dy) => dy.neg(), true)
 
 // exp: y = eˣ; dy/dx = y
-export const exp = unaryOp('exp', Math.exp, (dy, _x, y) => dy.mul(y))
+export const exp = unaryOp('exp', Math.exp, (dy, _x, y) => zipped(dy, y, (g, v) => g * v))
 
 // log: y = ln x; dy/dx = 1/x
 export const log = unaryOp('log', Math.log, (dy, x) => dy.div(x))
@@ -43,19 +43,19 @@ export const log = unaryOp('log', Math.log, (dy, x) => dy.div(x))
 export const sqrt = unaryOp('sqrt', Math.sqrt, (dy, _x, y) => dy.div(y.mul(2)))
 
 // tanh: y = tanh x; dy/dx = 1 − y², so backward keeps the output
-export const tanh = unaryOp('tanh', Math.tanh, (dy, _x, y) => dy.mul(y.mul(y).neg().add(1)))
+export const tanh = unaryOp('tanh', Math.tanh, (dy, _x, y) => zipped(dy, y, (g, v) => g * (1 - v * v)))
 
 // sigmoid: y = 1/(1 + e⁻ˣ); dy/dx = y(1 − y)
-export const sigmoid = unaryOp('sigmoid', stableSigmoid, (dy, _x, y) => dy.mul(y.mul(y.neg().add(1))))
+export const sigmoid = unaryOp('sigmoid', stableSigmoid, (dy, _x, y) => zipped(dy, y, (g, v) => g * v * (1 - v)))
 
 // relu: y = max(x, 0); dy/dx = 1 where x > 0, else 0 (0 at the kink, as PyTorch)
-export const relu = unaryOp('relu', (v) => (v > 0 ? v : 0), (dy, x) => dy.mul(mapped(x, (v) => (v > 0 ? 1 : 0))), true)
+export const relu = unaryOp('relu', (v) => (v > 0 ? v : 0), (dy, x) => zipped(dy, x, (g, v) => (v > 0 ? g : 0)), true)
 
 // abs: y = |x|; dy/dx = sign(x) (0 at 0)
-export const abs = unaryOp('abs', Math.abs, (dy, x) => dy.mul(mapped(x, Math.sign)), true)
+export const abs = unaryOp('abs', Math.abs, (dy, x) => zipped(dy, x, (g, v) => (v > 0 ? g : v < 0 ? -g : 0)), true)
 
 // sign: y = sign(x) ∈ {−1, 0, 1}; its derivative is 0 wherever it exists
-export const sign = unaryOp('sign', (v) => (v > 0 ? 1 : v < 0 ? -1 : v), (dy) => dy.mul(0), true)
+export const sign = unaryOp('sign', (v) => (v > 0 ? 1 : v < 0 ? -1 : v), (dy) => Tensor.empty(dy.shape, dy.dtype), true)
 
 // clamp: y = min(max(x, lo), hi); dy/dx = 1 where lo ≤ x ≤ hi, else 0 (PyTorch's convention)
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
@@ -67,7 +67,7 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
   const op = unaryOp(
     'clamp',
     (v) => Math.min(Math.max(v, lo), hi),
-    (dy, input) => dy.mul(mapped(input, (v) => (v >= lo && v <= hi ? 1 : 0))),
+    (dy, input) => zipped(dy, input, (g, v) => (v >= lo && v <= hi ? g : 0)),
     true,
   )
   return op(x)

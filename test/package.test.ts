@@ -1,0 +1,51 @@
+// The package's promises: no runtime dependencies, no Node built-ins in the core, the API's names
+// exported, and a built package that loads the same from ESM and CommonJS.
+import { execFileSync } from 'node:child_process'
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import * as seqgrad from '../src/index.js'
+
+const root = join(__dirname, '..')
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<string, unknown>
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name)
+    return statSync(path).isDirectory() ? sourceFiles(path) : path.endsWith('.ts') ? [path] : []
+  })
+}
+
+test('package.json declares no runtime dependencies and serves ESM, CommonJS and types', () => {
+  expect(pkg.dependencies ?? {}).toEqual({})
+  expect(pkg.type).toBe('module')
+  expect(pkg.sideEffects).toBe(false)
+  const exportsMap = pkg.exports as Record<string, { import: Record<string, string>; require: Record<string, string> }>
+  for (const entry of ['.', './testing']) {
+    expect(Object.keys(exportsMap[entry].import)).toEqual(['types', 'default'])
+    expect(Object.keys(exportsMap[entry].require)).toEqual(['types', 'default'])
+  }
+})
+
+test('nothing in src/ but src/cli touches a Node built-in', () => {
+  const offenders = sourceFiles(join(root, 'src'))
+    .filter((file) => !file.includes(join('src', 'cli')))
+    .filter((file) => /from '(node:|fs|path|os|child_process|crypto|process|buffer)['/]|\bprocess\.|\brequire\(|\bBuffer\./.test(readFileSync(file, 'utf8')))
+  expect(offenders).toEqual([])
+})
+
+test('the tensor and autograd names of the API contract are exported', () => {
+  const names = ['tensor', 'zeros', 'ones', 'randn', 'rand', 'arange', 'manualSeed', 'Tensor', 'matmul', 'cat', 'noGrad', 'defineOp', 'gradcheck', 'fromNdarray', 'toNdarray']
+  for (const name of names) expect(typeof (seqgrad as Record<string, unknown>)[name]).toBe('function')
+  const methods = 'add sub mul div neg pow exp log sqrt tanh sigmoid relu abs clamp matmul sum mean max softmax logSoftmax reshape transpose slice concat cat split item toArray detach clone to backward'
+  for (const method of methods.split(' ')) expect(typeof (seqgrad.Tensor.prototype as unknown as Record<string, unknown>)[method]).toBe('function')
+})
+
+test('the built package loads from ESM and CommonJS with the same exports', () => {
+  if (!existsSync(join(root, 'dist', 'cjs', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` (npm ci runs it)')
+  const list = (script: string, ...flags: string[]) => execFileSync(process.execPath, [...flags, '-e', script], { cwd: root, encoding: 'utf8' }).trim()
+  const fromRequire = list("const s = require('seqgrad'); console.log(Object.keys(s).sort().join(','), s.tensor([1, 2]).sum().item())")
+  const fromImport = list("import('seqgrad').then((s) => console.log(Object.keys(s).sort().join(','), s.tensor([1, 2]).sum().item()))", '--input-type=module')
+  expect(fromImport).toBe(fromRequire)
+  expect(fromRequire.endsWith(' 3')).toBe(true)
+  expect(fromRequire.split(' ')[0].split(',')).toEqual(Object.keys(seqgrad).sort())
+})
