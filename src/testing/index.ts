@@ -60,13 +60,17 @@ export interface AssertGradcheckOptions extends GradcheckOptions {
 
 /**
  * Asserts that `fn` passes gradcheck on random inputs drawn from `inputs` (one arbitrary per argument).
- * Throws fast-check's report (with the shrunk counterexample and gradcheck's message) on a failure,
- * so it works as the body of a jest or vitest test.
+ * On a failure it throws an Error holding gradcheck's message, the shrunk inputs' values and the
+ * seed and path that replay the case, so it works as the body of a jest or vitest test.
  */
 export function assertGradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly fc.Arbitrary<Tensor>[], opts: AssertGradcheckOptions = {}): void {
   const { numRuns = 25, fcSeed, ...gradcheckOptions } = opts
-  fc.assert(
+  const details = fc.check(
     fc.property(fc.tuple(...inputs), (tensors) => gradcheck(fn, tensors, { ...gradcheckOptions, raiseException: true })),
     { numRuns, ...(fcSeed === undefined ? {} : { seed: fcSeed }) },
   )
+  if (!details.failed) return
+  const reason = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance)
+  const example = (details.counterexample?.[0] ?? []).map((t, i) => `  input ${i}: shape [${t.shape.join(', ')}] values ${JSON.stringify(t.toArray())}`)
+  throw new Error([`assertGradcheck failed after ${details.numRuns} run(s): ${reason}`, 'counterexample:', ...example, `replay with { fcSeed: ${details.seed} } (path ${details.counterexamplePath})`].join('\n'))
 }
