@@ -38,8 +38,11 @@ export function matmul(left: Tensor, right: Tensor): Tensor {
     throw new Error(`matmul: both operands need at least 1 dim; got ${formatShape(left.shape)} @ ${formatShape(right.shape)}`)
   }
   // Vectors act as a row (left) or a column (right) and that dim is dropped from the result, as in PyTorch.
-  if (left.ndim === 1) return matmul(left.unsqueeze(0), right).squeeze(-2)
-  if (right.ndim === 1) return matmul(left, right.unsqueeze(1)).squeeze(-1)
+  if (left.ndim === 1 || right.ndim === 1) {
+    const product = matmul(left.ndim === 1 ? left.unsqueeze(0) : left, right.ndim === 1 ? right.unsqueeze(1) : right)
+    const columnDropped = right.ndim === 1 ? product.squeeze(-1) : product
+    return left.ndim === 1 ? columnDropped.squeeze(right.ndim === 1 ? -1 : -2) : columnDropped
+  }
   const [a, b] = promotePair(left, right)
   const [m, k] = a.shape.slice(-2)
   const [k2, n] = b.shape.slice(-2)
