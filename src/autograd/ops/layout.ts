@@ -112,6 +112,12 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   return record('cat', inputs, y, (dy) => inputs.map((t, i) => (t.requiresGrad ? slice(dy, d, starts[i], starts[i] + t.shape[d]) : null)))
 }
 
+/** Joins same-shaped tensors along a new dim. */
+export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+  if (!Array.isArray(tensors as unknown) || tensors.length === 0) throw new Error('stack: expected a non-empty array of tensors')
+  return cat(tensors.map((t, i) => checkTensor('stack', t, `tensors[${i}]`).unsqueeze(dim)), dim)
+}
+
 /** Pieces of `size` along dim (the last may be smaller), or pieces of the given sizes. */
 export function split(x: Tensor, sizeOrSections: number | readonly number[], dim = 0): Tensor[] {
   checkTensor('split', x)

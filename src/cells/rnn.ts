@@ -1,0 +1,21 @@
+// The Elman RNN cell, as PyTorch defines it:
+//   h' = tanh(W_ih x + b_ih + W_hh h + b_hh)        (or relu in place of tanh)
+// The stacked weights hold one gate: W_ih is [H, D], W_hh [H, H].
+import { linear } from '../autograd/ops/linear.js'
+import type { Tensor } from '../tensor/tensor.js'
+
+export type Nonlinearity = 'tanh' | 'relu'
+
+/** A recurrent cell's weights under the names of the equations; biases are null when disabled. */
+export interface CellParams {
+  W_ih: Tensor
+  W_hh: Tensor
+  b_ih: Tensor | null
+  b_hh: Tensor | null
+}
+
+export function rnnCell(x: Tensor, h: Tensor, p: CellParams, nonlinearity: Nonlinearity = 'tanh'): Tensor {
+  const preActivation = linear(x, p.W_ih, p.b_ih).add(linear(h, p.W_hh, p.b_hh))
+  // h' = tanh(W_ih x + b_ih + W_hh h + b_hh)
+  return nonlinearity === 'tanh' ? preActivation.tanh() : preActivation.relu()
+}
