@@ -14,10 +14,24 @@ export { neg, exp, log, sqrt, tanh, sigmoid, relu, abs, sign, clamp } from './au
 export { sum, mean, max } from './autograd/ops/reduce.js'
 export { softmax, logSoftmax } from './autograd/ops/softmax.js'
 export { matmul } from './autograd/ops/matmul.js'
-export { reshape, transpose, slice, cat, cat as concat, split, expand, unsqueeze, squeeze } from './autograd/ops/layout.js'
+export { reshape, transpose, slice, cat, cat as concat, stack, split, expand, unsqueeze, squeeze } from './autograd/ops/layout.js'
 export { clone, to } from './autograd/ops/cast.js'
+export { linear } from './autograd/ops/linear.js'
+export { embedding } from './autograd/ops/indexing.js'
+export { dropout } from './autograd/ops/dropout.js'
 
 // Autograd
 export { noGrad, isGradEnabled, grad, type GradNode, type BackwardFn } from './autograd/engine.js'
 export { defineOp, type OpDefinition } from './autograd/define-op.js'
 export { gradcheck, type GradcheckOptions } from './autograd/gradcheck.js'
+
+// Cells: the equations (reference path) and the fused sequence op (fast path)
+export { rnnCell, type CellParams, type Nonlinearity } from './cells/rnn.js'
+export { lstmCell, type LSTMState } from './cells/lstm.js'
+export { gruCell } from './cells/gru.js'
+export { referenceSequence, cellStep, GATE_COUNT, type CellKind, type SequenceResult } from './cells/sequence.js'
+
+// Modules
+export { Module, type LoadStateDictOptions } from './models/module.js'
+export { Linear, Embedding, Dropout, LayerNorm, type LinearOptions, type EmbeddingOptions, type LayerNormOptions } from './models/layers.js'
+export { RNNCell, LSTMCell, GRUCell, type CellOptions, type RNNCellOptions } from './models/cells.js'

@@ -1,0 +1,116 @@
+// Single-step cell modules, PyTorch's nn.RNNCell / nn.LSTMCell / nn.GRUCell: forward(x [B, D] or [D], state?)
+// runs one step of the cell's equations. State-dict keys: weight_ih, weight_hh, bias_ih, bias_hh.
+import { gruCell } from '../cells/gru.js'
+import { lstmCell } from '../cells/lstm.js'
+import { rnnCell, type CellParams, type Nonlinearity } from '../cells/rnn.js'
+import type { FloatDType } from '../tensor/dtype.js'
+import { describe, formatShape, shapesEqual } from '../tensor/shape.js'
+import { Tensor } from '../tensor/tensor.js'
+import { checkPositiveInt, floatDType, Module, uniformParameter } from './module.js'
+import { checkBoolean, checkOneOf, checkOptionKeys } from './options.js'
+
+export interface CellOptions {
+  inputSize: number
+  hiddenSize: number
+  bias?: boolean
+  dtype?: FloatDType
+}
+
+export interface RNNCellOptions extends CellOptions {
+  nonlinearity?: Nonlinearity
+}
+
+class CellBase extends Module {
+  readonly inputSize: number
+  readonly hiddenSize: number
+  readonly dtype: FloatDType
+  protected readonly p: CellParams
+
+  constructor(
+    private readonly where: string,
+    gates: number,
+    opts: CellOptions,
+    extraKeys: readonly string[] = [],
+  ) {
+    super()
+    checkOptionKeys(where, opts, ['inputSize', 'hiddenSize', 'bias', 'dtype', ...extraKeys])
+    this.inputSize = checkPositiveInt(where, 'inputSize', opts.inputSize)
+    this.hiddenSize = checkPositiveInt(where, 'hiddenSize', opts.hiddenSize)
+    this.dtype = floatDType(where, opts.dtype)
+    const bias = checkBoolean(where, 'bias', opts.bias ?? true)
+    const bound = 1 / Math.sqrt(this.hiddenSize)
+    const param = (name: string, shape: number[]) => this.registerParameter(name, uniformParameter(shape, bound, this.dtype))
+    const rows = gates * this.hiddenSize
+    this.p = {
+      W_ih: param('weight_ih', [rows, this.inputSize]),
+      W_hh: param('weight_hh', [rows, this.hiddenSize]),
+      b_ih: bias ? param('bias_ih', [rows]) : null,
+      b_hh: bias ? param('bias_hh', [rows]) : null,
+    }
+  }
+
+  /** Checks x ([B, D], or [D] unbatched) and returns it as [B, D] with B, plus whether to drop the batch dim again. */
+  protected input(x: Tensor): { x: Tensor; unbatched: boolean } {
+    const where = `${this.where}.forward`
+    if (!(x instanceof Tensor)) throw new Error(`${where}: expected x to be a Tensor, got ${describe(x)}`)
+    if ((x.ndim !== 1 && x.ndim !== 2) || x.shape[x.ndim - 1] !== this.inputSize) {
+      throw new Error(`${where}: x must be [B, ${this.inputSize}] or [${this.inputSize}]; got shape ${formatShape(x.shape)} (inputSize is ${this.inputSize})`)
+    }
+    if (x.dtype !== this.dtype) throw new Error(`${where}: x is ${x.dtype} but the cell's parameters are ${this.dtype}`)
+    return x.ndim === 1 ? { x: x.unsqueeze(0), unbatched: true } : { x, unbatched: false }
+  }
+
+  /** A state tensor checked against [B, H] (or [H] unbatched), zeros when absent. */
+  protected state(name: string, given: Tensor | undefined, B: number, unbatched: boolean): Tensor {
+    if (given === undefined) return Tensor.empty([B, this.hiddenSize], this.dtype)
+    const shape = unbatched ? [this.hiddenSize] : [B, this.hiddenSize]
+    if (!(given instanceof Tensor) || !shapesEqual(given.shape, shape) || given.dtype !== this.dtype) {
+      const got = given instanceof Tensor ? `${given.dtype} ${formatShape(given.shape)}` : describe(given)
+      throw new Error(`${this.where}.forward: ${name} must be ${this.dtype} ${formatShape(shape)}; got ${got}`)
+    }
+    return unbatched ? given.unsqueeze(0) : given
+  }
+}
+
+const unbatch = (t: Tensor, unbatched: boolean) => (unbatched ? t.squeeze(0) : t)
+
+export class RNNCell extends CellBase {
+  readonly nonlinearity: Nonlinearity
+
+  constructor(opts: RNNCellOptions) {
+    super('RNNCell', 1, opts, ['nonlinearity'])
+    this.nonlinearity = checkOneOf('RNNCell', 'nonlinearity', opts.nonlinearity ?? 'tanh', ['tanh', 'relu'])
+  }
+
+  forward(input: Tensor, state?: { h?: Tensor }): { h: Tensor } {
+    const { x, unbatched } = this.input(input)
+    const h = this.state('h', state?.h, x.shape[0], unbatched)
+    return { h: unbatch(rnnCell(x, h, this.p, this.nonlinearity), unbatched) }
+  }
+}
+
+export class LSTMCell extends CellBase {
+  constructor(opts: CellOptions) {
+    super('LSTMCell', 4, opts)
+  }
+
+  forward(input: Tensor, state?: { h: Tensor; c: Tensor }): { h: Tensor; c: Tensor } {
+    const { x, unbatched } = this.input(input)
+    if (state !== undefined && (state.h === undefined || state.c === undefined)) throw new Error('LSTMCell.forward: the state must hold both h and c')
+    const B = x.shape[0]
+    const next = lstmCell(x, { h: this.state('h', state?.h, B, unbatched), c: this.state('c', state?.c, B, unbatched) }, this.p)
+    return { h: unbatch(next.h, unbatched), c: unbatch(next.c, unbatched) }
+  }
+}
+
+export class GRUCell extends CellBase {
+  constructor(opts: CellOptions) {
+    super('GRUCell', 3, opts)
+  }
+
+  forward(input: Tensor, state?: { h?: Tensor }): { h: Tensor } {
+    const { x, unbatched } = this.input(input)
+    const h = this.state('h', state?.h, x.shape[0], unbatched)
+    return { h: unbatch(gruCell(x, h, this.p), unbatched) }
+  }
+}
