@@ -1,0 +1,96 @@
+// Keras ⇄ PyTorch weight layouts for one recurrent layer. Keras keeps kernels as [D, G·U] (input × gates,
+// the transpose of PyTorch's [G·U, D]) and orders the gate blocks its own way:
+//   SimpleRNN  kernel [D, U],   recurrent_kernel [U, U],   bias [U]        → one block
+//   LSTM       blocks [i | f | c | o] (PyTorch i, f, g, o: the same order); one bias [4U] = b_ih + b_hh
+//   GRU        reset_after=True: blocks [z | r | h] (PyTorch r, z, n); bias [2, 3U], row 0 input, row 1 recurrent
+// Importing is a transpose and a block reorder; the one Keras bias becomes bias_ih with bias_hh zero.
+import { cat } from '../autograd/ops/layout.js'
+import { describe, formatShape } from '../tensor/shape.js'
+import { Tensor } from '../tensor/tensor.js'
+
+export type KerasKind = 'simple_rnn' | 'lstm' | 'gru'
+
+export interface KerasWeights {
+  kernel: Tensor
+  recurrentKernel: Tensor
+  bias?: Tensor
+}
+
+const GATES: Record<KerasKind, number> = { simple_rnn: 1, lstm: 4, gru: 3 }
+
+/** Where each PyTorch gate block sits in Keras's order (GRU: PyTorch r, z, n = Keras blocks 1, 0, 2). */
+const KERAS_BLOCK_OF: Record<KerasKind, readonly number[]> = { simple_rnn: [0], lstm: [0, 1, 2, 3], gru: [1, 0, 2] }
+
+function checkKind(where: string, kind: unknown): KerasKind {
+  if (kind !== 'simple_rnn' && kind !== 'lstm' && kind !== 'gru') throw new Error(`${where}: kind must be 'simple_rnn', 'lstm' or 'gru', got ${describe(kind)}`)
+  return kind
+}
+
+/** Reorders the gate blocks of the last dim (each U wide): out block j = in block order[j]. */
+function reorderBlocks(t: Tensor, order: readonly number[], U: number): Tensor {
+  if (order.length === 1) return t
+  const blocks = t.split(U, -1)
+  return cat(order.map((k) => blocks[k]), -1)
+}
+
+function expectShape(where: string, name: string, t: unknown, shape: readonly number[]): Tensor {
+  if (!(t instanceof Tensor) || t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    const got = t instanceof Tensor ? formatShape(t.shape) : describe(t)
+    throw new Error(`${where}: ${name} must have shape ${formatShape(shape)}, got ${got}`)
+  }
+  return t
+}
+
+/** A one-layer PyTorch state dict (weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0) from Keras weights. */
+export function fromKerasWeights(kind: KerasKind, weights: KerasWeights): Record<string, Tensor> {
+  const where = 'fromKerasWeights'
+  checkKind(where, kind)
+  const { kernel, recurrentKernel, bias } = weights ?? ({} as KerasWeights)
+  if (!(recurrentKernel instanceof Tensor) || recurrentKernel.ndim !== 2) throw new Error(`${where}: recurrentKernel must be a 2-d Tensor [U, G·U], got ${recurrentKernel instanceof Tensor ? formatShape(recurrentKernel.shape) : describe(recurrentKernel)}`)
+  const U = recurrentKernel.shape[0]
+  const G = GATES[kind]
+  expectShape(where, 'recurrentKernel', recurrentKernel, [U, G * U])
+  if (!(kernel instanceof Tensor) || kernel.ndim !== 2) throw new Error(`${where}: kernel must be a 2-d Tensor [D, ${G * U}], got ${describe(kernel)}`)
+  expectShape(where, 'kernel', kernel, [kernel.shape[0], G * U])
+  const toTorch = (t: Tensor) => reorderBlocks(t, KERAS_BLOCK_OF[kind], U)
+  const dict: Record<string, Tensor> = {
+    weight_ih_l0: toTorch(kernel).transpose().detach(),
+    weight_hh_l0: toTorch(recurrentKernel).transpose().detach(),
+  }
+  if (bias === undefined) return dict
+  if (kind === 'gru') {
+    expectShape(where, 'bias', bias, [2, G * U])
+    dict.bias_ih_l0 = toTorch(bias.slice(0, 0, 1).squeeze(0)).detach()
+    dict.bias_hh_l0 = toTorch(bias.slice(0, 1, 2).squeeze(0)).detach()
+  } else {
+    expectShape(where, 'bias', bias, [G * U])
+    dict.bias_ih_l0 = toTorch(bias).detach()
+    dict.bias_hh_l0 = Tensor.empty([G * U], bias.dtype)
+  }
+  return dict
+}
+
+/** The inverse of fromKerasWeights: Keras kernels from a one-layer state dict (LSTM and SimpleRNN biases summed). */
+export function toKerasWeights(kind: KerasKind, stateDict: Record<string, Tensor>): KerasWeights {
+  const where = 'toKerasWeights'
+  checkKind(where, kind)
+  const pick = (name: string) => stateDict?.[`${name}_l0`] ?? stateDict?.[name]
+  const W_hh = pick('weight_hh')
+  if (!(W_hh instanceof Tensor) || W_hh.ndim !== 2) throw new Error(`${where}: the state dict needs weight_hh_l0 (a 2-d Tensor), got ${describe(W_hh)}`)
+  const G = GATES[kind]
+  const U = W_hh.shape[1]
+  expectShape(where, 'weight_hh_l0', W_hh, [G * U, U])
+  const W_ih = pick('weight_ih')
+  if (!(W_ih instanceof Tensor) || W_ih.ndim !== 2) throw new Error(`${where}: the state dict needs weight_ih_l0 (a 2-d Tensor), got ${describe(W_ih)}`)
+  expectShape(where, 'weight_ih_l0', W_ih, [G * U, W_ih.shape[1]])
+  const inverse = KERAS_BLOCK_OF[kind].map((_, k) => KERAS_BLOCK_OF[kind].indexOf(k))
+  const toKeras = (t: Tensor) => reorderBlocks(t, inverse, U)
+  const weights: KerasWeights = { kernel: toKeras(W_ih.transpose()).detach(), recurrentKernel: toKeras(W_hh.transpose()).detach() }
+  const b_ih = pick('bias_ih')
+  const b_hh = pick('bias_hh')
+  if (b_ih === undefined && b_hh === undefined) return weights
+  const bi = expectShape(where, 'bias_ih_l0', b_ih, [G * U])
+  const bh = expectShape(where, 'bias_hh_l0', b_hh, [G * U])
+  weights.bias = kind === 'gru' ? toKeras(bi).unsqueeze(0).cat(toKeras(bh).unsqueeze(0), 0).detach() : toKeras(bi.add(bh)).detach()
+  return weights
+}
