@@ -30,8 +30,14 @@ export { rnnCell, type CellParams, type Nonlinearity } from './cells/rnn.js'
 export { lstmCell, type LSTMState } from './cells/lstm.js'
 export { gruCell } from './cells/gru.js'
 export { referenceSequence, cellStep, GATE_COUNT, type CellKind, type SequenceResult } from './cells/sequence.js'
+export { fusedSequence } from './cells/fused.js'
 
 // Modules
 export { Module, type LoadStateDictOptions } from './models/module.js'
 export { Linear, Embedding, Dropout, LayerNorm, type LinearOptions, type EmbeddingOptions, type LayerNormOptions } from './models/layers.js'
 export { RNNCell, LSTMCell, GRUCell, type CellOptions, type RNNCellOptions } from './models/cells.js'
+export { RNN, LSTM, GRU, type RecurrentOptions, type RNNOptions, type Impl } from './models/recurrent.js'
+
+// Files
+export { saveSafetensors, loadSafetensors, type SafetensorsContents } from './io/safetensors.js'
+export { fromKerasWeights, toKerasWeights, type KerasKind, type KerasWeights } from './io/keras.js'

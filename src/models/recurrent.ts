@@ -1,0 +1,174 @@
+// RNN, LSTM and GRU layers: stacked, optionally bidirectional, exactly PyTorch's nn.RNN / nn.LSTM / nn.GRU
+// (same options, shapes, state layout and state-dict names). Each layer and direction runs as one fused
+// op by default; impl: 'reference' runs the cells' equations step by step instead.
+import { dropout } from '../autograd/ops/dropout.js'
+import { cat, stack } from '../autograd/ops/layout.js'
+import { fusedSequence } from '../cells/fused.js'
+import type { CellParams, Nonlinearity } from '../cells/rnn.js'
+import { GATE_COUNT, referenceSequence, type CellKind } from '../cells/sequence.js'
+import type { FloatDType } from '../tensor/dtype.js'
+import { describe, formatShape, shapesEqual } from '../tensor/shape.js'
+import { Tensor } from '../tensor/tensor.js'
+import { checkPositiveInt, floatDType, Module, uniformParameter } from './module.js'
+import { checkBoolean, checkDropout, checkOneOf, checkOptionKeys } from './options.js'
+
+export type Impl = 'fused' | 'reference'
+
+export interface RecurrentOptions {
+  inputSize: number
+  hiddenSize: number
+  numLayers?: number
+  bias?: boolean
+  batchFirst?: boolean
+  dropout?: number
+  bidirectional?: boolean
+  dtype?: FloatDType
+  impl?: Impl
+}
+
+export interface RNNOptions extends RecurrentOptions {
+  nonlinearity?: Nonlinearity
+}
+
+const OPTION_KEYS = ['inputSize', 'hiddenSize', 'numLayers', 'bias', 'batchFirst', 'dropout', 'bidirectional', 'dtype', 'impl']
+
+/** What RNN, LSTM and GRU share: options, parameters, and running every layer and direction. */
+class RecurrentBase extends Module {
+  readonly inputSize: number
+  readonly hiddenSize: number
+  readonly numLayers: number
+  readonly bias: boolean
+  readonly batchFirst: boolean
+  readonly dropout: number
+  readonly bidirectional: boolean
+  readonly dtype: FloatDType
+  readonly impl: Impl
+  /** Weights per layer and direction, in PyTorch's order (layer 0 forward, layer 0 reverse, layer 1 …). */
+  private readonly cells: CellParams[] = []
+
+  constructor(
+    private readonly where: string,
+    private readonly kind: CellKind,
+    opts: RecurrentOptions,
+    extraKeys: readonly string[] = [],
+  ) {
+    super()
+    checkOptionKeys(where, opts, [...OPTION_KEYS, ...extraKeys])
+    this.inputSize = checkPositiveInt(where, 'inputSize', opts.inputSize)
+    this.hiddenSize = checkPositiveInt(where, 'hiddenSize', opts.hiddenSize)
+    this.numLayers = checkPositiveInt(where, 'numLayers', opts.numLayers ?? 1)
+    this.bias = checkBoolean(where, 'bias', opts.bias ?? true)
+    this.batchFirst = checkBoolean(where, 'batchFirst', opts.batchFirst ?? false)
+    this.dropout = checkDropout(where, opts.dropout ?? 0)
+    this.bidirectional = checkBoolean(where, 'bidirectional', opts.bidirectional ?? false)
+    this.dtype = floatDType(where, opts.dtype)
+    this.impl = checkOneOf(where, 'impl', opts.impl ?? 'fused', ['fused', 'reference'])
+    const H = this.hiddenSize
+    const rows = GATE_COUNT[kind] * H
+    const bound = 1 / Math.sqrt(H)
+    const param = (name: string, shape: number[]) => this.registerParameter(name, uniformParameter(shape, bound, this.dtype))
+    for (let layer = 0; layer < this.numLayers; layer++) {
+      for (let dir = 0; dir < this.directions; dir++) {
+        const suffix = `_l${layer}${dir === 1 ? '_reverse' : ''}`
+        const D = layer === 0 ? this.inputSize : this.directions * H
+        this.cells.push({
+          W_ih: param(`weight_ih${suffix}`, [rows, D]),
+          W_hh: param(`weight_hh${suffix}`, [rows, H]),
+          b_ih: this.bias ? param(`bias_ih${suffix}`, [rows]) : null,
+          b_hh: this.bias ? param(`bias_hh${suffix}`, [rows]) : null,
+        })
+      }
+    }
+  }
+
+  get directions(): number {
+    return this.bidirectional ? 2 : 1
+  }
+
+  /** Checks x and the state, runs every layer and direction, and shapes the results as PyTorch does. */
+  protected run(x: Tensor, h0: Tensor | undefined, c0: Tensor | undefined | null): { output: Tensor; h: Tensor; c: Tensor | null } {
+    const where = `${this.where}.forward`
+    if (!(x instanceof Tensor)) throw new Error(`${where}: expected x to be a Tensor, got ${describe(x)}`)
+    if (x.ndim !== 2 && x.ndim !== 3) throw new Error(`${where}: x must be 3-d ${this.batchFirst ? '[B, T, D]' : '[T, B, D]'} or 2-d [T, D] (unbatched); got shape ${formatShape(x.shape)}`)
+    if (x.shape[x.ndim - 1] !== this.inputSize) throw new Error(`${where}: x has shape ${formatShape(x.shape)} but inputSize is ${this.inputSize}`)
+    if (x.dtype !== this.dtype) throw new Error(`${where}: x is ${x.dtype} but the layer's parameters are ${this.dtype}; convert one with .to()`)
+    const unbatched = x.ndim === 2
+    const seq = unbatched ? x.unsqueeze(1) : this.batchFirst ? x.transpose(0, 1) : x // [T, B, D]
+    const [T, B] = seq.shape
+    if (T === 0) throw new Error(`${where}: the sequence is empty (x has shape ${formatShape(x.shape)})`)
+    const stateShape = unbatched ? [this.numLayers * this.directions, this.hiddenSize] : [this.numLayers * this.directions, B, this.hiddenSize]
+    const initial = (name: string, given: Tensor | undefined | null): Tensor => {
+      if (given === undefined || given === null) return Tensor.empty([stateShape[0], B, this.hiddenSize], this.dtype)
+      if (!(given instanceof Tensor) || !shapesEqual(given.shape, stateShape) || given.dtype !== this.dtype) {
+        const got = given instanceof Tensor ? `${given.dtype} ${formatShape(given.shape)}` : describe(given)
+        throw new Error(`${where}: the initial ${name} must be ${this.dtype} ${formatShape(stateShape)} (numLayers·directions${unbatched ? '' : ', B'}, hiddenSize); got ${got}`)
+      }
+      return unbatched ? given.unsqueeze(1) : given
+    }
+    const h = initial('h', h0)
+    const c = c0 === null ? null : initial('c', c0)
+
+    const sequence = this.impl === 'fused' ? fusedSequence : referenceSequence
+    const finalH: Tensor[] = []
+    const finalC: Tensor[] = []
+    let input = seq
+    for (let layer = 0; layer < this.numLayers; layer++) {
+      const outputs: Tensor[] = []
+      for (let dir = 0; dir < this.directions; dir++) {
+        const index = layer * this.directions + dir
+        const pick = (state: Tensor) => state.slice(0, index, index + 1).squeeze(0)
+        const result = sequence(this.kind, input, pick(h), c === null ? null : pick(c), this.cells[index], dir === 1)
+        outputs.push(result.output)
+        finalH.push(result.h)
+        if (result.c !== null) finalC.push(result.c)
+      }
+      input = outputs.length === 1 ? outputs[0] : cat(outputs, -1)
+      if (layer < this.numLayers - 1) input = dropout(input, this.dropout, this.training)
+    }
+    const output = unbatched ? input.squeeze(1) : this.batchFirst ? input.transpose(0, 1) : input
+    const shapeState = (states: Tensor[]) => (unbatched ? stack(states, 0).squeeze(1) : stack(states, 0))
+    return { output, h: shapeState(finalH), c: c === null ? null : shapeState(finalC) }
+  }
+}
+
+/** Elman RNN: h' = tanh(W_ih x + b_ih + W_hh h + b_hh), or relu. */
+export class RNN extends RecurrentBase {
+  readonly nonlinearity: Nonlinearity
+
+  constructor(opts: RNNOptions) {
+    const nonlinearity = checkOneOf('RNN', 'nonlinearity', opts?.nonlinearity ?? 'tanh', ['tanh', 'relu'])
+    super('RNN', nonlinearity === 'tanh' ? 'rnn_tanh' : 'rnn_relu', opts, ['nonlinearity'])
+    this.nonlinearity = nonlinearity
+  }
+
+  forward(x: Tensor, state?: { h?: Tensor }): { output: Tensor; h: Tensor } {
+    const { output, h } = this.run(x, state?.h, null)
+    return { output, h }
+  }
+}
+
+export class LSTM extends RecurrentBase {
+  constructor(opts: RecurrentOptions) {
+    super('LSTM', 'lstm', opts)
+  }
+
+  /** The state, when given, needs both h and c. */
+  forward(x: Tensor, state?: { h: Tensor; c: Tensor }): { output: Tensor; h: Tensor; c: Tensor } {
+    if (state !== undefined && (!(state.h instanceof Tensor) || !(state.c instanceof Tensor))) {
+      throw new Error(`LSTM.forward: the state must hold both h and c tensors; got ${state.h instanceof Tensor ? 'h' : 'no h'} and ${state.c instanceof Tensor ? 'c' : 'no c'}`)
+    }
+    const { output, h, c } = this.run(x, state?.h, state?.c)
+    return { output, h, c: c as Tensor }
+  }
+}
+
+export class GRU extends RecurrentBase {
+  constructor(opts: RecurrentOptions) {
+    super('GRU', 'gru', opts)
+  }
+
+  forward(x: Tensor, state?: { h?: Tensor }): { output: Tensor; h: Tensor } {
+    const { output, h } = this.run(x, state?.h, null)
+    return { output, h }
+  }
+}
