@@ -39,8 +39,14 @@ function makeLayer(c: Config, impl: Impl, dropout = 0) {
 
 /** Output, h (and c) of the layer, concatenated flat so one functional covers them all. */
 function runFlat(layer: ReturnType<typeof makeLayer>, x: Tensor, h0?: Tensor, c0?: Tensor): Tensor {
-  const result = layer instanceof LSTM ? layer.forward(x, h0 && c0 && { h: h0, c: c0 }) : layer.forward(x, h0 && { h: h0 })
-  const parts = [result.output, result.h, ...('c' in result ? [result.c] : [])]
+  const parts: Tensor[] = []
+  if (layer instanceof LSTM) {
+    const { output, h, c } = layer.forward(x, h0 && c0 && { h: h0, c: c0 })
+    parts.push(output, h, c)
+  } else {
+    const { output, h } = layer.forward(x, h0 && { h: h0 })
+    parts.push(output, h)
+  }
   return parts.map((t) => t.reshape(-1)).reduce((a, b) => a.cat(b))
 }
 

@@ -2,8 +2,7 @@
 // Offsets let batched matmul address one matrix of a batch without copying.
 //
 // The exported matmul*Into functions all use one packed, register-tiled kernel (see `gemm`).
-// The other NN variants are simpler steps toward it, kept so bench/matmul.ts can show what
-// each idea buys; see that file for measured numbers.
+// Simpler variants, the steps toward it, live in matmul-variants.ts for bench/matmul.ts.
 import type { TypedArray } from '../dtype.js'
 
 /** out[m×n] = a[m×k] · b[k×n] */
@@ -22,124 +21,17 @@ export function matmulTransAInto(out: TypedArray, a: TypedArray, b: TypedArray, 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Simpler NN variants, same contract as matmulInto (benchmark baselines).
-
-/** Textbook i-j-k: one dot product per output, walking B down a column (cache-hostile). */
-export function matmulIJK(out: TypedArray, a: TypedArray, b: TypedArray, m: number, k: number, n: number, outOffset = 0, aOffset = 0, bOffset = 0): void {
-  for (let i = 0; i < m; i++) {
-    const aRow = aOffset + i * k
-    for (let j = 0; j < n; j++) {
-      let acc = 0
-      for (let p = 0; p < k; p++) acc += a[aRow + p] * b[bOffset + p * n + j]
-      out[outOffset + i * n + j] = acc
-    }
-  }
-}
-
-/** i-k-j: streams rows of B and of the output, but loads and stores the output k times. */
-export function matmulIKJ(out: TypedArray, a: TypedArray, b: TypedArray, m: number, k: number, n: number, outOffset = 0, aOffset = 0, bOffset = 0): void {
-  for (let i = 0; i < m; i++) {
-    const outRow = outOffset + i * n
-    for (let j = 0; j < n; j++) out[outRow + j] = 0
-    for (let p = 0; p < k; p++) {
-      const aip = a[aOffset + i * k + p]
-      const bRow = bOffset + p * n
-      for (let j = 0; j < n; j++) out[outRow + j] += aip * b[bRow + j]
-    }
-  }
-}
-
-/** Copies Bᵀ into a scratch buffer so every output is a dot product of two contiguous rows. */
-export function matmulTransposedDot(out: TypedArray, a: TypedArray, b: TypedArray, m: number, k: number, n: number, outOffset = 0, aOffset = 0, bOffset = 0): void {
-  const bt = new Float64Array(k * n)
-  for (let p = 0; p < k; p++) {
-    for (let j = 0; j < n; j++) bt[j * k + p] = b[bOffset + p * n + j]
-  }
-  for (let i = 0; i < m; i++) {
-    const aRow = aOffset + i * k
-    for (let j = 0; j < n; j++) {
-      const btRow = j * k
-      let acc = 0
-      for (let p = 0; p < k; p++) acc += a[aRow + p] * bt[btRow + p]
-      out[outOffset + i * n + j] = acc
-    }
-  }
-}
-
-/** i-k-j over four output rows at once, so each element of B read serves four rows. */
-export function matmulRows4(out: TypedArray, a: TypedArray, b: TypedArray, m: number, k: number, n: number, outOffset = 0, aOffset = 0, bOffset = 0): void {
-  const m4 = m - (m % 4)
-  for (let i = 0; i < m4; i += 4) {
-    const o0 = outOffset + i * n, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n
-    for (let j = 0; j < 4 * n; j++) out[o0 + j] = 0
-    const a0 = aOffset + i * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k
-    for (let p = 0; p < k; p++) {
-      const x0 = a[a0 + p], x1 = a[a1 + p], x2 = a[a2 + p], x3 = a[a3 + p]
-      const bRow = bOffset + p * n
-      for (let j = 0; j < n; j++) {
-        const y = b[bRow + j]
-        out[o0 + j] += x0 * y
-        out[o1 + j] += x1 * y
-        out[o2 + j] += x2 * y
-        out[o3 + j] += x3 * y
-      }
-    }
-  }
-  matmulIKJ(out, a, b, m - m4, k, n, outOffset + m4 * n, aOffset + m4 * k, bOffset)
-}
-
-/**
- * 4×4 register tile read straight from A and B: sixteen local accumulators, so each load
- * feeds four multiply-adds and the output is written once. Edge rows/columns use dot products.
- */
-export function matmulTiled4x4(out: TypedArray, a: TypedArray, b: TypedArray, m: number, k: number, n: number, outOffset = 0, aOffset = 0, bOffset = 0): void {
-  const m4 = m - (m % 4), n4 = n - (n % 4)
-  for (let i = 0; i < m4; i += 4) {
-    const a0 = aOffset + i * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k
-    for (let j = 0; j < n4; j += 4) {
-      let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0
-      let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0
-      for (let p = 0, q = bOffset + j; p < k; p++, q += n) {
-        const y0 = b[q], y1 = b[q + 1], y2 = b[q + 2], y3 = b[q + 3]
-        let x = a[a0 + p]
-        c00 += x * y0; c01 += x * y1; c02 += x * y2; c03 += x * y3
-        x = a[a1 + p]
-        c10 += x * y0; c11 += x * y1; c12 += x * y2; c13 += x * y3
-        x = a[a2 + p]
-        c20 += x * y0; c21 += x * y1; c22 += x * y2; c23 += x * y3
-        x = a[a3 + p]
-        c30 += x * y0; c31 += x * y1; c32 += x * y2; c33 += x * y3
-      }
-      let o = outOffset + i * n + j
-      out[o] = c00; out[o + 1] = c01; out[o + 2] = c02; out[o + 3] = c03
-      o += n
-      out[o] = c10; out[o + 1] = c11; out[o + 2] = c12; out[o + 3] = c13
-      o += n
-      out[o] = c20; out[o + 1] = c21; out[o + 2] = c22; out[o + 3] = c23
-      o += n
-      out[o] = c30; out[o + 1] = c31; out[o + 2] = c32; out[o + 3] = c33
-    }
-  }
-  for (let i = 0; i < m; i++) {
-    const aRow = aOffset + i * k
-    for (let j = i < m4 ? n4 : 0; j < n; j++) {
-      let acc = 0
-      for (let p = 0; p < k; p++) acc += a[aRow + p] * b[bOffset + p * n + j]
-      out[outOffset + i * n + j] = acc
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
 // Packed 4×4 kernel.
 //
 // A and B are copied into one Float64Array: B as 4-column panels (k×4, row by row) and four rows
 // of A as one 4-row panel (k×4). The inner loop then reads two contiguous streams from a single
 // array whose type never changes, so V8 keeps it monomorphic even when the library mixes float32,
-// float64 and int32 tensors, and float32 inputs are widened once instead of on every use.
+// float64 and int32 tensors (reading the inputs in place ran at half speed once it had seen all
+// three), and float32 inputs are widened once instead of on every use.
 // Strides describe where element (row, col) of each operand lives, which lets the transposed
-// products reuse everything except the addresses. Panels are zero-padded to full tiles, so the
-// kernel has no remainder loops; only the final store clips to the output's edge.
+// products reuse everything except the addresses. The last B panel is zero-padded to four
+// columns; rows left over after the 4-row panels, and products too thin to repay packing, go
+// through a kernel that reads the operands in place instead.
 
 const TILE = 4
 /** Columns of B packed at a time: bounds the buffer and keeps a packed block around L2 size. */
@@ -170,24 +62,25 @@ function gemm(
     for (let i = 0; i < m * n; i++) out[outOffset + i] = 0
     return
   }
-  const blockCols = Math.min(n, BLOCK_COLS)
-  const aPanelStart = roundUpToTile(blockCols) * k
-  const packed = packBufferOfSize(aPanelStart + TILE * k)
-  for (let j0 = 0; j0 < n; j0 += BLOCK_COLS) {
-    const cols = Math.min(BLOCK_COLS, n - j0)
-    packColumnPanels(packed, b, bOffset + j0 * bColStride, k, cols, bRowStride, bColStride)
-    for (let i = 0; i < m; i += TILE) {
-      const rows = Math.min(TILE, m - i)
-      packRowPanel(packed, aPanelStart, a, aOffset + i * aRowStride, k, rows, aRowStride, aColStride)
-      for (let j = 0; j < cols; j += TILE) {
-        multiplyTile(out, outOffset + i * n + j0 + j, n, packed, j * k, aPanelStart, k, rows, Math.min(TILE, cols - j))
+  const packedRows = n >= TILE ? m - (m % TILE) : 0
+  if (packedRows > 0) {
+    const blockCols = Math.min(n, BLOCK_COLS)
+    const aPanel = Math.ceil(blockCols / TILE) * TILE * k
+    const packed = packBufferOfSize(aPanel + TILE * k)
+    for (let j0 = 0; j0 < n; j0 += BLOCK_COLS) {
+      const cols = Math.min(BLOCK_COLS, n - j0)
+      packColumnPanels(packed, b, bOffset + j0 * bColStride, k, cols, bRowStride, bColStride)
+      for (let i = 0; i < packedRows; i += TILE) {
+        packRowPanel(packed, aPanel, a, aOffset + i * aRowStride, k, aRowStride, aColStride)
+        for (let j = 0; j < cols; j += TILE) {
+          multiplyTile(out, outOffset + i * n + j0 + j, n, packed, j * k, aPanel, k, Math.min(TILE, cols - j))
+        }
       }
     }
   }
-}
-
-function roundUpToTile(x: number): number {
-  return Math.ceil(x / TILE) * TILE
+  for (let i = packedRows; i < m; i++) {
+    multiplyRow(out, outOffset + i * n, k, n, a, aOffset + i * aRowStride, aColStride, b, bOffset, bRowStride, bColStride)
+  }
 }
 
 /** Packs `cols` columns of B into k×4 panels at packed[0…]; missing columns become zeros. */
@@ -211,26 +104,18 @@ function packColumnPanels(packed: Float64Array, b: TypedArray, start: number, k:
   }
 }
 
-/** Packs `rows` rows of A into one k×4 panel at packed[at…]; missing rows become zeros. */
-function packRowPanel(packed: Float64Array, at: number, a: TypedArray, start: number, k: number, rows: number, rowStride: number, colStride: number): void {
-  let d = at
-  let s = start
-  if (rows === TILE) {
-    for (let p = 0; p < k; p++, d += TILE, s += colStride) {
-      packed[d] = a[s]
-      packed[d + 1] = a[s + rowStride]
-      packed[d + 2] = a[s + 2 * rowStride]
-      packed[d + 3] = a[s + 3 * rowStride]
-    }
-  } else {
-    for (let p = 0; p < k; p++, d += TILE, s += colStride) {
-      for (let r = 0; r < TILE; r++) packed[d + r] = r < rows ? a[s + r * rowStride] : 0
-    }
+/** Packs four rows of A into one k×4 panel at packed[at…]. */
+function packRowPanel(packed: Float64Array, at: number, a: TypedArray, start: number, k: number, rowStride: number, colStride: number): void {
+  for (let p = 0, d = at, s = start; p < k; p++, d += TILE, s += colStride) {
+    packed[d] = a[s]
+    packed[d + 1] = a[s + rowStride]
+    packed[d + 2] = a[s + 2 * rowStride]
+    packed[d + 3] = a[s + 3 * rowStride]
   }
 }
 
-/** Writes the rows×cols corner of one 4×4 output tile from a B panel and the A panel. */
-function multiplyTile(out: TypedArray, o: number, n: number, packed: Float64Array, bPanel: number, aPanel: number, k: number, rows: number, cols: number): void {
+/** Writes the first `cols` columns of one 4×4 output tile from a B panel and the A panel. */
+function multiplyTile(out: TypedArray, o: number, n: number, packed: Float64Array, bPanel: number, aPanel: number, k: number, cols: number): void {
   let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0
   let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0
   const bEnd = bPanel + TILE * k
@@ -245,7 +130,7 @@ function multiplyTile(out: TypedArray, o: number, n: number, packed: Float64Arra
     x = packed[w + 3]
     c30 += x * y0; c31 += x * y1; c32 += x * y2; c33 += x * y3
   }
-  if (rows === TILE && cols === TILE) {
+  if (cols === TILE) {
     out[o] = c00; out[o + 1] = c01; out[o + 2] = c02; out[o + 3] = c03
     o += n
     out[o] = c10; out[o + 1] = c11; out[o + 2] = c12; out[o + 3] = c13
@@ -260,7 +145,41 @@ function multiplyTile(out: TypedArray, o: number, n: number, packed: Float64Arra
   t[4] = c10; t[5] = c11; t[6] = c12; t[7] = c13
   t[8] = c20; t[9] = c21; t[10] = c22; t[11] = c23
   t[12] = c30; t[13] = c31; t[14] = c32; t[15] = c33
-  for (let r = 0; r < rows; r++) {
+  for (let r = 0; r < TILE; r++) {
     for (let c = 0; c < cols; c++) out[o + r * n + c] = t[r * TILE + c]
+  }
+}
+
+/**
+ * One output row, operands read in place: eight columns at a time so each A element read serves
+ * eight multiply-adds, then one dot product per leftover column. For one to three rows this ran
+ * about 3× faster than i-k-j, while packing B there costs about as much as the product itself.
+ */
+function multiplyRow(
+  out: TypedArray, o: number, k: number, n: number,
+  a: TypedArray, aRow: number, aColStride: number,
+  b: TypedArray, bOffset: number, bRowStride: number, bColStride: number,
+): void {
+  const n8 = n - (n % 8)
+  for (let j = 0; j < n8; j += 8) {
+    let c0 = 0, c1 = 0, c2 = 0, c3 = 0, c4 = 0, c5 = 0, c6 = 0, c7 = 0
+    for (let p = 0, s = aRow, q = bOffset + j * bColStride; p < k; p++, s += aColStride, q += bRowStride) {
+      const x = a[s]
+      c0 += x * b[q]
+      c1 += x * b[q + bColStride]
+      c2 += x * b[q + 2 * bColStride]
+      c3 += x * b[q + 3 * bColStride]
+      c4 += x * b[q + 4 * bColStride]
+      c5 += x * b[q + 5 * bColStride]
+      c6 += x * b[q + 6 * bColStride]
+      c7 += x * b[q + 7 * bColStride]
+    }
+    out[o + j] = c0; out[o + j + 1] = c1; out[o + j + 2] = c2; out[o + j + 3] = c3
+    out[o + j + 4] = c4; out[o + j + 5] = c5; out[o + j + 6] = c6; out[o + j + 7] = c7
+  }
+  for (let j = n8; j < n; j++) {
+    let acc = 0
+    for (let p = 0, s = aRow, q = bOffset + j * bColStride; p < k; p++, s += aColStride, q += bRowStride) acc += a[s] * b[q]
+    out[o + j] = acc
   }
 }

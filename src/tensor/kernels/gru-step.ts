@@ -1,0 +1,73 @@
+// One time step of the fused GRU (src/cells/fused.ts), forward and backward, over B rows of H units.
+// Layouts: `gates` rows are [r | z | n] (3H wide, as the stacked weights); h lives in a whole-sequence
+// buffer of [B, H] blocks, `at` addressing this step's block and `prevAt` the state it read. b_hn stays
+// apart from the input projection because r scales it: n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)).
+import type { TypedArray } from '../dtype.js'
+import { sigmoid } from './lstm-step.js'
+
+/**
+ * Reads h at prevAt and writes h' at `at`. On entry `gates` (at gatesAt) holds W_ih x for this step;
+ * hProj = W_hh h ([B, 3H], from offset 0); bias ([3H]) is b_ih + b_hh but for its n block, b_in alone, and
+ * bHN ([H]) is b_hn. The gates are overwritten in place by r, z, n, and hn (at hnAt, [B, H]) keeps
+ * W_hn h + b_hn: backward needs all four.
+ */
+export function gruForwardStep(
+  h: TypedArray, at: number, prevAt: number, gates: TypedArray, gatesAt: number,
+  hn: TypedArray, hnAt: number, hProj: TypedArray, bias: Float64Array, bHN: Float64Array, B: number, H: number,
+): void {
+  for (let b = 0; b < B; b++) {
+    const row = gatesAt + b * 3 * H
+    const proj = b * 3 * H
+    const s = b * H
+    for (let j = 0; j < H; j++) {
+      // r = σ(W_ir x + b_ir + W_hr h + b_hr)
+      const r = sigmoid(gates[row + j] + bias[j] + hProj[proj + j])
+      // z = σ(W_iz x + b_iz + W_hz h + b_hz)
+      const z = sigmoid(gates[row + H + j] + bias[H + j] + hProj[proj + H + j])
+      const hnv = hProj[proj + 2 * H + j] + bHN[j]
+      // n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
+      const n = Math.tanh(gates[row + 2 * H + j] + bias[2 * H + j] + r * hnv)
+      gates[row + j] = r
+      gates[row + H + j] = z
+      gates[row + 2 * H + j] = n
+      hn[hnAt + s + j] = hnv
+      // h' = (1 − z) ⊙ n + z ⊙ h
+      h[at + s + j] = (1 - z) * n + z * h[prevAt + s + j]
+    }
+  }
+}
+
+/**
+ * Writes the pre-activation gradients at gatesAt twice: daX for the input side [da_r | da_z | da_n] and
+ * daH for the recurrent side, whose n block is da_n ⊙ r since r multiplies W_hn h + b_hn. dh = dOut (this
+ * step's output row, at dOutAt) + dhNext (through W_hh from the step read after this one) + dhZ (through
+ * z ⊙ h from that step); dhZ ([B, H]) is then overwritten with the z ⊙ h part for the state this step read.
+ */
+export function gruBackwardStep(
+  daX: TypedArray, daH: TypedArray, dOut: TypedArray, dOutAt: number, dhNext: TypedArray, dhZ: TypedArray,
+  gates: TypedArray, gatesAt: number, hn: TypedArray, hnAt: number, h: TypedArray, prevAt: number, B: number, H: number,
+): void {
+  for (let b = 0; b < B; b++) {
+    const row = gatesAt + b * 3 * H
+    const s = b * H
+    for (let j = 0; j < H; j++) {
+      const r = gates[row + j], z = gates[row + H + j], n = gates[row + 2 * H + j]
+      const hPrev = h[prevAt + s + j]
+      const dh = dOut[dOutAt + s + j] + dhNext[s + j] + dhZ[s + j]
+      // da_n = dh ⊙ (1 − z) ⊙ (1 − n²)
+      const dan = dh * (1 - z) * (1 - n * n)
+      // da_z = dh ⊙ (h − n) ⊙ z(1 − z)
+      const daz = dh * (hPrev - n) * z * (1 - z)
+      // da_r = da_n ⊙ (W_hn h + b_hn) ⊙ r(1 − r)
+      const dar = dan * hn[hnAt + s + j] * r * (1 - r)
+      daX[row + j] = dar
+      daX[row + H + j] = daz
+      daX[row + 2 * H + j] = dan
+      daH[row + j] = dar
+      daH[row + H + j] = daz
+      daH[row + 2 * H + j] = dan * r
+      // dh (direct) = dh' ⊙ z
+      dhZ[s + j] = dh * z
+    }
+  }
+}

@@ -1,0 +1,43 @@
+// One time step of the fused Elman RNN (src/cells/fused.ts), forward and backward, over B rows of H units
+// (n = B·H elements). The caller has already computed both projections with matmuls; these loops do the
+// elementwise rest. Offsets address one step inside the whole-sequence buffers, so nothing is copied.
+import type { TypedArray } from '../dtype.js'
+
+/**
+ * h' = tanh(a) or relu(a) for B rows of H units, a = xProj + bias + hProj: xProj holds W_ih x for this step
+ * (at xAt), bias = b_ih + b_hh ([H]), hProj = W_hh h ([B, H], from offset 0). Writes h' at hAt.
+ */
+export function rnnForwardStep(
+  h: TypedArray, hAt: number, xProj: TypedArray, xAt: number, hProj: TypedArray,
+  bias: Float64Array, B: number, H: number, relu: boolean,
+): void {
+  for (let b = 0, k = 0; b < B; b++) {
+    for (let j = 0; j < H; j++, k++) {
+      // a = W_ih x + b_ih + b_hh + W_hh h
+      const a = xProj[xAt + k] + bias[j] + hProj[k]
+      // h' = relu(a) or tanh(a)
+      h[hAt + k] = relu ? (a > 0 ? a : 0) : Math.tanh(a)
+    }
+  }
+}
+
+/**
+ * The pre-activation gradient da (written at daAt) from dh = dOut + dhNext, where dOut is the gradient
+ * reaching this step's output row (at dOutAt) and dhNext the one carried back from the step read after
+ * it ([n], from offset 0). Both derivatives are read off the saved output h' (at hAt), so a is not kept.
+ */
+export function rnnBackwardStep(
+  da: TypedArray, daAt: number, dOut: TypedArray, dOutAt: number, dhNext: TypedArray,
+  h: TypedArray, hAt: number, n: number, relu: boolean,
+): void {
+  if (relu) {
+    // relu'(a) = [a > 0] = [h' > 0] (0 at the kink, as PyTorch)
+    for (let k = 0; k < n; k++) da[daAt + k] = h[hAt + k] > 0 ? dOut[dOutAt + k] + dhNext[k] : 0
+  } else {
+    for (let k = 0; k < n; k++) {
+      const y = h[hAt + k]
+      // tanh'(a) = 1 − h'²
+      da[daAt + k] = (dOut[dOutAt + k] + dhNext[k]) * (1 - y * y)
+    }
+  }
+}
