@@ -7,7 +7,12 @@ import { createRequire } from 'node:module'
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
 rmSync('dist', { recursive: true, force: true })
 for (const config of ['tsconfig.build.json', 'tsconfig.cjs.json']) {
-  execFileSync(process.execPath, [tsc, '-p', config], { stdio: 'inherit' })
+  try {
+    execFileSync(process.execPath, [tsc, '-p', config], { stdio: 'inherit' })
+  } catch {
+    console.error(`build: tsc -p ${config} failed (its errors are above)`)
+    process.exit(1)
+  }
 }
 mkdirSync('dist/cjs', { recursive: true })
 writeFileSync('dist/cjs/package.json', JSON.stringify({ type: 'commonjs' }) + '\n')
