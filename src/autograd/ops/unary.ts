@@ -1,6 +1,6 @@
 // Elementwise functions of one tensor, each with its derivative beside it. Functions of floats
 // (exp, log, …) compute int32 inputs in float32; neg, abs, sign and clamp keep the dtype.
-import { binaryInto, mapInto, type BinaryFn, type UnaryFn } from '../../tensor/kernels/elementwise.js'
+import { binaryInto, mapInto, sigmoid as sigmoidOf, type BinaryFn, type UnaryFn } from '../../tensor/kernels/elementwise.js'
 import { Tensor } from '../../tensor/tensor.js'
 import { record } from '../engine.js'
 import { asFloat, checkTensor } from './operands.js'
@@ -24,12 +24,6 @@ function zipped(dy: Tensor, v: Tensor, f: BinaryFn): Tensor {
   return dx
 }
 
-const stableSigmoid: UnaryFn = (v) => {
-  if (v >= 0) return 1 / (1 + Math.exp(-v))
-  const e = Math.exp(v) // for v < 0 this cannot overflow
-  return e / (1 + e)
-}
-
 // neg: y = −x; dy/dx = −1
 export const neg = unaryOp('neg', (v) => -v, (dy) => dy.neg(), true)
 
@@ -46,7 +40,7 @@ export const sqrt = unaryOp('sqrt', Math.sqrt, (dy, _x, y) => dy.div(y.mul(2)))
 export const tanh = unaryOp('tanh', Math.tanh, (dy, _x, y) => zipped(dy, y, (g, v) => g * (1 - v * v)))
 
 // sigmoid: y = 1/(1 + e⁻ˣ); dy/dx = y(1 − y)
-export const sigmoid = unaryOp('sigmoid', stableSigmoid, (dy, _x, y) => zipped(dy, y, (g, v) => g * v * (1 - v)))
+export const sigmoid = unaryOp('sigmoid', sigmoidOf, (dy, _x, y) => zipped(dy, y, (g, v) => g * v * (1 - v)))
 
 // relu: y = max(x, 0); dy/dx = 1 where x > 0, else 0 (0 at the kink, as PyTorch)
 export const relu = unaryOp('relu', (v) => (v > 0 ? v : 0), (dy, x) => zipped(dy, x, (g, v) => (v > 0 ? g : 0)), true)

@@ -5,6 +5,13 @@ import { broadcastStrides, type Shape } from '../shape.js'
 export type UnaryFn = (x: number) => number
 export type BinaryFn = (a: number, b: number) => number
 
+/** σ(v) = 1/(1 + e⁻ᵛ) without overflow: e^(−v) is only taken for v ≥ 0, e^v only for v < 0. */
+export function sigmoid(v: number): number {
+  if (v >= 0) return 1 / (1 + Math.exp(-v))
+  const e = Math.exp(v)
+  return e / (1 + e)
+}
+
 /** out[i] = f(x[i]) */
 export function mapInto(out: TypedArray, x: TypedArray, f: UnaryFn): void {
   const n = out.length

@@ -3,7 +3,7 @@
 // buffer of [B, H] blocks, `at` addressing this step's block and `prevAt` the state it read. b_hn stays
 // apart from the input projection because r scales it: n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)).
 import type { TypedArray } from '../dtype.js'
-import { sigmoid } from './lstm-step.js'
+import { sigmoid } from './elementwise.js'
 
 /**
  * Reads h at prevAt and writes h' at `at`. On entry `gates` (at gatesAt) holds W_ih x for this step;

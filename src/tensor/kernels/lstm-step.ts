@@ -2,13 +2,7 @@
 // Layouts: `gates` rows are [i | f | g | o] (4H wide, as the stacked weights); h and c live in
 // whole-sequence buffers of [B, H] blocks, `at` addressing this step's block and `prevAt` the state it read.
 import type { TypedArray } from '../dtype.js'
-
-/** σ(v) without overflow: e^(−v) is only taken for v ≥ 0 (the same formula as the sigmoid op). */
-export function sigmoid(v: number): number {
-  if (v >= 0) return 1 / (1 + Math.exp(-v))
-  const e = Math.exp(v)
-  return e / (1 + e)
-}
+import { sigmoid } from './elementwise.js'
 
 /**
  * Reads the state at prevAt and writes h', c' at `at`. On entry `gates` (at gatesAt) holds W_ih x for this

@@ -1,0 +1,169 @@
+// The fused path: a whole sequence as ONE autograd op, equal to referenceSequence (sequence.ts).
+// Forward projects the input of every step with one matmul, then runs the recurrence with one h·W_hhᵀ
+// matmul and one elementwise kernel per step over buffers allocated once per call. Backward is BPTT
+// derived by hand: one pass back through time for the pre-activation gradients of all steps, then the
+// weight and input gradients as whole-sequence matmuls.
+//
+// An op has one output, so the result is packed: [T, B, H] of h in time order, plus (LSTM) a row T holding
+// the last c. output, h and c are slices of it, and their gradients meet in the packed gradient.
+import { record } from '../autograd/engine.js'
+import { slice } from '../autograd/ops/layout.js'
+import { allocate, isFloat, type TypedArray } from '../tensor/dtype.js'
+import { binaryInto } from '../tensor/kernels/elementwise.js'
+import { gruBackwardStep, gruForwardStep } from '../tensor/kernels/gru-step.js'
+import { lstmBackwardStep, lstmForwardStep } from '../tensor/kernels/lstm-step.js'
+import { matmulInto, matmulTransAInto, matmulTransBInto } from '../tensor/kernels/matmul.js'
+import { sumDimInto } from '../tensor/kernels/reduce.js'
+import { rnnBackwardStep, rnnForwardStep } from '../tensor/kernels/rnn-step.js'
+import { formatShape, shapesEqual } from '../tensor/shape.js'
+import { Tensor } from '../tensor/tensor.js'
+import type { CellParams } from './rnn.js'
+import { GATE_COUNT, type CellKind, type SequenceResult } from './sequence.js'
+
+const add = (a: number, b: number) => a + b
+
+/** The operands and the per-step buffers that forward fills and backward reads. */
+interface Saved {
+  kind: CellKind
+  reverse: boolean
+  x: Tensor
+  h0: Tensor
+  c0: Tensor | null
+  p: CellParams
+  /** T + 1 blocks of [B, H], see `fusedSequence`; c likewise (LSTM only, else empty). */
+  hSeq: TypedArray
+  cSeq: TypedArray
+  /** [T·B, G·H]: every step's gate activations (RNN: only its input projection; backward reads h instead). */
+  gates: TypedArray
+  /** GRU: [T·B, H] of W_hn h + b_hn; empty for the other cells. */
+  hn: TypedArray
+}
+
+export function fusedSequence(kind: CellKind, x: Tensor, h0: Tensor, c0: Tensor | null, p: CellParams, reverse: boolean): SequenceResult {
+  checkOperands(kind, x, h0, c0, p)
+  const lstm = kind === 'lstm'
+  const [T, B, D] = x.shape
+  const H = h0.shape[1], GH = GATE_COUNT[kind] * H, BH = B * H, dtype = x.dtype
+  // hSeq holds h in time order with the initial state where reading starts: [h0, h_0 … h_T−1] forward,
+  // [h_0 … h_T−1, h0] in reverse. Step t writes block t + shift and reads block t + 1 − shift, so the
+  // outputs are one contiguous run, and so are the states the steps read (the Hprev of dW_hh).
+  const shift = reverse ? 0 : 1
+  const hSeq = allocate(dtype, (T + 1) * BH)
+  const cSeq = allocate(dtype, lstm ? (T + 1) * BH : 0)
+  hSeq.set(h0.data, (1 - shift) * T * BH)
+  if (lstm && c0 !== null) cSeq.set(c0.data, (1 - shift) * T * BH)
+  // The input projection of all T steps at once, X·W_ihᵀ; the step kernels add the biases.
+  const gates = allocate(dtype, T * B * GH)
+  matmulTransBInto(gates, x.data, p.W_ih.data, T * B, D, GH)
+  const { bias, bHN } = splitBiases(kind, p, H)
+  const hn = allocate(dtype, kind === 'gru' ? T * BH : 0)
+  const hProj = allocate(dtype, B * GH)
+  for (let step = 0; step < T; step++) {
+    const t = reverse ? T - 1 - step : step
+    const at = (t + shift) * BH, prevAt = (t + 1 - shift) * BH
+    // W_hh h: the only matmul left inside the recurrence
+    matmulTransBInto(hProj, hSeq, p.W_hh.data, B, H, GH, 0, prevAt, 0)
+    if (lstm) lstmForwardStep(hSeq, cSeq, at, prevAt, gates, t * B * GH, hProj, bias, B, H)
+    else if (kind === 'gru') gruForwardStep(hSeq, at, prevAt, gates, t * B * GH, hn, t * BH, hProj, bias, bHN, B, H)
+    else rnnForwardStep(hSeq, at, gates, t * BH, hProj, bias, B, H, kind === 'rnn_relu')
+  }
+  const packed = Tensor.empty([lstm ? T + 1 : T, B, H], dtype)
+  packed.data.set(hSeq.subarray(shift * BH, (shift + T) * BH))
+  if (lstm) packed.data.set(cSeq.subarray(shift * T * BH, (shift * T + 1) * BH), T * BH) // the last c reached
+  // One gradient slot per candidate input; absent ones (no bias, no cell state) are not inputs of the op.
+  const candidates = [x, h0, lstm ? c0 : null, p.W_ih, p.W_hh, p.b_ih, p.b_hh]
+  const inputs = candidates.filter((t): t is Tensor => t !== null)
+  const saved: Saved = { kind, reverse, x, h0, c0, p, hSeq, cSeq, gates, hn }
+  const y = record(`fused_${kind}`, inputs, packed, (dy) => backward(saved, dy.data).filter((_, k) => candidates[k] !== null))
+  const last = reverse ? 0 : T - 1
+  return {
+    output: lstm ? slice(y, 0, 0, T) : y,
+    h: slice(y, 0, last, last + 1).reshape([B, H]),
+    c: lstm ? slice(y, 0, T, T + 1).reshape([B, H]) : null,
+  }
+}
+
+/**
+ * Gradients in the order x, h0, c0, W_ih, W_hh, b_ih, b_hh; null for those that need none. `dy` is the
+ * packed gradient: row t is dL/dh_t from every use of the output, row T (LSTM) is dL/dc of the last state.
+ */
+function backward(saved: Saved, dy: TypedArray): (Tensor | null)[] {
+  const { kind, reverse, x, h0, c0, p, hSeq, cSeq, gates, hn } = saved
+  const [T, B, D] = x.shape, H = h0.shape[1]
+  const GH = GATE_COUNT[kind] * H, BH = B * H, dtype = x.dtype, shift = reverse ? 0 : 1
+  const gru = kind === 'gru'
+  // da of all steps, [T·B, G·H]; the GRU's recurrent side differs in its n block (da_n ⊙ r), so it has its own
+  const daX = allocate(dtype, T * B * GH)
+  const daH = gru ? allocate(dtype, T * B * GH) : daX
+  const dhNext = allocate(dtype, BH) // zero at first: no step reads the last state
+  const dhZ = allocate(dtype, gru ? BH : 0)
+  const dc = allocate(dtype, kind === 'lstm' ? BH : 0)
+  dc.set(dy.subarray(T * BH, T * BH + dc.length))
+  for (let step = T - 1; step >= 0; step--) {
+    const t = reverse ? T - 1 - step : step
+    const at = (t + shift) * BH, prevAt = (t + 1 - shift) * BH, gatesAt = t * B * GH
+    if (kind === 'lstm') lstmBackwardStep(daX, gatesAt, dy, t * BH, dhNext, dc, gates, gatesAt, cSeq, at, prevAt, B, H)
+    else if (gru) gruBackwardStep(daX, daH, dy, t * BH, dhNext, dhZ, gates, gatesAt, hn, t * BH, hSeq, prevAt, B, H)
+    else rnnBackwardStep(daX, gatesAt, dy, t * BH, dhNext, hSeq, at, BH, kind === 'rnn_relu')
+    // dh of the state this step read = da_t · W_hh (at the first step that is dh0, only wanted for h0)
+    if (step > 0 || h0.requiresGrad) matmulInto(dhNext, daH, p.W_hh.data, B, GH, H, 0, gatesAt, 0)
+  }
+  const make = (t: Tensor | null, fill: (out: TypedArray) => void): Tensor | null => {
+    if (t === null || !t.requiresGrad) return null
+    const g = Tensor.empty(t.shape, dtype)
+    fill(g.data)
+    return g
+  }
+  return [
+    // dx = dA · W_ih
+    make(x, (out) => matmulInto(out, daX, p.W_ih.data, T * B, GH, D)),
+    // dh0 = da_0 · W_hh (+ dh' ⊙ z for the GRU)
+    make(h0, (out) => (gru ? binaryInto(out, [BH], dhNext, [BH], dhZ, [BH], add) : out.set(dhNext))),
+    make(kind === 'lstm' ? c0 : null, (out) => out.set(dc)),
+    // dW_ih = dAᵀ · X
+    make(p.W_ih, (out) => matmulTransAInto(out, daX, x.data, GH, T * B, D)),
+    // dW_hh = dAᵀ · Hprev, Hprev being the contiguous run of states the steps read
+    make(p.W_hh, (out) => matmulTransAInto(out, daH, hSeq, GH, T * B, H, 0, 0, (1 - shift) * BH)),
+    // db = Σ over steps and batch of da
+    make(p.b_ih, (out) => sumDimInto(out, daX, 1, T * B, GH)),
+    make(p.b_hh, (out) => sumDimInto(out, daH, 1, T * B, GH)),
+  ]
+}
+
+/** b_ih + b_hh for every gate (zeros where absent), except b_hn, which r must scale first. */
+function splitBiases(kind: CellKind, p: CellParams, H: number): { bias: Float64Array; bHN: Float64Array } {
+  const GH = GATE_COUNT[kind] * H
+  const bias = new Float64Array(GH)
+  const bHN = new Float64Array(kind === 'gru' ? H : 0)
+  for (let k = 0; k < GH; k++) {
+    const bih = p.b_ih === null ? 0 : p.b_ih.data[k]
+    const bhh = p.b_hh === null ? 0 : p.b_hh.data[k]
+    if (kind === 'gru' && k >= 2 * H) {
+      bias[k] = bih
+      bHN[k - 2 * H] = bhh
+    } else {
+      bias[k] = bih + bhh
+    }
+  }
+  return { bias, bHN }
+}
+
+function checkOperands(kind: CellKind, x: Tensor, h0: Tensor, c0: Tensor | null, p: CellParams): void {
+  const where = `fusedSequence(${kind})`
+  if (!isFloat(x.dtype) || x.ndim !== 3 || x.shape[0] < 1) {
+    throw new Error(`${where}: expected x to be a float [T, B, D] tensor with T ≥ 1; got ${x.dtype} ${formatShape(x.shape)}`)
+  }
+  if (h0.ndim !== 2 || h0.shape[0] !== x.shape[1]) throw new Error(`${where}: h0 has shape ${formatShape(h0.shape)} but x ${formatShape(x.shape)} needs [${x.shape[1]}, H]`)
+  const [, B, D] = x.shape
+  const H = h0.shape[1], GH = GATE_COUNT[kind] * H
+  if (kind === 'lstm' && c0 === null) throw new Error(`${where}: the initial cell state c0 is missing`)
+  const expected: [string, Tensor | null, number[]][] = [
+    ['h0', h0, [B, H]], ['c0', kind === 'lstm' ? c0 : null, [B, H]], ['W_ih', p.W_ih, [GH, D]],
+    ['W_hh', p.W_hh, [GH, H]], ['b_ih', p.b_ih, [GH]], ['b_hh', p.b_hh, [GH]],
+  ]
+  for (const [name, t, shape] of expected) {
+    if (t === null) continue
+    if (!shapesEqual(t.shape, shape)) throw new Error(`${where}: ${name} has shape ${formatShape(t.shape)} but expected ${formatShape(shape)}`)
+    if (t.dtype !== x.dtype) throw new Error(`${where}: ${name} is ${t.dtype} but x is ${x.dtype}; all operands must share one dtype`)
+  }
+}
