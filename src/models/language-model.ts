@@ -1,0 +1,142 @@
+// LanguageModel: embedding → stacked recurrent cell → linear decoder, predicting the next token.
+// With tieWeights the decoder reuses the embedding matrix (Press & Wolf, 2017), so there is no
+// decoder.weight in the state dict.
+import { linear } from '../autograd/ops/linear.js'
+import { noGrad } from '../autograd/engine.js'
+import type { FloatDType } from '../tensor/dtype.js'
+import { Generator, defaultGenerator } from '../tensor/random.js'
+import { describe, formatShape } from '../tensor/shape.js'
+import { Tensor } from '../tensor/tensor.js'
+import { Dropout, Embedding } from './layers.js'
+import { checkPositiveInt, floatDType, Module, uniformParameter } from './module.js'
+import { checkDropout, checkOneOf, checkOptionKeys, checkBoolean } from './options.js'
+import { GRU, LSTM, RNN } from './recurrent.js'
+import { sampleToken } from './sampling.js'
+
+export type CellName = 'rnn' | 'lstm' | 'gru'
+
+/** The recurrent state a model carries between calls: h, and c for an LSTM. */
+export interface RecurrentState {
+  h: Tensor
+  c?: Tensor
+}
+
+export interface LanguageModelOptions {
+  vocabSize: number
+  embeddingDim: number
+  hiddenSize: number
+  numLayers?: number
+  cell?: CellName
+  dropout?: number
+  tieWeights?: boolean
+  dtype?: FloatDType
+}
+
+export interface GenerateOptions {
+  /** Token ids to condition on; at least one. */
+  prompt: readonly number[]
+  maxTokens: number
+  temperature?: number
+  topK?: number
+  topP?: number
+  /** Seeds a private generator, so the same call gives the same ids; without it the default generator draws. */
+  seed?: number
+  /** Generation ends after this token is produced (it is included). */
+  stopToken?: number
+}
+
+/** A recurrent layer of the named cell: the same options and results whatever the cell. */
+export function recurrentLayer(cell: CellName, opts: { inputSize: number; hiddenSize: number; numLayers: number; dropout: number; bidirectional?: boolean; dtype: FloatDType }): RNN | LSTM | GRU {
+  const layerOpts = { ...opts, batchFirst: true }
+  return cell === 'lstm' ? new LSTM(layerOpts) : cell === 'gru' ? new GRU(layerOpts) : new RNN(layerOpts)
+}
+
+/** Runs a layer of any cell kind with an optional state and returns its output and new state. */
+export function runRecurrent(layer: RNN | LSTM | GRU, x: Tensor, state?: RecurrentState): { output: Tensor; state: RecurrentState } {
+  if (layer instanceof LSTM) {
+    if (state !== undefined && state.c === undefined) throw new Error('LanguageModel: an LSTM state needs both h and c')
+    const { output, h, c } = layer.forward(x, state && { h: state.h, c: state.c as Tensor })
+    return { output, state: { h, c } }
+  }
+  const { output, h } = layer.forward(x, state && { h: state.h })
+  return { output, state: { h } }
+}
+
+export class LanguageModel extends Module {
+  readonly vocabSize: number
+  readonly cell: CellName
+  readonly embedding: Embedding
+  readonly rnn: RNN | LSTM | GRU
+  readonly drop: Dropout
+  private readonly decoderWeight: Tensor
+  private readonly decoderBias: Tensor
+
+  constructor(opts: LanguageModelOptions) {
+    super()
+    const where = 'LanguageModel'
+    checkOptionKeys(where, opts, ['vocabSize', 'embeddingDim', 'hiddenSize', 'numLayers', 'cell', 'dropout', 'tieWeights', 'dtype'])
+    this.vocabSize = checkPositiveInt(where, 'vocabSize', opts.vocabSize)
+    const embeddingDim = checkPositiveInt(where, 'embeddingDim', opts.embeddingDim)
+    const hiddenSize = checkPositiveInt(where, 'hiddenSize', opts.hiddenSize)
+    const numLayers = checkPositiveInt(where, 'numLayers', opts.numLayers ?? 1)
+    this.cell = checkOneOf(where, 'cell', opts.cell ?? 'lstm', ['rnn', 'lstm', 'gru'])
+    const dropout = checkDropout(where, opts.dropout ?? 0)
+    const tie = checkBoolean(where, 'tieWeights', opts.tieWeights ?? false)
+    const dtype = floatDType(where, opts.dtype)
+    if (tie && embeddingDim !== hiddenSize) throw new Error(`${where}: tieWeights needs embeddingDim (${embeddingDim}) equal to hiddenSize (${hiddenSize})`)
+    this.embedding = this.registerModule('embedding', new Embedding({ numEmbeddings: this.vocabSize, embeddingDim, dtype }))
+    this.rnn = this.registerModule('rnn', recurrentLayer(this.cell, { inputSize: embeddingDim, hiddenSize, numLayers, dropout, dtype }))
+    this.drop = this.registerModule('drop', new Dropout({ p: dropout }))
+    const bound = 1 / Math.sqrt(hiddenSize)
+    this.decoderWeight = tie ? this.embedding.weight : this.registerParameter('decoder.weight', uniformParameter([this.vocabSize, hiddenSize], bound, dtype))
+    this.decoderBias = this.registerParameter('decoder.bias', uniformParameter([this.vocabSize], bound, dtype))
+  }
+
+  /** tokens: int32 [B, T] → logits [B, T, vocabSize] and the state after the last step. */
+  forward(tokens: Tensor, state?: RecurrentState): { logits: Tensor; state: RecurrentState } {
+    if (!(tokens instanceof Tensor) || tokens.dtype !== 'int32' || tokens.ndim !== 2) {
+      const got = tokens instanceof Tensor ? `${tokens.dtype} ${formatShape(tokens.shape)}` : describe(tokens)
+      throw new Error(`LanguageModel.forward: expected int32 tokens of shape [B, T], got ${got}`)
+    }
+    const embedded = this.drop.forward(this.embedding.forward(tokens))
+    const { output, state: next } = runRecurrent(this.rnn, embedded, state)
+    return { logits: linear(this.drop.forward(output), this.decoderWeight, this.decoderBias), state: next }
+  }
+
+  /** Samples up to maxTokens new token ids after the prompt (see `stream`). */
+  generate(opts: GenerateOptions): number[] {
+    return [...this.stream(opts)]
+  }
+
+  /** Yields new token ids one at a time, in evaluation mode and without recording gradients. */
+  *stream(opts: GenerateOptions): IterableIterator<number> {
+    const { prompt, maxTokens, temperature = 1, topK, topP, seed, stopToken } = opts ?? ({} as GenerateOptions)
+    const where = 'LanguageModel.generate'
+    if (!Array.isArray(prompt) || prompt.length === 0) throw new Error(`${where}: prompt must be a non-empty array of token ids, got ${describe(prompt)}`)
+    prompt.forEach((id, i) => {
+      if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) throw new Error(`${where}: prompt[${i}] = ${String(id)} is not a token id in [0, ${this.vocabSize})`)
+    })
+    if (!Number.isInteger(maxTokens) || maxTokens < 0) throw new Error(`${where}: maxTokens must be a non-negative integer, got ${describe(maxTokens)}`)
+    const generator = seed === undefined ? defaultGenerator : new Generator(seed)
+    const wasTraining = this.training
+    this.eval()
+    try {
+      let state: RecurrentState | undefined
+      let input = Tensor.empty([1, prompt.length], 'int32')
+      input.data.set(prompt)
+      for (let n = 0; n < maxTokens; n++) {
+        const step = noGrad(() => this.forward(input, state))
+        state = step.state
+        const T = input.shape[1]
+        const last = step.logits.data.subarray((T - 1) * this.vocabSize, T * this.vocabSize)
+        const token = sampleToken(last, { temperature, topK, topP, generator })
+        yield token
+        if (token === stopToken) return
+        input = Tensor.empty([1, 1], 'int32')
+        input.data[0] = token
+      }
+    } finally {
+      this.train(wasTraining)
+    }
+  }
+}
