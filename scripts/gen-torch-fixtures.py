@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Generate PyTorch reference fixtures for seqgrad's RNN / LSTM / GRU cells and layers.
+"""Generate PyTorch reference fixtures for seqgrad's RNN / LSTM / GRU cells and layers, its optimizers and
+its learning-rate schedules.
 
 How to run (from the repository root):
 
@@ -13,19 +14,24 @@ What it writes (all float64, little-endian safetensors, written by the small wri
 
     test/fixtures/layer-<mode>-<n>.safetensors   nn.RNN / nn.LSTM / nn.GRU, mode in rnn_tanh, rnn_relu, lstm, gru
     test/fixtures/cell-<mode>-<n>.safetensors    nn.RNNCell / nn.LSTMCell / nn.GRUCell, one time step
-    test/fixtures/index.json                     every file with its metadata and tensor shapes
+    test/fixtures/optim-<optimizer>-<n>.safetensors   SGD / Adam / AdamW / RMSprop training a small GRU classifier
+    test/fixtures/schedule-<scheduler>-<n>.json       learning-rate schedules (see the sections below)
+    test/fixtures/index.json                     every file with its metadata and tensor shapes: cells and
+                                                 layers under `files`, optimizer runs under `optim_files`,
+                                                 schedules under `schedule_files`
 
-Each file holds the parameters under their PyTorch state-dict names, the inputs (`input`, and `h0`/`c0`
-when the config passes an initial state), the outputs (`output`, `h_n`, `c_n` for layers; `h`, `c` for
-cells), the weights of a random linear functional `proj.<output name>` (same shape as that output) and
-the gradients of loss = sum over outputs of sum(proj.<o> * <o>) as `grad.<name>` for every parameter,
-for `input` and for `h0`/`c0`. One-layer unidirectional layer fixtures with bias also hold the same
-weights in Keras's layout (`keras.kernel`, `keras.recurrent_kernel`, `keras.bias`). `__metadata__`
-holds the config as strings (see layer_metadata / cell_metadata).
+Each cell or layer file holds the parameters under their PyTorch state-dict names, the inputs (`input`,
+and `h0`/`c0` when the config passes an initial state), the outputs (`output`, `h_n`, `c_n` for layers;
+`h`, `c` for cells), the weights of a random linear functional `proj.<output name>` (same shape as that
+output) and the gradients of loss = sum over outputs of sum(proj.<o> * <o>) as `grad.<name>` for every
+parameter, for `input` and for `h0`/`c0`. One-layer unidirectional layer fixtures with bias also hold
+the same weights in Keras's layout (`keras.kernel`, `keras.recurrent_kernel`, `keras.bias`).
+`__metadata__` holds the config as strings (see layer_metadata / cell_metadata).
 
-The script owns layer-*.safetensors, cell-*.safetensors and index.json in the output folder: it deletes
-them and writes them again, so a run is idempotent. It is deterministic: one thread, deterministic
-algorithms, a fixed seed per fixture, fixed key order; two runs give the same bytes.
+The script owns layer-*.safetensors, cell-*.safetensors, optim-*.safetensors, schedule-*.json and
+index.json in the output folder: it deletes them and writes them again, so a run is idempotent. It is
+deterministic: one thread, deterministic algorithms, a fixed seed per fixture, fixed key order; two runs
+give the same bytes.
 
 Round-trip check of a file written by seqgrad:
 
@@ -395,7 +401,246 @@ def cell_fixture(mode, n, cfg):
     return f'cell-{mode}-{n}.safetensors', tensors, meta
 
 
-OWNED = re.compile(r'^(layer|cell)-[a-z_]+-\d+\.safetensors$')
+# ----------------------------------------------------------------------------------------------------
+# Optimizers: a few steps of a small GRU + Linear classifier on cross-entropy, with each optimizer and a
+# covering set of its options, some runs with clip_grad_norm_ before every step. Every optimizer uses
+# its single-tensor implementation (foreach=False), the one the TypeScript mirrors.
+#
+#   test/fixtures/optim-<optimizer>-<n>.safetensors
+#
+# Tensors: the initial parameters under their state-dict names (`gru.weight_ih_l0`, ..., `fc.weight`,
+# `fc.bias`), `input` [T, B, D], `target` int32 [T*B] (row t*B + b of the logits is time t, batch b),
+# `loss` [steps] (the loss each step's gradient came from), `total_norm` [steps] (what clip_grad_norm_
+# returned, only when clipping), `step<k>.<name>` the parameters after step k, and `state.<i>.<name>` the
+# optimizer's state tensors after the last step (i: the parameter's index in model.parameters()).
+# Metadata: kind 'optim', `optimizer` (class name), `options` (JSON, PyTorch's keyword names), `clip`
+# (JSON {"max_norm", "norm_type"} with "inf" for the infinity norm, or null), `skip_grads` (JSON
+# {"<step>": [names]}: grads set to None after backward, before clipping and stepping), `final_steps`
+# (JSON {"<i>": step count} where the optimizer keeps one), the sizes and `seed`.
+
+OPTIM_SIZES = dict(input_size=3, hidden_size=4, num_classes=3, seq_len=5, batch_size=2)
+OPTIM_STEPS = 5
+OPTIMIZERS = {'SGD': torch.optim.SGD, 'Adam': torch.optim.Adam, 'AdamW': torch.optim.AdamW,
+              'RMSprop': torch.optim.RMSprop}
+
+# (optimizer, options, clip (max_norm, norm_type) or None, {step: [param names whose grad is dropped]})
+OPTIM_CONFIGS = [
+    ('SGD', {'lr': 0.1}, None, {}),
+    ('SGD', {'lr': 0.1, 'momentum': 0.9}, None, {3: ['fc.bias']}),
+    ('SGD', {'lr': 0.1, 'momentum': 0.9, 'dampening': 0.3}, None, {}),
+    ('SGD', {'lr': 0.1, 'momentum': 0.9, 'nesterov': True}, None, {}),
+    ('SGD', {'lr': 0.1, 'weight_decay': 0.05}, None, {}),
+    ('SGD', {'lr': 0.05, 'momentum': 0.8, 'weight_decay': 0.01, 'maximize': True}, None, {}),
+    ('SGD', {'lr': 0.1, 'momentum': 0.9}, (0.2, 2.0), {}),
+    ('SGD', {'lr': 0.1, 'momentum': 0.9, 'nesterov': True, 'weight_decay': 0.01}, (0.05, 'inf'), {}),
+    ('Adam', {}, None, {}),
+    ('Adam', {'lr': 0.01, 'weight_decay': 0.1}, None, {}),
+    ('Adam', {'lr': 0.01, 'amsgrad': True}, None, {2: ['gru.bias_hh_l0'], 3: ['gru.bias_hh_l0', 'fc.weight']}),
+    ('Adam', {'lr': 0.01, 'betas': [0.8, 0.99], 'eps': 1e-6, 'weight_decay': 0.01, 'amsgrad': True}, (0.15, 2.0), {}),
+    ('Adam', {'lr': 0.01, 'maximize': True}, None, {}),
+    ('AdamW', {}, None, {}),
+    ('AdamW', {'lr': 0.01, 'amsgrad': True}, None, {}),
+    ('AdamW', {'lr': 0.01, 'weight_decay': 0.1}, (0.3, 1.0), {}),
+    ('RMSprop', {}, None, {}),
+    ('RMSprop', {'lr': 0.01, 'momentum': 0.9}, None, {}),
+    ('RMSprop', {'lr': 0.01, 'centered': True}, None, {}),
+    ('RMSprop', {'lr': 0.01, 'weight_decay': 0.1}, None, {}),
+    ('RMSprop', {'lr': 0.005, 'alpha': 0.9, 'eps': 1e-6, 'momentum': 0.5, 'centered': True}, (0.15, 2.0), {2: ['fc.weight']}),
+]
+
+
+class GRUClassifier(torch.nn.Module):
+    """A one-layer GRU over [T, B, D] and a Linear on every step's output: logits [T*B, C]."""
+
+    def __init__(self, input_size, hidden_size, num_classes):
+        super().__init__()
+        self.gru = torch.nn.GRU(input_size, hidden_size)
+        self.fc = torch.nn.Linear(hidden_size, num_classes)
+
+    def forward(self, x):
+        out, _ = self.gru(x)
+        return self.fc(out.reshape(-1, out.shape[-1]))
+
+
+def optim_fixture(n, k, cfg):
+    """The n-th run of its optimizer, the k-th of all (which picks the seed)."""
+    name, options, clip, skip = cfg
+    sz = OPTIM_SIZES
+    seed = 7000 + k
+    torch.manual_seed(seed)
+    model = GRUClassifier(sz['input_size'], sz['hidden_size'], sz['num_classes'])
+    x = torch.randn(sz['seq_len'], sz['batch_size'], sz['input_size'])
+    target = torch.randint(0, sz['num_classes'], (sz['seq_len'] * sz['batch_size'],))
+    params = list(model.named_parameters())
+    by_name = dict(params)
+    tensors = [(k, p.detach().clone()) for k, p in params] + [('input', x), ('target', target.to(torch.int32))]
+
+    kwargs = dict(options)
+    if 'betas' in kwargs:
+        kwargs['betas'] = tuple(kwargs['betas'])
+    opt = OPTIMIZERS[name](model.parameters(), foreach=False, **kwargs)
+    norm_type = None if clip is None else (math.inf if clip[1] == 'inf' else clip[1])
+    losses, norms, after = [], [], []
+    for k in range(1, OPTIM_STEPS + 1):
+        opt.zero_grad(set_to_none=True)
+        loss = torch.nn.functional.cross_entropy(model(x), target)
+        loss.backward()
+        for pname in skip.get(k, []):
+            by_name[pname].grad = None
+        if clip is not None:
+            norms.append(float(torch.nn.utils.clip_grad_norm_(model.parameters(), clip[0], norm_type)))
+        opt.step()
+        losses.append(loss.item())
+        after += [(f'step{k}.{pk}', p.detach().clone()) for pk, p in params]
+    if clip is not None and not any(v > clip[0] for v in norms):
+        raise AssertionError(f'optim-{name.lower()}-{n}: max_norm {clip[0]} never clips (norms {norms})')
+
+    tensors.append(('loss', torch.tensor(losses)))
+    if clip is not None:
+        tensors.append(('total_norm', torch.tensor(norms)))
+    tensors += after
+    final_steps = {}
+    for i, (_, p) in enumerate(params):
+        state = opt.state.get(p, {})
+        for key, value in state.items():
+            if key == 'step':
+                final_steps[str(i)] = int(value)
+            elif torch.is_tensor(value):
+                tensors.append((f'state.{i}.{key}', value.detach().clone()))
+
+    meta = {
+        'kind': 'optim',
+        'optimizer': name,
+        'options': json.dumps(options),
+        'clip': json.dumps(None if clip is None else {'max_norm': clip[0], 'norm_type': clip[1]}),
+        'skip_grads': json.dumps({str(k): v for k, v in skip.items()}),
+        'final_steps': json.dumps(final_steps),
+        'steps': str(OPTIM_STEPS),
+    }
+    meta.update({k: str(v) for k, v in sz.items()})
+    meta['seed'] = str(seed)
+    return f'optim-{name.lower()}-{n}.safetensors', tensors, meta
+
+
+def optim_fixtures():
+    counts = {}
+    out = []
+    for cfg in OPTIM_CONFIGS:
+        n = counts.get(cfg[0], 0)
+        counts[cfg[0]] = n + 1
+        out.append(optim_fixture(n, len(out), cfg))
+    return out
+
+
+# ----------------------------------------------------------------------------------------------------
+# LR schedules: the lr of an SGD optimizer (one parameter, lr = base_lr) after construction and after
+# each of `steps` epochs (optimizer.step() then every scheduler's step(), in order; ReduceLROnPlateau's
+# step takes metrics[k]).
+#
+#   test/fixtures/schedule-<scheduler>-<n>.json
+#
+# {"schedulers": [{"name", "options" (PyTorch's keyword names)}], "base_lr", "steps", "metrics" (only
+#  for ReduceLROnPlateau), "lrs": [steps + 1 numbers]}. Floats are written with repr, so they read back
+# exactly. Several schedulers on one optimizer show PyTorch's chaining: the later ones take the
+# optimizer's initial_lr (set by the first) as their base lr.
+
+SCHEDULE_STEPS = 30
+SCHEDULERS = {
+    'StepLR': torch.optim.lr_scheduler.StepLR,
+    'ExponentialLR': torch.optim.lr_scheduler.ExponentialLR,
+    'CosineAnnealingLR': torch.optim.lr_scheduler.CosineAnnealingLR,
+    'LinearLR': torch.optim.lr_scheduler.LinearLR,
+    'ReduceLROnPlateau': torch.optim.lr_scheduler.ReduceLROnPlateau,
+}
+
+PLATEAU_MIN = [1.0, 0.9, 0.9, 0.9, 0.9, 0.85, 0.86, 0.87, 0.88, 0.8, 0.8, 0.79995, 0.8, 0.8, 0.7,
+               0.7, 0.7, 0.7, 0.7, 0.69, 0.69, 0.69, 0.69, 0.69, 0.69, 0.5, 0.6, 0.6, 0.6, 0.6]
+PLATEAU_STAIRS = [2.0 - 0.1 * (k // 4) for k in range(SCHEDULE_STEPS)]
+PLATEAU_ACCURACY = [0.1, 0.2, 0.3, 0.31, 0.32, 0.33, 0.34, 0.5, 0.51, 0.52, 0.53, 0.54, 0.55, 0.6, 0.6,
+                    0.6, 0.6, 0.6, 0.7, 0.7, 0.71, 0.72, 0.7, 0.7, 0.69, 0.8, 0.8, 0.8, 0.8, 0.8]
+PLATEAU_WORSE = [1.0 + 0.01 * k for k in range(SCHEDULE_STEPS)]
+PLATEAU_NEGATIVE = [-1.0, -1.5, -1.5, -1.5002, -1.6, -1.6, -1.6, -1.6, -1.59, -1.7, -1.7, -1.7, -1.7, -1.7,
+                    -1.7, -2.0, -2.0, -2.0, -2.0, -2.0, -2.0, -2.0, -2.1, -2.1, -2.1, -2.1, -2.1, -2.1, -2.1, -2.1]
+
+# (file stem, base_lr, [(scheduler, options)], metrics or None)
+SCHEDULE_CONFIGS = [
+    ('steplr', 0.1, [('StepLR', {'step_size': 3, 'gamma': 0.5})], None),
+    ('steplr', 1.0, [('StepLR', {'step_size': 7})], None),
+    ('exponentiallr', 0.1, [('ExponentialLR', {'gamma': 0.9})], None),
+    ('exponentiallr', 2.0, [('ExponentialLR', {'gamma': 0.75})], None),
+    ('cosineannealinglr', 0.1, [('CosineAnnealingLR', {'T_max': 10})], None),
+    ('cosineannealinglr', 0.05, [('CosineAnnealingLR', {'T_max': 7, 'eta_min': 0.001})], None),
+    ('linearlr', 0.1, [('LinearLR', {})], None),
+    ('linearlr', 0.5, [('LinearLR', {'start_factor': 0.1, 'end_factor': 0.9, 'total_iters': 12})], None),
+    ('linearlr', 0.2, [('LinearLR', {'start_factor': 1.0, 'end_factor': 0.25, 'total_iters': 8})], None),
+    ('reducelronplateau', 0.1, [('ReduceLROnPlateau', {'patience': 2})], PLATEAU_MIN),
+    ('reducelronplateau', 0.1, [('ReduceLROnPlateau', {'factor': 0.5, 'patience': 1, 'threshold': 0.01,
+                                                       'threshold_mode': 'abs', 'cooldown': 2, 'min_lr': 0.01})],
+     PLATEAU_STAIRS),
+    ('reducelronplateau', 0.3, [('ReduceLROnPlateau', {'mode': 'max', 'factor': 0.2, 'patience': 3,
+                                                       'threshold': 0.05})], PLATEAU_ACCURACY),
+    ('reducelronplateau', 0.01, [('ReduceLROnPlateau', {'factor': 0.5, 'patience': 0, 'eps': 1e-3})], PLATEAU_WORSE),
+    ('reducelronplateau', 0.2, [('ReduceLROnPlateau', {'mode': 'max', 'threshold_mode': 'abs', 'threshold': 0.1,
+                                                       'patience': 1, 'cooldown': 1, 'factor': 0.5})],
+     [-v for v in PLATEAU_NEGATIVE]),
+    ('reducelronplateau', 0.2, [('ReduceLROnPlateau', {'patience': 1, 'threshold': 0.1})], PLATEAU_NEGATIVE),
+    ('chain', 0.1, [('LinearLR', {'start_factor': 0.25, 'total_iters': 4}), ('CosineAnnealingLR', {'T_max': 20})],
+     None),
+]
+
+
+def schedule_fixture(stem, n, base_lr, specs, metrics):
+    param = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.SGD([param], lr=base_lr)
+    schedulers = [SCHEDULERS[name](opt, **options) for name, options in specs]
+    lrs = [opt.param_groups[0]['lr']]
+    for k in range(SCHEDULE_STEPS):
+        opt.step()
+        for sched in schedulers:
+            if isinstance(sched, torch.optim.lr_scheduler.ReduceLROnPlateau):
+                sched.step(metrics[k])
+            else:
+                sched.step()
+        lrs.append(opt.param_groups[0]['lr'])
+    doc = {'schedulers': [{'name': name, 'options': options} for name, options in specs],
+           'base_lr': base_lr, 'steps': SCHEDULE_STEPS}
+    if metrics is not None:
+        doc['metrics'] = metrics
+    doc['lrs'] = lrs
+    return f'schedule-{stem}-{n}.json', doc
+
+
+def schedule_fixtures():
+    counts = {}
+    out = []
+    for stem, base_lr, specs, metrics in SCHEDULE_CONFIGS:
+        n = counts.get(stem, 0)
+        counts[stem] = n + 1
+        out.append(schedule_fixture(stem, n, base_lr, specs, metrics))
+    return out
+
+
+OWNED = re.compile(r'^((layer|cell)-[a-z_]+-\d+\.safetensors|optim-[a-z]+-\d+\.safetensors|schedule-[a-z]+-\d+\.json)$')
+
+
+def write_fixture(out_dir, fname, tensors, meta, verify):
+    """Writes one safetensors fixture (and reads it back when verify); returns its index entry and size."""
+    blob = encode_safetensors(tensors, meta)
+    with open(os.path.join(out_dir, fname), 'wb') as f:
+        f.write(blob)
+    if verify:
+        back, back_meta = decode_safetensors(blob)
+        assert back_meta == meta, fname
+        assert list(back) == [k for k, _ in tensors], fname
+        for k, v in tensors:
+            if not np.array_equal(back[k], to_numpy(v)):
+                raise AssertionError(f'{fname}: {k} does not read back unchanged')
+    entry = {
+        'file': fname,
+        'metadata': meta,
+        'tensors': {k: list(to_numpy(v).shape) for k, v in tensors},
+    }
+    return entry, len(blob)
 
 
 def generate(out_dir, verify=True):
@@ -423,26 +668,27 @@ def generate(out_dir, verify=True):
     }
     total = 0
     for fname, tensors, meta in fixtures:
-        blob = encode_safetensors(tensors, meta)
-        with open(os.path.join(out_dir, fname), 'wb') as f:
-            f.write(blob)
-        total += len(blob)
-        if verify:
-            back, back_meta = decode_safetensors(blob)
-            assert back_meta == meta, fname
-            assert list(back) == [k for k, _ in tensors], fname
-            for k, v in tensors:
-                if not np.array_equal(back[k], to_numpy(v)):
-                    raise AssertionError(f'{fname}: {k} does not read back unchanged')
-        index['files'].append({
-            'file': fname,
-            'metadata': meta,
-            'tensors': {k: list(to_numpy(v).shape) for k, v in tensors},
-        })
+        entry, size = write_fixture(out_dir, fname, tensors, meta, verify)
+        index['files'].append(entry)
+        total += size
+    # Optimizer and schedule fixtures are listed under their own keys: `files` holds cells and layers.
+    optim = optim_fixtures()
+    index['optim_files'] = []
+    for fname, tensors, meta in optim:
+        entry, size = write_fixture(out_dir, fname, tensors, meta, verify)
+        index['optim_files'].append(entry)
+        total += size
+    schedules = schedule_fixtures()
+    index['schedule_files'] = []
+    for fname, doc in schedules:
+        with open(os.path.join(out_dir, fname), 'w', encoding='utf-8', newline='\n') as f:
+            json.dump(doc, f, indent=1)
+            f.write('\n')
+        index['schedule_files'].append({'file': fname, 'schedulers': [s['name'] for s in doc['schedulers']]})
     with open(os.path.join(out_dir, 'index.json'), 'w', encoding='utf-8', newline='\n') as f:
         json.dump(index, f, indent=1)
         f.write('\n')
-    print(f'wrote {len(fixtures)} fixtures ({total} bytes) and index.json to {out_dir} '
+    print(f'wrote {len(fixtures) + len(optim)} fixtures ({total} bytes), {len(schedules)} schedules and index.json to {out_dir} '
           f'with torch {torch.__version__}')
 
 

@@ -41,3 +41,26 @@ export { RNN, LSTM, GRU, type RecurrentOptions, type RNNOptions, type Impl } fro
 // Files
 export { saveSafetensors, loadSafetensors, type SafetensorsContents } from './io/safetensors.js'
 export { fromKerasWeights, toKerasWeights, type KerasKind, type KerasWeights } from './io/keras.js'
+
+// Losses, sampling and text
+export { crossEntropy, mseLoss, l1Penalty, l2Penalty, type Reduction, type Targets as ClassTargets, type CrossEntropyOptions, type MSELossOptions } from './optim/losses.js'
+export { sampleToken, tokenProbabilities, drawIndex, argmax, type SamplingOptions } from './models/sampling.js'
+export { CharTokenizer, type CharTokenizerOptions, type CharTokenizerJSON } from './data/char-tokenizer.js'
+
+// Models, training and checkpoints
+export { LanguageModel, type LanguageModelOptions, type GenerateOptions, type RecurrentState, type CellName } from './models/language-model.js'
+export { SequenceClassifier, type SequenceClassifierOptions } from './models/classifier.js'
+export { Seq2Seq, type Seq2SeqOptions, type DecodeOptions } from './models/seq2seq.js'
+export { trainLanguageModel, evaluateLanguageModel, type TrainLanguageModelOptions, type TrainResult, type TrainerState, type StepInfo, type Evaluation } from './optim/trainer.js'
+export { saveCheckpoint, loadCheckpoint, type SaveCheckpointOptions, type LoadedCheckpoint, type JsonValue } from './io/checkpoint.js'
+export { batchStreams, streamWindow, type StreamBatches } from './data/batching.js'
+export { embeddedReberString, embeddedReberText, embeddedReberEntropies, isEmbeddedReber, reberString, REBER_SYMBOLS } from './data/tasks/reber.js'
+
+// Optimizers, clipping, LR schedules
+export { Optimizer, type OptimizerStateDict, type ConfigValue } from './optim/optimizer.js'
+export { SGD, type SGDOptions } from './optim/sgd.js'
+export { Adam, AdamW, type AdamOptions } from './optim/adam.js'
+export { RMSprop, type RMSpropOptions } from './optim/rmsprop.js'
+export { clipGradNorm, clipGradValue, type ClipGradNormOptions } from './optim/clip.js'
+export { LRScheduler, StepLR, ExponentialLR, CosineAnnealingLR, LinearLR, type StepLROptions, type ExponentialLROptions, type CosineAnnealingLROptions, type LinearLROptions, type ScheduleStateDict } from './optim/schedules.js'
+export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from './optim/plateau.js'
