@@ -18,8 +18,10 @@ export function batchStreams(where: string, tokens: ArrayLike<number>, batchSize
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`${where}: batchSize must be a positive integer, got ${describe(batchSize)}`)
   if (!Number.isInteger(bptt) || bptt < 1) throw new Error(`${where}: bptt must be a positive integer, got ${describe(bptt)}`)
   const length = Math.floor(tokens.length / batchSize)
-  if (length < 2) {
-    throw new Error(`${where}: ${tokens.length} tokens are too few for ${batchSize} streams: each stream needs at least 2 tokens (an input and its target), so at least ${2 * batchSize} tokens`)
+  if (length < bptt + 1) {
+    throw new Error(
+      `${where}: ${tokens.length} tokens are too few for ${batchSize} streams with bptt ${bptt}: each stream needs bptt + 1 tokens (a window and its targets), so at least ${batchSize * (bptt + 1)} tokens`,
+    )
   }
   const streams = new Int32Array(batchSize * length)
   for (let b = 0; b < batchSize; b++) for (let i = 0; i < length; i++) streams[b * length + i] = tokens[b * length + i]

@@ -24,7 +24,8 @@ test('streams and windows: targets are the inputs shifted by one along each stre
   expect(inputs.shape).toEqual([2, 2])
   expect(Array.from(inputs.data)).toEqual([8, 9, 19, 20])
   expect(Array.from(targets.data)).toEqual([9, 10, 20, 21])
-  expect(() => batchStreams('trainLanguageModel', [1, 2, 3], 2, 4)).toThrow(/3 tokens are too few for 2 streams/)
+  expect(() => batchStreams('trainLanguageModel', new Int32Array(9), 2, 4)).toThrow(/9 tokens are too few for 2 streams with bptt 4: .* at least 10 tokens/)
+  expect(() => batchStreams('trainLanguageModel', new Int32Array(10), 2, 4)).not.toThrow()
 })
 
 test('the same seed trains to the same bits twice', () => {
