@@ -1,7 +1,8 @@
-// Runs every benchmark: `npm run bench` (compiles with tsconfig.bench.json, then runs this file).
-import { runAutogradBench } from './autograd.js'
-import { runCellsBench } from './cells.js'
-import { runMatmulBench } from './matmul.js'
+// Runs every benchmark: `npm run bench` (compiles with tsconfig.bench.json, then runs this file). The
+// benchmarks themselves live in src/bench, so the `seqgrad bench` command can run them too.
+import { runAutogradBench } from '../src/bench/autograd.js'
+import { runCellsBench } from '../src/bench/cells.js'
+import { runMatmulBench } from '../src/bench/matmul.js'
 
 runMatmulBench()
 runAutogradBench()

@@ -85,6 +85,19 @@ class RecurrentBase extends Module {
     return this.bidirectional ? 2 : 1
   }
 
+  /** Which cell's equations this layer runs. */
+  get cellKind(): CellKind {
+    return this.kind
+  }
+
+  /** The live weights of one layer and direction, under the equations' names. */
+  cellParams(layer = 0, direction = 0): CellParams {
+    if (!Number.isInteger(layer) || layer < 0 || layer >= this.numLayers || !Number.isInteger(direction) || direction < 0 || direction >= this.directions) {
+      throw new Error(`${this.where}.cellParams: no layer ${layer}, direction ${direction} (the layer has ${this.numLayers} layers and ${this.directions} directions)`)
+    }
+    return this.cells[layer * this.directions + direction]
+  }
+
   /** Checks x and the state, runs every layer and direction, and shapes the results as PyTorch does. */
   protected run(x: Tensor, h0: Tensor | undefined, c0: Tensor | undefined | null): { output: Tensor; h: Tensor; c: Tensor | null } {
     const where = `${this.where}.forward`

@@ -1,9 +1,9 @@
 // Matrix-multiply kernels on float32: GFLOP/s (2·m·n·k per second) for every variant, each
 // compared with the i-k-j loop measured in the same process. The machine's load varies from
 // second to second, so each figure is the median of several timed runs after a warm-up.
-import type { TypedArray } from '../src/tensor/dtype.js'
-import { matmulInto, matmulTransAInto, matmulTransBInto } from '../src/tensor/kernels/matmul.js'
-import { matmulIJK, matmulIKJ, matmulRows4, matmulTiled4x4, matmulTransposedDot } from '../src/tensor/kernels/matmul-variants.js'
+import type { TypedArray } from '../tensor/dtype.js'
+import { matmulInto, matmulTransAInto, matmulTransBInto } from '../tensor/kernels/matmul.js'
+import { matmulIJK, matmulIKJ, matmulRows4, matmulTiled4x4, matmulTransposedDot } from '../tensor/kernels/matmul-variants.js'
 
 type Kernel = (out: TypedArray, a: TypedArray, b: TypedArray, m: number, k: number, n: number) => void
 

@@ -1,6 +1,6 @@
 // Autograd overhead: a chain of 1,000 small ops (mul, add, tanh in turn) run forward with recording
 // and then backward, against the same forward under noGrad, measured in the same process.
-import { noGrad, randn, manualSeed, type Tensor } from '../src/index.js'
+import { noGrad, randn, manualSeed, type Tensor } from '../index.js'
 
 const CHAIN = 1000
 

@@ -1,9 +1,9 @@
 // Whole-sequence training cost of each cell on float32: forward, a sum, and backward, through the reference
 // path (the equations op by op: the baseline) and through the fused path (one op per sequence), both
 // measured in this process. Each figure is the median of several timed runs after a warm-up.
-import { fusedSequence } from '../src/cells/fused.js'
-import { GATE_COUNT, referenceSequence, type CellKind } from '../src/cells/sequence.js'
-import { Generator, Tensor } from '../src/index.js'
+import { fusedSequence } from '../cells/fused.js'
+import { GATE_COUNT, referenceSequence, type CellKind } from '../cells/sequence.js'
+import { Generator, Tensor } from '../index.js'
 
 const T = 64
 const B = 32

@@ -1,0 +1,23 @@
+// `seqgrad bench`: the benchmarks of `npm run bench`, each reported as a ratio against a baseline measured
+// in the same process.
+import { runAutogradBench } from '../../bench/autograd.js'
+import { runCellsBench } from '../../bench/cells.js'
+import { runMatmulBench } from '../../bench/matmul.js'
+import { choiceOption, parseCommand } from '../args.js'
+
+export const BENCH_USAGE = `usage: seqgrad bench [--only matmul|autograd|cells]
+
+Measures matmul GFLOP/s per kernel variant (against the plain i-k-j loop), the autograd tape's overhead
+(against the same ops under noGrad) and the fused RNN/LSTM/GRU paths (against their reference equations).`
+
+export function benchCommand(argv: string[]): void {
+  const { values } = parseCommand(argv, { only: { type: 'string' } }, BENCH_USAGE)
+  if (values.help) {
+    process.stdout.write(`${BENCH_USAGE}\n`)
+    return
+  }
+  const only = choiceOption('only', values.only as string | undefined, 'all', ['all', 'matmul', 'autograd', 'cells'], BENCH_USAGE)
+  if (only === 'all' || only === 'matmul') runMatmulBench()
+  if (only === 'all' || only === 'autograd') runAutogradBench()
+  if (only === 'all' || only === 'cells') runCellsBench()
+}
