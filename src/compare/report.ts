@@ -42,9 +42,9 @@ export function buildReport(result: ComparisonResult, { date, machine }: { date:
   const s = result.settings
   const lossSeries: Series[] = result.cells.map((c) => ({ name: name(c.cell), points: c.trainLoss }))
   const metricSeries: Series[] = result.cells.map((c) => ({ name: name(c.cell), points: c.metricCurve }))
-  const gradientSeries: Series[] = result.cells.flatMap((c) => [
-    { name: `${name(c.cell)}, end of training`, points: c.gradientNorms.end.map((v, t) => [t, v] as const) },
-    { name: `${name(c.cell)}, start`, points: c.gradientNorms.start.map((v, t) => [t, v] as const), dashed: true },
+  const gradientSeries: Series[] = result.cells.flatMap((c, i) => [
+    { name: `${name(c.cell)}, end of training`, points: c.gradientNorms.end.map((v, t) => [t, v] as const), colorIndex: i },
+    { name: `${name(c.cell)}, start`, points: c.gradientNorms.start.map((v, t) => [t, v] as const), dashed: true, colorIndex: i },
   ])
   const task = result.title
   const files: ReportFiles = {

@@ -65,8 +65,9 @@ function linearAxis(lo: number, hi: number, target: number, freeLo: boolean, fre
 }
 
 function logAxis(lo: number, hi: number, target: number, freeLo: boolean, freeHi: boolean): Axis {
-  // Label every stride-th decade so that a loss falling over 40 decades still gets about `target` ticks.
-  const stride = Math.max(1, Math.ceil((hi - lo) / target))
+  // Label every stride-th decade (stride 1, 2, 5, 10, 20, …) so that a range of 40 decades still gets
+  // about `target` ticks; data within ±1e300 then never puts a tick past a double's range.
+  const stride = Math.max(1, niceStep((hi - lo) / target).step)
   if (freeLo) lo = Math.floor(Math.floor(lo) / stride) * stride
   if (freeHi) hi = Math.ceil(Math.ceil(hi) / stride) * stride
   const ticks: Tick[] = []

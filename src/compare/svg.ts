@@ -8,6 +8,8 @@ export interface Series {
   /** [x, y] pairs in drawing order; non-finite ones (and y ≤ 0 on a log axis) leave a gap. */
   points: readonly (readonly [number, number])[]
   dashed?: boolean
+  /** Palette slot, so related series (one cell before and after training) share a colour; default: its position. */
+  colorIndex?: number
 }
 
 export interface LineChartOptions {
@@ -53,7 +55,7 @@ export function lineChart(opts: LineChartOptions): string {
   for (const { y } of refs) [y0, y1] = [Math.min(y0, y), Math.max(y1, y)]
 
   // Layout: the y tick labels set the left margin, the longest series name the legend's width.
-  const yAxis = makeAxis({ min: y0, max: y1, log: logY, target: 6, fixedMin: yMin, fixedMax: yMax })
+  const yAxis = makeAxis({ min: y0, max: y1, log: logY, target: logY ? 9 : 6, fixedMin: yMin, fixedMax: yMax })
   const left = Math.min(width * 0.3, 44 + CHAR * Math.max(1, ...yAxis.ticks.map((t) => t.label.length)))
   const names = opts.series.map((s, i) => (runs[i].length === 0 ? `${s.name} (no data)` : s.name))
   const legend = names.length === 0 ? 0 : Math.min(width * 0.3, 48 + CHAR * Math.max(...names.map((n) => n.length)))
@@ -93,9 +95,9 @@ export function lineChart(opts: LineChartOptions): string {
     out.push(text('reference-label', plot.right - 4, Number(py) - 4, label, 'text-anchor="end" fill="#666666"'))
   }
   opts.series.forEach((s, i) => {
-    const style = `stroke="${colour(i)}"${dashed(s, i) ? ' stroke-dasharray="7 4"' : ''}`
+    const style = `stroke="${colour(s, i)}"${dashed(s, i) ? ' stroke-dasharray="7 4"' : ''}`
     for (const run of runs[i]) {
-      if (run.length === 1) out.push(`<circle class="series-dot" cx="${num(sx(run[0][0]))}" cy="${num(sy(run[0][1]))}" r="2.5" fill="${colour(i)}"/>`)
+      if (run.length === 1) out.push(`<circle class="series-dot" cx="${num(sx(run[0][0]))}" cy="${num(sy(run[0][1]))}" r="2.5" fill="${colour(s, i)}"/>`)
       else out.push(`<polyline class="series-line" points="${run.map(([x, y]) => `${num(sx(x))},${num(sy(y))}`).join(' ')}" fill="none" ${style} stroke-width="1.75" stroke-linejoin="round"/>`)
     }
   })
@@ -105,7 +107,7 @@ export function lineChart(opts: LineChartOptions): string {
   opts.series.forEach((s, i) => {
     const y = plot.top + 10 + 18 * i
     const lx = plot.right + 14
-    out.push(`<line class="legend-swatch" x1="${num(lx)}" y1="${num(y)}" x2="${num(lx + 22)}" y2="${num(y)}" stroke="${colour(i)}"${dashed(s, i) ? ' stroke-dasharray="7 4"' : ''} stroke-width="3"/>`)
+    out.push(`<line class="legend-swatch" x1="${num(lx)}" y1="${num(y)}" x2="${num(lx + 22)}" y2="${num(y)}" stroke="${colour(s, i)}"${dashed(s, i) ? ' stroke-dasharray="7 4"' : ''} stroke-width="3"/>`)
     out.push(text('legend-label', lx + 28, y + 4, names[i], ''))
   })
   out.push('</svg>')
@@ -116,8 +118,8 @@ function text(cls: string, x: number, y: number, content: string, attrs: string)
   return `<text class="${cls}" x="${num(x)}" y="${num(y)}"${attrs ? ' ' + attrs : ''}>${escapeXml(content)}</text>`
 }
 
-function colour(i: number): string {
-  return PALETTE[i % PALETTE.length]
+function colour(s: Series, i: number): string {
+  return PALETTE[(s.colorIndex ?? i) % PALETTE.length]
 }
 
 /** Past the palette's eight colours, the second round is dashed so no two series look alike. */
