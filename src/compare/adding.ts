@@ -39,7 +39,7 @@ export const addingTask: Task = {
   lowerIsBetter: true,
   verdictRule: `solved when the test MSE is below ${SOLVED_MSE} (predicting the mean scores ${ADDING_BASELINE_MSE.toFixed(3)})`,
   baseline: { value: ADDING_BASELINE_MSE, label: 'predict the mean (0.167)' },
-  defaultLength: 50,
+  defaultLength: 40,
   defaultSteps: (length) => 24 * length,
   learningRate: 0.01,
   create(cell: CellName, { length, hidden, batchSize, seed }: TaskSettings): CellRun {

@@ -80,3 +80,22 @@ export function embeddedReberEntropies(): { optimal: number; forgetful: number; 
   const unigram = -Object.values(counts).reduce((acc, c) => acc + (c / length) * Math.log(c / length), 0)
   return { optimal: (choices * Math.LN2) / length, forgetful: ((choices + 1) * Math.LN2) / length, unigram }
 }
+
+/**
+ * The legal next symbols after each prefix of the embedded Reber string `s`: entry i holds the symbols
+ * that may follow s[0..i] ('' after the final E). After the inner string's E only the outer symbol is
+ * legal — the long-range one; elsewhere the grammar offers one or two.
+ */
+export function embeddedReberNextSymbols(s: string): string[] {
+  if (!isEmbeddedReber(s)) throw new Error(`embeddedReberNextSymbols: '${s}' is not an embedded Reber string`)
+  const outer = s[1]
+  const next = ['TP', 'B'] // after the outer B, after the outer T or P
+  let node = 1
+  next.push(REBER_EDGES[node].map(([symbol]) => symbol).join('')) // after the inner B
+  for (const symbol of s.slice(3, -3)) {
+    node = (REBER_EDGES[node].find(([emitted]) => emitted === symbol) as readonly [string, number])[1]
+    next.push(node === END ? 'E' : REBER_EDGES[node].map(([emitted]) => emitted).join(''))
+  }
+  next.push(outer, 'E', '') // after the inner E, after the repeated outer symbol, after the final E
+  return next
+}
