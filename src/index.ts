@@ -23,7 +23,7 @@ export { dropout } from './autograd/ops/dropout.js'
 // Autograd
 export { noGrad, isGradEnabled, grad, type GradNode, type BackwardFn } from './autograd/engine.js'
 export { defineOp, type OpDefinition } from './autograd/define-op.js'
-export { gradcheck, type GradcheckOptions } from './autograd/gradcheck.js'
+export { gradcheck, gradcheckReport, type GradcheckOptions, type GradcheckReport } from './autograd/gradcheck.js'
 
 // Cells: the equations (reference path) and the fused sequence op (fast path)
 export { rnnCell, type CellParams, type Nonlinearity } from './cells/rnn.js'

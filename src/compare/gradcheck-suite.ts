@@ -1,17 +1,10 @@
 // The library's own gradient-check suite: every differentiable op, cell, layer, model and loss, checked
-// with `gradcheck` on small float64 inputs drawn from a seeded generator. The verdict of each case is
-// gradcheck's (PyTorch's defaults: eps 1e-6, atol 1e-5, rtol 1e-3); alongside it the suite measures the
-// worst disagreement itself, the same way gradcheck compares, so a report can say how close each case is:
-//   full mode: every entry of the analytical Jacobian (rows from backward with one-hot upstream gradients)
-//              against the numerical one (central differences, one column per perturbed input element);
-//   fast mode: gradcheck's own projections vᵀJu (the same seeded u and v), one per checked input.
+// with gradcheck (PyTorch's defaults: eps 1e-6, atol 1e-5, rtol 1e-3) on small float64 inputs drawn from a
+// seeded generator; gradcheckReport gives each case's verdict with its worst absolute and relative errors.
 // Inputs stay inside each op's domain and away from its kinks (relu/abs/clamp at their corners, max ties),
 // where a finite difference straddles a point of non-differentiability and means nothing.
-//
-// Relative error is |a − n| / max(|n|, atol): relative to the numerical value, as gradcheck's rtol is,
-// floored at atol so entries that are (numerically) zero do not divide by nearly nothing.
-import { grad, noGrad } from '../autograd/engine.js'
-import { gradcheck } from '../autograd/gradcheck.js'
+import { noGrad } from '../autograd/engine.js'
+import { gradcheckReport, type GradcheckOptions } from '../autograd/gradcheck.js'
 import { add, div, mul, pow, sub } from '../autograd/ops/arithmetic.js'
 import { clone, to } from '../autograd/ops/cast.js'
 import { dropout } from '../autograd/ops/dropout.js'
@@ -77,15 +70,8 @@ export interface GradcheckSuiteResult {
   results: { group: string; name: string; outcome: GradcheckOutcome; ms: number }[]
 }
 
-export interface CheckGradientsOptions {
-  eps?: number
-  atol?: number
-  rtol?: number
-  /** Compare one projection vᵀJu per input (gradcheck's fastMode) instead of the whole Jacobian. */
-  fastMode?: boolean
-  /** Seed of fast mode's projections (passed to gradcheck, so both use the same u and v). */
-  seed?: number
-}
+/** gradcheck's options but raiseException: a case reports, it does not throw. */
+export type CheckGradientsOptions = Omit<GradcheckOptions, 'raiseException'>
 
 type Fn = (...inputs: Tensor[]) => Tensor
 
@@ -98,121 +84,17 @@ export const FAST_MODE_THRESHOLD = 48
 // ---------------------------------------------------------------------------------------------------------
 // Measuring a case
 
-function evaluate(fn: Fn, inputs: readonly Tensor[]): Tensor {
-  const output = fn(...inputs)
-  if (!(output instanceof Tensor)) throw new Error(`the function must return a Tensor, got ${typeof output}`)
-  return output
-}
-
-function values(fn: Fn, inputs: readonly Tensor[]): Float64Array {
-  return Float64Array.from(noGrad(() => evaluate(fn, inputs)).data)
-}
-
-/** gradient · J for one input (zeros where the output does not depend on it). */
-function vjp(output: Tensor, input: Tensor, gradient: Tensor): Float64Array {
-  const g = output.requiresGrad ? grad(output, [input], gradient)[0] : null
-  return g === null ? new Float64Array(input.size) : Float64Array.from(g.data)
-}
-
-/** (f(x + eps·u) − f(x − eps·u)) / 2eps, perturbing `input` in place and restoring it exactly. */
-function directional(fn: Fn, inputs: readonly Tensor[], input: Tensor, u: ArrayLike<number>, eps: number): Float64Array {
-  const x = input.data
-  const original = Float64Array.from(x)
-  try {
-    for (let e = 0; e < u.length; e++) if (u[e] !== 0) x[e] = original[e] + eps * u[e]
-    const plus = values(fn, inputs)
-    for (let e = 0; e < u.length; e++) if (u[e] !== 0) x[e] = original[e] - eps * u[e]
-    const minus = values(fn, inputs)
-    return plus.map((p, j) => (p - minus[j]) / (2 * eps))
-  } finally {
-    x.set(original)
-  }
-}
-
-/** A random unit vector, drawn exactly as gradcheck's fast mode draws its u and v. */
-function unitVector(generator: Generator, size: number): Float64Array {
-  const v = new Float64Array(size)
-  generator.fillNormal(v)
-  let squares = 0
-  for (const x of v) squares += x * x
-  const norm = Math.sqrt(squares) || 1
-  return v.map((x) => x / norm)
-}
-
-/** The worst errors between analytical and numerical derivatives, compared as gradcheck compares them. */
-function measure(fn: Fn, inputs: readonly Tensor[], eps: number, atol: number, fastMode: boolean, seed: number): { worstAbsError: number; worstRelError: number; checked: number } {
-  const checkedInputs = inputs.filter((t) => t.requiresGrad)
-  const output = evaluate(fn, inputs)
-  let worstAbsError = 0
-  let worstRelError = 0
-  let checked = 0
-  const compare = (analytical: number, numerical: number) => {
-    const absError = Math.abs(analytical - numerical)
-    const relError = absError / Math.max(Math.abs(numerical), atol)
-    // A NaN anywhere is as bad as it gets (Math.max would drop it silently, or keep it and poison the rest).
-    worstAbsError = Number.isNaN(absError) ? Infinity : Math.max(worstAbsError, absError)
-    worstRelError = Number.isNaN(relError) ? Infinity : Math.max(worstRelError, relError)
-    checked++
-  }
-  if (fastMode) {
-    const generator = new Generator(seed)
-    for (const t of checkedInputs) {
-      const u = unitVector(generator, t.size)
-      const v = new Tensor(unitVector(generator, output.size), output.shape).to(output.dtype)
-      const analytical = vjp(output, t, v).reduce((acc, g, e) => acc + g * u[e], 0)
-      const numerical = directional(fn, inputs, t, u, eps).reduce((acc, d, j) => acc + d * v.data[j], 0)
-      compare(analytical, numerical)
-    }
-    return { worstAbsError, worstRelError, checked }
-  }
-  // Row j of the analytical Jacobian, for every input at once: one backward pass with the j-th unit vector.
-  const rows: Float64Array[][] = checkedInputs.map(() => [])
-  const unit = Tensor.empty(output.shape, output.dtype)
-  for (let j = 0; j < output.size; j++) {
-    unit.data.fill(0)
-    unit.data[j] = 1
-    const grads = output.requiresGrad ? grad(output, checkedInputs, unit) : checkedInputs.map(() => null)
-    grads.forEach((g, i) => rows[i].push(g === null ? new Float64Array(checkedInputs[i].size) : Float64Array.from(g.data)))
-  }
-  // Column e of the numerical Jacobian: central differences in element e.
-  checkedInputs.forEach((t, i) => {
-    const oneHot = new Float64Array(t.size)
-    for (let e = 0; e < t.size; e++) {
-      oneHot.fill(0)
-      oneHot[e] = 1
-      const column = directional(fn, inputs, t, oneHot, eps)
-      for (let j = 0; j < output.size; j++) compare(rows[i][j][e], column[j])
-    }
-  })
-  return { worstAbsError, worstRelError, checked }
-}
-
 /**
  * gradcheck's verdict on `fn` at `inputs` (its message when it fails), with the worst absolute and relative
- * errors and the number of entries (or, in fast mode, projections) compared.
+ * errors and the number of entries (or, in fast mode, projections) compared. A case that throws fails with
+ * the error as its message.
  */
 export function checkGradients(fn: Fn, inputs: readonly Tensor[], opts: CheckGradientsOptions = {}): GradcheckOutcome {
-  const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, fastMode = false, seed = 0 } = opts
-  let passed = true
-  let message: string | undefined
   try {
-    gradcheck(fn, inputs, { eps, atol, rtol, fastMode, seed, raiseException: true })
+    return gradcheckReport(fn, inputs, opts)
   } catch (error) {
-    passed = false
-    message = error instanceof Error ? error.message : String(error)
+    return { passed: false, worstAbsError: NaN, worstRelError: NaN, checked: 0, message: error instanceof Error ? error.message : String(error) }
   }
-  let measured: { worstAbsError: number; worstRelError: number; checked: number }
-  try {
-    measured = measure(fn, inputs, eps, atol, fastMode, seed)
-  } catch (error) {
-    // gradcheck failed for the same reason (an input it cannot check, or fn throwing): nothing to measure.
-    measured = { worstAbsError: NaN, worstRelError: NaN, checked: 0 }
-    if (passed) {
-      passed = false
-      message = error instanceof Error ? error.message : String(error)
-    }
-  }
-  return message === undefined ? { passed, ...measured } : { passed, ...measured, message }
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -417,7 +299,7 @@ function opSpecs(): Spec[] {
 function liveIf(relu: boolean, make: (g: Generator) => Built): (g: Generator) => Built {
   if (!relu) return make
   const liveFraction = ({ fn, inputs }: Built) => {
-    const out = values(fn, inputs)
+    const out = noGrad(() => fn(...inputs)).data
     return out.filter((v) => v !== 0).length / out.length
   }
   return (g) => {
