@@ -1,0 +1,116 @@
+// A character language model of the user's text (`--data FILE`) as a comparison task. The text's characters
+// are the vocabulary; the first 90% trains, the last 10% is held out. Training walks windows of `length`
+// characters along `batchSize` parallel streams, carrying the hidden state from one window to the next
+// (detached), as the truncated-BPTT trainer does; the metric is the held-out bits per character. A unigram
+// model — each character's frequency in the training text, add-one smoothed — sets the bar: a cell solves
+// the task when its bits per character are at most 0.9 × the unigram's, i.e. when context buys it 10%.
+import { noGrad } from '../autograd/engine.js'
+import { linear } from '../autograd/ops/linear.js'
+import { batchStreams, streamWindow } from '../data/batching.js'
+import { CharTokenizer } from '../data/char-tokenizer.js'
+import { LanguageModel, type CellName, type RecurrentState } from '../models/language-model.js'
+import { crossEntropy } from '../optim/losses.js'
+import { evaluateLanguageModel } from '../optim/trainer.js'
+import { Tensor } from '../tensor/tensor.js'
+import { hiddenGradientNorms, type CellRun, type Task, type TaskSettings } from './task.js'
+
+const HELD_OUT = 0.1
+const SOLVED_RATIO = 0.9
+const EMBEDDING_DIM = 16
+/** Evaluation scores at most this many held-out characters, so that a long file keeps evaluation quick. */
+const MAX_VALIDATION = 20_000
+const PROBE_WINDOWS = 32
+
+const detached = (s: RecurrentState): RecurrentState => ({ h: s.h.detach(), ...(s.c ? { c: s.c.detach() } : {}) })
+
+/**
+ * Bits per character of `validation` under the character frequencies of `train`, add-one smoothed over a
+ * vocabulary of `vocabSize` ids, so a character never seen in training still costs a finite amount.
+ */
+export function unigramBitsPerCharacter(train: ArrayLike<number>, validation: ArrayLike<number>, vocabSize: number): number {
+  const counts = new Float64Array(vocabSize).fill(1)
+  for (let i = 0; i < train.length; i++) counts[train[i]]++
+  const total = train.length + vocabSize
+  let bits = 0
+  for (let i = 0; i < validation.length; i++) bits -= Math.log2(counts[validation[i]] / total)
+  return bits / validation.length
+}
+
+/**
+ * ‖∂L_T/∂h_t‖ for a LanguageModel over the token windows `inputs` [B, T], L_T being the cross-entropy of
+ * each window's last prediction against `last` [B] (summed, so each window's norm is its own loss's).
+ */
+export function languageModelGradientNorms(model: LanguageModel, inputs: Tensor, last: Int32Array): number[] {
+  const { 'decoder.weight': weight, 'decoder.bias': bias } = model.namedParameters()
+  const embedded = noGrad(() => model.embedding.forward(inputs))
+  return hiddenGradientNorms(model.rnn, embedded, (hT) => crossEntropy(linear(hT, weight, bias), last, { reduction: 'sum' }))
+}
+
+/** The character language model task on `text`. */
+export function textTask(text: string): Task {
+  if (typeof text !== 'string' || text.length === 0) throw new Error('text task: the text is empty; give a text file with --data')
+  const tokenizer = new CharTokenizer(text)
+  const ids = tokenizer.encode(text)
+  const split = Math.floor(ids.length * (1 - HELD_OUT))
+  const train = ids.subarray(0, split)
+  const validation = ids.subarray(split, Math.min(ids.length, split + MAX_VALIDATION))
+  const unigram = validation.length > 0 ? unigramBitsPerCharacter(train, validation, tokenizer.vocabSize) : NaN
+  const bar = SOLVED_RATIO * unigram
+
+  return {
+    name: 'text',
+    title: 'Character language model',
+    metricName: 'validation bits per character',
+    lowerIsBetter: true,
+    verdictRule: `solved when the validation bits per character are at most ${SOLVED_RATIO} × the unigram model's ${unigram.toFixed(3)} (${bar.toFixed(3)}): beating a unigram model by 10%`,
+    baseline: { value: unigram, label: `unigram (${unigram.toFixed(2)} bpc)` },
+    defaultLength: 64,
+    defaultSteps: (length) => Math.max(100, Math.round(64_000 / length)),
+    learningRate: 0.01,
+    create(cell: CellName, { length, hidden, batchSize }: TaskSettings): CellRun {
+      const needed = batchSize * (length + 1)
+      if (train.length < needed || validation.length < length + 1) {
+        throw new Error(
+          `text task: the text has ${ids.length} characters, too few for ${batchSize} streams with windows of ${length}: ` +
+            `the first 90% (${train.length}) must hold batch × (window + 1) = ${needed} characters and the last 10% (${validation.length}) at least window + 1 = ${length + 1}; ` +
+            `give a longer text (at least ${Math.max(Math.ceil(needed / (1 - HELD_OUT)), Math.ceil((length + 1) / HELD_OUT))} characters) or a smaller --batch or --length`,
+        )
+      }
+      const model = new LanguageModel({ vocabSize: tokenizer.vocabSize, embeddingDim: EMBEDDING_DIM, hiddenSize: hidden, cell })
+      const batches = batchStreams('text task', train, batchSize, length)
+      const evalStreams = Math.min(batchSize, Math.floor(validation.length / (length + 1)))
+
+      // Probe windows spread evenly over the training text; the last loss predicts the character after each.
+      const probeCount = Math.min(PROBE_WINDOWS, train.length - length)
+      const probeInputs = Tensor.empty([probeCount, length], 'int32')
+      const probeLast = new Int32Array(probeCount)
+      for (let b = 0; b < probeCount; b++) {
+        const start = probeCount === 1 ? 0 : Math.floor((b * (train.length - length - 1)) / (probeCount - 1))
+        probeInputs.data.set(train.subarray(start, start + length), b * length)
+        probeLast[b] = train[start + length]
+      }
+
+      // The data is the text itself, in order: the seed only initialises the model (the runner seeds it).
+      let window = 0
+      let carried: RecurrentState | null = null
+      return {
+        model,
+        tokensPerStep: batchSize * length,
+        trainLoss: () => {
+          if (window % batches.windows === 0) carried = null // each pass over the streams starts from a zero state
+          const { inputs, targets } = streamWindow(batches, window)
+          const { logits, state } = model.forward(inputs, carried ?? undefined)
+          const [B, T, V] = logits.shape
+          carried = detached(state)
+          window = (window + 1) % batches.windows
+          return crossEntropy(logits.reshape([B * T, V]), targets.reshape([B * T]))
+        },
+        evaluate: () => {
+          const bpc = evaluateLanguageModel(model, validation, { batchSize: evalStreams, bptt: length }).bitsPerToken
+          return { metric: bpc, solved: bpc <= bar, details: { 'unigram bits per character': unigram, 'vocabulary size': tokenizer.vocabSize } }
+        },
+        gradientNorms: () => languageModelGradientNorms(model, probeInputs, probeLast),
+      }
+    },
+  }
+}
