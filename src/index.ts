@@ -54,7 +54,8 @@ export { Seq2Seq, type Seq2SeqOptions, type DecodeOptions } from './models/seq2s
 export { trainLanguageModel, evaluateLanguageModel, type TrainLanguageModelOptions, type TrainResult, type TrainerState, type StepInfo, type Evaluation } from './optim/trainer.js'
 export { saveCheckpoint, loadCheckpoint, type SaveCheckpointOptions, type LoadedCheckpoint, type JsonValue } from './io/checkpoint.js'
 export { batchStreams, streamWindow, type StreamBatches } from './data/batching.js'
-export { embeddedReberString, embeddedReberText, embeddedReberEntropies, isEmbeddedReber, reberString, REBER_SYMBOLS } from './data/tasks/reber.js'
+export { embeddedReberString, embeddedReberText, embeddedReberEntropies, embeddedReberNextSymbols, isEmbeddedReber, reberString, REBER_SYMBOLS } from './data/tasks/reber.js'
+export { addingBatch, ADDING_BASELINE_MSE, type AddingBatch } from './data/tasks/adding.js'
 
 // Optimizers, clipping, LR schedules
 export { Optimizer, type OptimizerStateDict, type ConfigValue } from './optim/optimizer.js'

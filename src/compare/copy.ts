@@ -56,7 +56,7 @@ export const copyTask: Task = {
   verdictRule: `solved when the symbol accuracy on the recall steps reaches ${SOLVED_ACCURACY} (guessing scores 1/${ALPHABET})`,
   baseline: { value: CHANCE, label: `chance (1/${ALPHABET})` },
   defaultLength: 20,
-  defaultSteps: (length) => Math.max(200, 60 * length),
+  defaultSteps: (length) => Math.max(1000, 250 * length),
   learningRate: 0.01,
   create(cell: CellName, { length, hidden, batchSize, seed }: TaskSettings): CellRun {
     const model = new CopyModel(cell, hidden)

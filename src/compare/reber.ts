@@ -110,7 +110,7 @@ export const reberTask: Task = {
   verdictRule: `solved when the top-1 accuracy on the long-range symbols (each string's second-to-last, which repeats its second) reaches ${SOLVED_ACCURACY}; forgetting the second symbol scores 0.5`,
   baseline: { value: ENTROPIES.optimal, label: `grammar's optimum (${ENTROPIES.optimal.toFixed(3)} nats)` },
   defaultLength: 40,
-  defaultSteps: (length) => Math.max(100, Math.round(24_000 / length)),
+  defaultSteps: (length) => Math.max(100, Math.round(12_000 / length)),
   learningRate: 0.01,
   create(cell: CellName, { length, hidden, batchSize, seed }: TaskSettings): CellRun {
     const model = new LanguageModel({ vocabSize: REBER_SYMBOLS.length, embeddingDim: EMBEDDING_DIM, hiddenSize: hidden, cell })

@@ -68,6 +68,7 @@ export function buildReport(result: ComparisonResult, { date, machine }: { date:
     '',
     resultsTable(result),
     '',
+    ...detailLines(result),
     '## Loss',
     '',
     '![training loss](loss.svg)',
@@ -85,3 +86,12 @@ export function buildReport(result: ComparisonResult, { date, machine }: { date:
   ].join('\n')
   return files
 }
+
+/** The task's further numbers per cell (long-range accuracy, optimum, baseline …), when it has any. */
+function detailLines(result: ComparisonResult): string[] {
+  const lines = result.cells
+    .filter((c) => Object.keys(c.final.details).length > 0)
+    .map((c) => `- ${name(c.cell)}: ${Object.entries(c.final.details).map(([key, value]) => `${key} ${formatNumber(value)}`).join(', ')}`)
+  return lines.length === 0 ? [] : [...lines, '']
+}
+
