@@ -48,8 +48,9 @@ function randomArray(size: number): Float32Array {
   return x
 }
 
-function secondsSince(start: bigint): number {
-  return Number(process.hrtime.bigint() - start) / 1e9
+/** performance.now() exists in Node and in browsers alike, so the benchmarks can run anywhere. */
+function secondsSince(start: number): number {
+  return (performance.now() - start) / 1000
 }
 
 /** Median seconds per call; calls are batched so each timed sample lasts about SAMPLE_SECONDS. */
@@ -57,7 +58,7 @@ function secondsPerCall(kernel: Kernel, shape: Shape, out: TypedArray, a: TypedA
   const { m, k, n } = shape
   // Warm-up long enough for the optimizing compiler, and an estimate of one call's cost.
   let calls = 0
-  const warmStart = process.hrtime.bigint()
+  const warmStart = performance.now()
   while (calls < 3 || secondsSince(warmStart) < WARMUP_SECONDS) {
     kernel(out, a, b, m, k, n)
     calls++
@@ -65,7 +66,7 @@ function secondsPerCall(kernel: Kernel, shape: Shape, out: TypedArray, a: TypedA
   const callsPerSample = Math.max(1, Math.round(SAMPLE_SECONDS / (secondsSince(warmStart) / calls)))
   const samples: number[] = []
   for (let r = 0; r < REPEATS; r++) {
-    const start = process.hrtime.bigint()
+    const start = performance.now()
     for (let c = 0; c < callsPerSample; c++) kernel(out, a, b, m, k, n)
     samples.push(secondsSince(start) / callsPerSample)
   }
