@@ -70,7 +70,7 @@ export function runComparison(opts: ComparisonOptions): ComparisonResult {
     const evalEvery = Math.max(1, Math.ceil(steps / evaluations))
     const progressEvery = Math.max(1, Math.floor(steps / progressEvents))
     let trainingMs = 0
-    let final = run.evaluate()
+    let final: TaskEvaluation | undefined
     for (let step = 1; step <= steps; step++) {
       const began = now()
       optimizer.zeroGrad()
@@ -98,7 +98,7 @@ export function runComparison(opts: ComparisonOptions): ComparisonResult {
       tokensPerSecond: (run.tokensPerStep * steps) / (trainingMs / 1000),
       trainLoss,
       metricCurve,
-      final,
+      final: final ?? run.evaluate(), // steps = 0: evaluate the untrained model
       finalTrainLoss: meanOfLast(trainLoss, Math.max(1, Math.floor(steps / 20))),
       gradientNorms: { start, end: run.gradientNorms() },
     }

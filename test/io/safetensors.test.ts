@@ -4,24 +4,10 @@ import fc from 'fast-check'
 import { loadSafetensors, saveSafetensors } from '../../src/io/safetensors.js'
 import { bfloat16ToFloat, halfToFloat } from '../../src/io/float16.js'
 import { Tensor, tensor, type DType } from '../../src/index.js'
+import { expectPlainError } from '../helpers/errors.js'
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-/** Runs `fn`, which must throw exactly an Error whose message matches every pattern. */
-function expectPlainError(fn: () => unknown, ...patterns: RegExp[]): string {
-  let caught: unknown = null
-  try {
-    fn()
-  } catch (e) {
-    caught = e
-  }
-  expect(caught).toBeInstanceOf(Error)
-  const err = caught as Error
-  expect(err.constructor).toBe(Error)
-  for (const p of patterns) expect(err.message).toMatch(p)
-  return err.message
-}
 
 /** Any value, typed as whatever a signature wants: for feeding bad input past the type checker. */
 const untyped = <T>(value: unknown): T => value as T

@@ -3,6 +3,7 @@
 import fc from 'fast-check'
 import ndarray from 'ndarray'
 import { Tensor, fromNdarray, tensor, toNdarray, type NdarrayLike } from '../../src/index.js'
+import { expectPlainError } from '../helpers/errors.js'
 
 type Nd = ndarray.NdArray<ndarray.Data<number>>
 
@@ -219,17 +220,6 @@ describe('round trips', () => {
 })
 
 describe('bad views', () => {
-  function expectPlainError(fn: () => unknown, pattern: RegExp): void {
-    let caught: unknown = null
-    try {
-      fn()
-    } catch (e) {
-      caught = e
-    }
-    expect(caught).toBeInstanceOf(Error)
-    expect((caught as Error).constructor).toBe(Error)
-    expect((caught as Error).message).toMatch(pattern)
-  }
 
   test('a view reaching past the end of data throws a clear Error', () => {
     expectPlainError(() => fromNdarray(ndarray(new Float64Array(5), [2, 3])), /reaches outside data of length 5/)
