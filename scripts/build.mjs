@@ -1,5 +1,5 @@
-// Builds dist/esm and dist/cjs with tsc. dist/cjs gets its own package.json so Node reads
-// its .js files as CommonJS even though the package itself is "type": "module".
+// Builds dist/esm and dist/cjs with tsc, then dist/browser (scripts/build-browser.mjs, esbuild). dist/cjs
+// gets its own package.json so Node reads its .js files as CommonJS even though the package is "type": "module".
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -16,3 +16,8 @@ for (const config of ['tsconfig.build.json', 'tsconfig.cjs.json']) {
 }
 mkdirSync('dist/cjs', { recursive: true })
 writeFileSync('dist/cjs/package.json', JSON.stringify({ type: 'commonjs' }) + '\n')
+try {
+  execFileSync(process.execPath, ['scripts/build-browser.mjs'], { stdio: 'inherit' })
+} catch {
+  process.exit(1) // build-browser said why
+}
