@@ -27,7 +27,8 @@ try {
   const min = readFileSync(outfile)
   const gzip = gzipSync(min, { level: 9 }).length
   const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`
-  console.log(`build-browser: ${relative(process.cwd(), outfile) || outfile}: ${kb(raw)} raw, ${kb(min.length)} minified, ${kb(gzip)} min+gzip`)
+  const shown = relative(process.cwd(), outfile).startsWith('..') ? outfile : relative(process.cwd(), outfile)
+  console.log(`build-browser: ${shown}: ${kb(raw)} raw, ${kb(min.length)} minified, ${kb(gzip)} min+gzip`)
 } catch {
   console.error('build-browser: esbuild failed (its errors are above)')
   process.exit(1)
