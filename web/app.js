@@ -269,7 +269,7 @@ async function runGradcheck() {
     for (const c of result.checks) {
       const row = document.createElement('tr')
       const cells = [
-        [c.what + ` (${c.shape})`, ''],
+        [c.what, ''],
         [c.passed ? 'pass' : 'fail', c.passed ? 'pass' : 'fail'],
         [c.worstAbsError.toExponential(2), 'num-cell'],
         [c.worstRelError.toExponential(2), 'num-cell'],
@@ -284,6 +284,7 @@ async function runGradcheck() {
       }
       body.append(row)
     }
+    $('check-table').querySelector('caption').textContent = result.setup
     $('check-table').hidden = false
     const failed = result.checks.find((/** @type {any} */ c) => !c.passed)
     if (failed) say('check-message', failed.message ?? 'gradcheck failed', 'error')

@@ -45,9 +45,10 @@ function scaleFor(/** @type {string} */ key, /** @type {Trace} */ trace) {
   if (kind === 'sigmoid') return { color: (/** @type {number} */ v) => ramp(SEQUENTIAL, v), lo: 0, hi: 1, stops: SEQUENTIAL }
   let bound = 1
   if (kind === 'state') {
-    let max = 0
-    for (const v of trace.data) max = Math.max(max, Math.abs(v))
-    bound = max > 0 ? Number(max.toPrecision(2)) : 1
+    // the 98th percentile of |c|, so one unit with a huge memory does not wash out all the others
+    const magnitudes = Float32Array.from(trace.data, Math.abs).sort()
+    const q = magnitudes[Math.floor(0.98 * (magnitudes.length - 1))] ?? 0
+    bound = q > 0 ? Number(q.toPrecision(2)) : 1
   }
   return { color: (/** @type {number} */ v) => ramp(DIVERGING, (v / bound + 1) / 2), lo: -bound, hi: bound, stops: DIVERGING }
 }
@@ -116,7 +117,7 @@ export function drawHeatmaps(container, { layer, characters, units, onPick, tool
     if (info.kind === 'sigmoid') {
       const { left, right } = saturationSummary(trace)
       note.textContent = ` σ · ${(100 * left).toFixed(0)}% below 0.1, ${(100 * right).toFixed(0)}% above 0.9`
-    } else note.textContent = info.kind === 'state' ? ` unbounded · scale ±${scale.hi}` : ' tanh · −1…1'
+    } else note.textContent = info.kind === 'state' ? ` unbounded · colours span ±${scale.hi}, beyond is clipped` : ' tanh · −1…1'
     caption.append(note, legend(scale))
     figure.append(caption)
 

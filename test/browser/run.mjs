@@ -204,14 +204,23 @@ async function scenario(/** @type {import('playwright-core').Page} */ page, /** 
   await page.selectOption('#units', 'saturated:32')
   await page.locator('#heatmaps canvas').first().click({ position: { x: 60, y: 20 } })
   await page.locator('#unit-text .unit-text').waitFor({ timeout: 5_000 })
-  await page.fill('#prompt', 'an unknown character: ☃')
-  await page.click('#show-gates')
-  seen.unknownChar = await expectMessage('gates-message', /unknown character '☃'/, 'prompt with an unknown character')
-
+  await page.mouse.move(0, 0)
   await mkdir(artifacts, { recursive: true })
   await page.locator('#gates').screenshot({ path: join(artifacts, 'gates.png') })
   await page.screenshot({ path: join(artifacts, 'demo.png'), fullPage: true })
   log('screenshots: test/artifacts/demo.png, test/artifacts/gates.png')
+
+  await page.fill('#prompt', 'an unknown character: ☃')
+  await page.click('#show-gates')
+  seen.unknownChar = await expectMessage('gates-message', /unknown character '☃'/, 'prompt with an unknown character')
+
+  // --- Stop ends a long run early, and the page is ready for the next
+  await page.fill('#steps', '20000')
+  await page.click('#train')
+  await page.waitForFunction(() => Number(document.getElementById('stat-step')?.textContent?.split('/')[0]) >= 5, null, { timeout: 20_000 })
+  await page.click('#stop')
+  seen.stopped = await expectMessage('train-message', /stopped at step \d+/, 'stop')
+  assert.ok(await page.isEnabled('#train'), 'Train should be enabled again after Stop')
   return { firstLoss, lastLoss, shownTps, runTps, verdict, seen }
 }
 
