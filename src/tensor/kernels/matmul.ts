@@ -1,9 +1,11 @@
 // Matrix products on row-major blocks of typed arrays; each writes (not adds) its m×n output.
 // Offsets let batched matmul address one matrix of a batch without copying.
 //
-// The exported matmul*Into functions all use one packed, register-tiled kernel (see `gemm`).
+// The exported matmul*Into functions all use one packed, register-tiled kernel (see `gemm`): in float32
+// on WebAssembly SIMD where the runtime has it (simd-gemm.ts), else in scalar JavaScript (below).
 // Simpler variants, the steps toward it, live in matmul-variants.ts for bench/matmul.ts.
 import type { TypedArray } from '../dtype.js'
+import { simdGemm } from './simd-gemm.js'
 
 /** out[m×n] = a[m×k] · b[k×n] */
 export function matmulInto(out: TypedArray, a: TypedArray, b: TypedArray, m: number, k: number, n: number, outOffset = 0, aOffset = 0, bOffset = 0): void {
@@ -61,6 +63,10 @@ function gemm(
   if (k === 0) {
     for (let i = 0; i < m * n; i++) out[outOffset + i] = 0
     return
+  }
+  // Below four rows packing costs about what it saves; multiplyRow reads the operands in place.
+  if (m >= TILE && out instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array) {
+    if (simdGemm(out, outOffset, m, k, n, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride)) return
   }
   const packedRows = n >= TILE ? m - (m % TILE) : 0
   if (packedRows > 0) {

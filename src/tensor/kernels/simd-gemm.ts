@@ -1,0 +1,210 @@
+// float32 matrix products on WebAssembly SIMD (f32x4), when the runtime has it.
+//
+// Scalar JavaScript tops out near 4 GFLOP/s here (bench/matmul.ts): every multiply-add is a scalar
+// double operation. A 128-bit SIMD lane does four float32 multiply-adds at once, as BLAS does, and
+// accumulates in float32 as PyTorch's CPU kernels do. The kernel is built at load time from
+// wasm-emit.ts (a few hundred bytes); where WebAssembly or SIMD is missing or forbidden (some edge
+// runtimes, strict CSP), `simdGemm` returns false and callers keep the scalar path.
+//
+// The scheme is the scalar kernel's (matmul.ts) in float32: A packed into 4-row panels and B into
+// 8-column panels inside the module's memory, zero-padded, so one 4×8 tile of C accumulates in eight
+// f32x4 registers over k; k runs in blocks of KC, accumulating into C tiles that stay in the module.
+import { encodeModule, FunctionBuilder, I32, V128 } from './wasm-emit.js'
+
+const MR = 4
+const NR = 8
+/** Depth of one packed block: an 8-column B panel of KC rows is 8 KiB, resident in L1 while A streams. */
+const KC = 256
+/** Rows of A packed per block: 128 × KC floats = 128 KiB, resident in L2. */
+const MC = 128
+/** Columns of B packed per block. */
+const NC = 512
+const PAGE = 65536
+
+type TilesFn = (a: number, b: number, c: number, ldc: number, mPanels: number, nPanels: number, k: number, accumulate: number) => void
+
+/** The little of the WebAssembly API used here, typed locally: the core's lib settings have no DOM or Node types. */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer
+  grow(pages: number): number
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object
+  Instance: new (module: object) => { exports: Record<string, unknown> }
+}
+
+interface SimdKernels {
+  memory: WasmMemory
+  tiles: TilesFn
+}
+
+/**
+ * tiles(a, b, c, ldc, mPanels, nPanels, k, accumulate): for every 4-row A panel ip (k×4 floats at a) and
+ * 8-column B panel jp (k×8 floats at b), the 4×8 block of C at rows 4·ip…, columns 8·jp… (C row-major at c,
+ * ldc bytes per row) is set to, or with `accumulate` ≠ 0 increased by, the panels' product. Addresses in bytes.
+ */
+function buildTiles(): FunctionBuilder {
+  const [a, b, c, ldc, mPanels, nPanels, k, accumulate] = [0, 1, 2, 3, 4, 5, 6, 7]
+  const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32, I32])
+  const ip = f.local(I32), jp = f.local(I32), p = f.local(I32)
+  const pa = f.local(I32), pb = f.local(I32), pc = f.local(I32), row = f.local(I32)
+  const acc = Array.from({ length: 2 * MR }, () => f.local(V128))
+  const b0 = f.local(V128), b1 = f.local(V128), x = f.local(V128)
+  /** Runs `each(r, half)` for the tile's 8 registers with `row` at C row r (offset 16·half within it). */
+  const eachRow = (each: (register: number, half: number) => void) => {
+    f.get(pc).set(row)
+    for (let r = 0; r < MR; r++) {
+      each(acc[2 * r], 0)
+      each(acc[2 * r + 1], 1)
+      if (r < MR - 1) f.get(row).get(ldc).i32Add().set(row)
+    }
+  }
+  f.i32(0).set(jp)
+  f.loop(() => {
+    f.i32(0).set(ip)
+    f.loop(() => {
+      f.get(a).get(ip).get(k).i32Mul().i32(MR * 4).i32Mul().i32Add().set(pa)
+      f.get(b).get(jp).get(k).i32Mul().i32(NR * 4).i32Mul().i32Add().set(pb)
+      f.get(c).get(ip).get(ldc).i32Mul().i32(MR).i32Mul().i32Add().get(jp).i32(NR * 4).i32Mul().i32Add().set(pc)
+      f.get(accumulate).ifElse(
+        () => eachRow((register, half) => f.get(row).v128Load(16 * half).set(register)),
+        () => acc.forEach((register) => f.v128Zero().set(register)),
+      )
+      f.get(k).set(p)
+      f.loop(() => {
+        f.get(pb).v128Load(0).set(b0)
+        f.get(pb).v128Load(16).set(b1)
+        for (let r = 0; r < MR; r++) {
+          f.get(pa).v128Load32Splat(4 * r).set(x)
+          // C[r, 0…3] += a[r] · b[0…3]; C[r, 4…7] += a[r] · b[4…7]
+          f.get(acc[2 * r]).get(x).get(b0).f32x4Mul().f32x4Add().set(acc[2 * r])
+          f.get(acc[2 * r + 1]).get(x).get(b1).f32x4Mul().f32x4Add().set(acc[2 * r + 1])
+        }
+        f.addTo(pa, MR * 4).addTo(pb, NR * 4).addTo(p, -1)
+        f.get(p).brIf(0)
+      })
+      eachRow((register, half) => f.get(row).get(register).v128Store(16 * half))
+      f.addTo(ip, 1)
+      f.get(ip).get(mPanels).i32LtU().brIf(0)
+    })
+    f.addTo(jp, 1)
+    f.get(jp).get(nPanels).i32LtU().brIf(0)
+  })
+  return f
+}
+
+// Compiled on first use and kept: a cache of code and scratch memory, with no observable state.
+let kernels: SimdKernels | null | undefined
+
+function simdKernels(): SimdKernels | null {
+  if (kernels !== undefined) return kernels
+  kernels = null
+  try {
+    const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly
+    if (wasm !== undefined) {
+      const bytes = encodeModule({ tiles: buildTiles() }, 1)
+      const { exports } = new wasm.Instance(new wasm.Module(bytes))
+      kernels = { memory: exports.memory as WasmMemory, tiles: exports.tiles as TilesFn }
+    }
+  } catch {
+    kernels = null // no SIMD, or compiling forbidden here: the scalar path serves
+  }
+  return kernels
+}
+
+/** Whether float32 products run on the SIMD kernel in this runtime. */
+export function hasSimd(): boolean {
+  return simdKernels() !== null
+}
+
+/** A float32 view of the module memory of at least `floats` floats, growing it when needed. */
+function memoryView(memory: WasmMemory, floats: number): Float32Array {
+  const bytes = floats * 4
+  if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE))
+  return new Float32Array(memory.buffer)
+}
+
+const roundUp = (v: number, to: number) => Math.ceil(v / to) * to
+
+/**
+ * out[m×n] (at outOffset, row stride n) = A·B with A(i, p) = a[aOffset + i·aRowStride + p·aColStride] and
+ * B likewise, all float32. Returns false, having written nothing, when SIMD is unavailable.
+ */
+export function simdGemm(
+  out: Float32Array, outOffset: number, m: number, k: number, n: number,
+  a: Float32Array, aOffset: number, aRowStride: number, aColStride: number,
+  b: Float32Array, bOffset: number, bRowStride: number, bColStride: number,
+): boolean {
+  const simd = simdKernels()
+  if (simd === null) return false
+  const ldc = Math.min(roundUp(n, NR), NC)
+  // Layout in floats: [A block MC×KC | B block KC×NC | C rows mPad×ldc]
+  const aAt = 0, bAt = MC * KC, cAt = bAt + KC * NC
+  const view = memoryView(simd.memory, cAt + roundUp(m, MR) * ldc)
+  for (let j0 = 0; j0 < n; j0 += NC) {
+    const nc = Math.min(NC, n - j0)
+    const nPanels = Math.ceil(nc / NR)
+    for (let p0 = 0; p0 < k; p0 += KC) {
+      const kc = Math.min(KC, k - p0)
+      packB(view, bAt, b, bOffset + p0 * bRowStride + j0 * bColStride, kc, nc, bRowStride, bColStride)
+      for (let i0 = 0; i0 < m; i0 += MC) {
+        const mc = Math.min(MC, m - i0)
+        packA(view, aAt, a, aOffset + i0 * aRowStride + p0 * aColStride, mc, kc, aRowStride, aColStride)
+        simd.tiles(aAt * 4, bAt * 4, (cAt + i0 * ldc) * 4, ldc * 4, Math.ceil(mc / MR), nPanels, kc, p0 > 0 ? 1 : 0)
+      }
+    }
+    if (nc === ldc && nc === n) {
+      out.set(view.subarray(cAt, cAt + m * n), outOffset)
+    } else {
+      for (let i = 0; i < m; i++) out.set(view.subarray(cAt + i * ldc, cAt + i * ldc + nc), outOffset + i * n + j0)
+    }
+  }
+  return true
+}
+
+/** A rows [0, mc) × columns [0, kc) from `start` into 4-row panels (k-major, rows interleaved); missing rows are 0. */
+function packA(view: Float32Array, at: number, a: Float32Array, start: number, mc: number, kc: number, rowStride: number, colStride: number): void {
+  if (rowStride === 1 && mc % MR === 0) {
+    // a transposed operand: the rows of one column are neighbours, so read along them
+    for (let p = 0, s = start; p < kc; p++, s += colStride) {
+      for (let i = 0, d = at + p * MR; i < mc; i += MR, d += kc * MR) {
+        view[d] = a[s + i]; view[d + 1] = a[s + i + 1]; view[d + 2] = a[s + i + 2]; view[d + 3] = a[s + i + 3]
+      }
+    }
+    return
+  }
+  for (let i = 0; i < mc; i += MR) {
+    const panel = at + (i / MR) * kc * MR
+    for (let r = 0; r < MR; r++) {
+      if (i + r < mc) {
+        for (let p = 0, s = start + (i + r) * rowStride, d = panel + r; p < kc; p++, s += colStride, d += MR) view[d] = a[s]
+      } else {
+        for (let p = 0, d = panel + r; p < kc; p++, d += MR) view[d] = 0
+      }
+    }
+  }
+}
+
+/** B rows [0, kc) × columns [0, nc) from `start` into 8-column panels (k-major); missing columns are 0. */
+function packB(view: Float32Array, at: number, b: Float32Array, start: number, kc: number, nc: number, rowStride: number, colStride: number): void {
+  for (let j = 0; j < nc; j += NR) {
+    const panel = at + (j / NR) * kc * NR
+    const width = Math.min(NR, nc - j)
+    if (width === NR && colStride === 1) {
+      // rows of B are contiguous: eight neighbours per k
+      for (let p = 0, s = start + j, d = panel; p < kc; p++, s += rowStride, d += NR) {
+        view[d] = b[s]; view[d + 1] = b[s + 1]; view[d + 2] = b[s + 2]; view[d + 3] = b[s + 3]
+        view[d + 4] = b[s + 4]; view[d + 5] = b[s + 5]; view[d + 6] = b[s + 6]; view[d + 7] = b[s + 7]
+      }
+      continue
+    }
+    // columns of B are contiguous (a transposed operand) or the panel is the ragged last one: column by column
+    for (let c = 0; c < NR; c++) {
+      if (c < width) {
+        for (let p = 0, s = start + (j + c) * colStride, d = panel + c; p < kc; p++, s += rowStride, d += NR) view[d] = b[s]
+      } else {
+        for (let p = 0, d = panel + c; p < kc; p++, d += NR) view[d] = 0
+      }
+    }
+  }
+}

@@ -1,0 +1,119 @@
+// A minimal WebAssembly binary writer: just enough to express the SIMD kernels in simd-gemm.ts as
+// structured code (one module, one exported memory, i32/v128 locals, blocks and loops), so the kernels
+// ship as a few hundred bytes built at load time, with no toolchain and no dependency.
+// Encoding: https://webassembly.github.io/spec/core/binary/ (and the fixed-width SIMD proposal).
+
+export const I32 = 0x7f
+export const V128 = 0x7b
+export type ValType = typeof I32 | typeof V128
+
+/** Unsigned LEB128. */
+function uleb(n: number): number[] {
+  const bytes: number[] = []
+  do {
+    let byte = n & 0x7f
+    n >>>= 7
+    if (n !== 0) byte |= 0x80
+    bytes.push(byte)
+  } while (n !== 0)
+  return bytes
+}
+
+/** Signed LEB128 of a 32-bit integer. */
+function sleb(n: number): number[] {
+  const bytes: number[] = []
+  for (;;) {
+    const byte = n & 0x7f
+    n >>= 7
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
+      bytes.push(byte)
+      return bytes
+    }
+    bytes.push(byte | 0x80)
+  }
+}
+
+const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()]
+const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body]
+const name = (s: string): number[] => vec([...s].map((ch) => [ch.charCodeAt(0)]))
+
+/** Builds one function body; locals are numbered after the parameters, in the order they are declared. */
+export class FunctionBuilder {
+  readonly code: number[] = []
+  private readonly locals: ValType[] = []
+
+  constructor(readonly params: readonly ValType[]) {}
+
+  local(type: ValType): number {
+    this.locals.push(type)
+    return this.params.length + this.locals.length - 1
+  }
+
+  private op(...bytes: number[]): this {
+    this.code.push(...bytes)
+    return this
+  }
+  private simd(opcode: number, ...rest: number[]): this {
+    return this.op(0xfd, ...uleb(opcode), ...rest)
+  }
+
+  get(index: number): this { return this.op(0x20, ...uleb(index)) }
+  set(index: number): this { return this.op(0x21, ...uleb(index)) }
+  i32(value: number): this { return this.op(0x41, ...sleb(value)) }
+  i32Add(): this { return this.op(0x6a) }
+  i32Sub(): this { return this.op(0x6b) }
+  i32Mul(): this { return this.op(0x6c) }
+  i32LtU(): this { return this.op(0x49) }
+  i32Ne(): this { return this.op(0x47) }
+  /** local[index] += delta */
+  addTo(index: number, delta: number): this { return this.get(index).i32(delta).i32Add().set(index) }
+
+  /** block … end; `br 0` inside leaves it. */
+  block(body: () => void): this { this.op(0x02, 0x40); body(); return this.op(0x0b) }
+  /** loop … end; `br 0` inside jumps back to its start. */
+  loop(body: () => void): this { this.op(0x03, 0x40); body(); return this.op(0x0b) }
+  /** if (popped i32 ≠ 0) then … else … end */
+  ifElse(then: () => void, otherwise: () => void): this {
+    this.op(0x04, 0x40); then(); this.op(0x05); otherwise(); return this.op(0x0b)
+  }
+  brIf(depth: number): this { return this.op(0x0d, ...uleb(depth)) }
+
+  // Memory access: alignment hint 4 bytes (the kernels' data is only 4-byte aligned), constant offset in bytes.
+  f32Load(offset = 0): this { return this.op(0x2a, 2, ...uleb(offset)) }
+  f32Store(offset = 0): this { return this.op(0x38, 2, ...uleb(offset)) }
+  v128Load(offset = 0): this { return this.simd(0x00, 2, ...uleb(offset)) }
+  v128Load32Splat(offset = 0): this { return this.simd(0x09, 2, ...uleb(offset)) }
+  v128Store(offset = 0): this { return this.simd(0x0b, 2, ...uleb(offset)) }
+  v128Zero(): this { return this.simd(0x0c, ...new Array<number>(16).fill(0)) }
+  f32x4Add(): this { return this.simd(0xe4) }
+  f32x4Mul(): this { return this.simd(0xe6) }
+  f32x4ExtractLane(lane: number): this { return this.simd(0x1f, lane) }
+  f32Add(): this { return this.op(0x92) }
+
+  /** The body as the code section wants it: locals grouped by run of one type, then the code and `end`. */
+  encode(): number[] {
+    const groups: number[][] = []
+    for (let i = 0; i < this.locals.length; ) {
+      let j = i
+      while (j < this.locals.length && this.locals[j] === this.locals[i]) j++
+      groups.push([...uleb(j - i), this.locals[i]])
+      i = j
+    }
+    const body = [...vec(groups), ...this.code, 0x0b]
+    return [...uleb(body.length), ...body]
+  }
+}
+
+/** A module of functions returning nothing, each exported under its name, plus an exported memory "memory". */
+export function encodeModule(functions: Record<string, FunctionBuilder>, initialPages: number): Uint8Array {
+  const entries = Object.entries(functions)
+  const types = section(1, vec(entries.map(([, f]) => [0x60, ...vec(f.params.map((t) => [t])), 0])))
+  const declarations = section(3, vec(entries.map((_, i) => uleb(i))))
+  const memory = section(5, vec([[0x00, ...uleb(initialPages)]]))
+  const exports = section(7, vec([
+    [...name('memory'), 0x02, 0],
+    ...entries.map(([n], i) => [...name(n), 0x00, ...uleb(i)]),
+  ]))
+  const code = section(10, vec(entries.map(([, f]) => f.encode())))
+  return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...types, ...declarations, ...memory, ...exports, ...code])
+}
