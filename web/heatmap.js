@@ -22,8 +22,9 @@ export const GATES = {
 }
 const ORDER = ['i', 'f', 'o', 'g', 'c', 'r', 'z', 'n', 'h']
 
-const CELL_W = 11
-const CELL_H = 7
+// Cell sizes in CSS pixels: at least 11 × 7, larger when the prompt or the unit list is short.
+const cellWidth = (/** @type {number} */ steps) => Math.max(11, Math.min(20, Math.floor(520 / Math.max(1, steps))))
+const cellHeight = (/** @type {number} */ units) => (units <= 16 ? 12 : units <= 32 ? 8 : 6)
 const LABEL_H = 16
 const LEFT = 30
 
@@ -122,6 +123,8 @@ export function drawHeatmaps(container, { layer, characters, units, onPick, tool
     figure.append(caption)
 
     const steps = Math.min(trace.steps, characters.length)
+    const CELL_W = cellWidth(steps)
+    const CELL_H = cellHeight(units.length)
     const canvas = document.createElement('canvas')
     const width = LEFT + steps * CELL_W
     const height = LABEL_H + units.length * CELL_H

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
+import http from 'node:http'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -156,7 +157,7 @@ async function scenario(/** @type {import('playwright-core').Page} */ page, /** 
   await page.click('#gradcheck')
   await page.locator('#check-verdict').filter({ hasText: /pass|FAIL|error/ }).waitFor({ timeout: 30_000 })
   const verdict = (await page.textContent('#check-verdict')) ?? ''
-  const checkRows = await page.locator('#check-table tbody tr').allTextContents()
+  const checkRows = await page.locator('#check-table tbody tr').evaluateAll((rows) => rows.map((row) => [...row.children].map((cell) => cell.textContent).join(' | ')))
   log(`gradcheck: "${verdict}"`)
   for (const row of checkRows) log(`  ${row}`)
   assert.match(verdict, /LSTM: pass/, `gradcheck should pass: ${verdict} ${await page.textContent('#check-message')}`)
@@ -202,7 +203,7 @@ async function scenario(/** @type {import('playwright-core').Page} */ page, /** 
   const gates = await page.locator('#heatmaps figure').evaluateAll((figures) => figures.map((f) => /** @type {HTMLElement} */ (f).dataset.gate))
   assert.deepEqual(gates, ['i', 'f', 'o', 'g', 'c'])
   await page.selectOption('#units', 'saturated:32')
-  await page.locator('#heatmaps canvas').first().click({ position: { x: 60, y: 20 } })
+  await page.locator('#heatmaps figure[data-gate="c"] canvas').click({ position: { x: 60, y: 20 } })
   await page.locator('#unit-text .unit-text').waitFor({ timeout: 5_000 })
   await page.mouse.move(0, 0)
   await mkdir(artifacts, { recursive: true })
@@ -224,6 +225,38 @@ async function scenario(/** @type {import('playwright-core').Page} */ page, /** 
   return { firstLoss, lastLoss, shownTps, runTps, verdict, seen }
 }
 
+/** The server answers with the right types and refuses paths outside web/ and dist/browser/. */
+async function checkServer(/** @type {string} */ url) {
+  const get = (/** @type {string} */ path) =>
+    new Promise((resolveGet, reject) => {
+      // raw paths: fetch() would normalise the dot segments away before they reach the server
+      const request = http.get(new URL(url), { path }, (response) => {
+        response.resume()
+        resolveGet({ status: response.statusCode, type: response.headers['content-type'] ?? '' })
+      })
+      request.on('error', reject)
+    })
+  const expect = [
+    ['/', 200, 'text/html'],
+    ['/app.js', 200, 'text/javascript'],
+    ['/style.css', 200, 'text/css'],
+    ['/dist/seqgrad.min.js', 200, 'text/javascript'],
+    // the URL parser folds these dot segments into web/ itself, where there is no package.json
+    ['/../package.json', 404],
+    ['/%2e%2e/package.json', 404],
+    ['/dist/..%2f..%2fpackage.json', 403],
+    ['/dist/%2e%2e%2fesm/index.js', 403],
+    ['/serve.mjs', 403],
+    ['/missing.js', 404],
+  ]
+  for (const [path, status, type] of expect) {
+    const got = /** @type {{ status: number, type: string }} */ (await get(/** @type {string} */ (path)))
+    assert.equal(got.status, status, `GET ${path}: expected ${status}, got ${got.status}`)
+    if (type) assert.ok(got.type.startsWith(/** @type {string} */ (type)), `GET ${path}: expected ${type}, got ${got.type}`)
+  }
+  log(`server: ${expect.length} paths answered as expected (types, 403 outside its roots, 404)`)
+}
+
 async function main() {
   ensureBundle()
   const server = startServer()
@@ -237,6 +270,7 @@ async function main() {
   try {
     const url = await server.url
     log(`serving ${url}`)
+    await checkServer(url)
     context = await chromium.launchPersistentContext(join(scratch, 'profile'), {
       executablePath: CHROMIUM,
       headless: true,
