@@ -26,16 +26,16 @@ export { defineOp, type OpDefinition } from './autograd/define-op.js'
 export { gradcheck, gradcheckReport, type GradcheckOptions, type GradcheckReport } from './autograd/gradcheck.js'
 
 // Cells: the equations (reference path) and the fused sequence op (fast path)
-export { rnnCell, type CellParams, type Nonlinearity } from './cells/rnn.js'
-export { lstmCell, type LSTMState } from './cells/lstm.js'
-export { gruCell } from './cells/gru.js'
-export { referenceSequence, cellStep, GATE_COUNT, type CellKind, type SequenceResult } from './cells/sequence.js'
+export { rnnCell, type CellParams, type Nonlinearity, type GateRecorder, type RNNGates } from './cells/rnn.js'
+export { lstmCell, type LSTMState, type LSTMGates } from './cells/lstm.js'
+export { gruCell, type GRUGates } from './cells/gru.js'
+export { referenceSequence, traceSequence, cellStep, GATE_COUNT, GATE_NAMES, type CellKind, type SequenceResult, type GateTrace } from './cells/sequence.js'
 export { fusedSequence } from './cells/fused.js'
 
 // Modules
 export { Module, type LoadStateDictOptions } from './models/module.js'
 export { Linear, Embedding, Dropout, LayerNorm, type LinearOptions, type EmbeddingOptions, type LayerNormOptions } from './models/layers.js'
-export { RNNCell, LSTMCell, GRUCell, type CellOptions, type RNNCellOptions } from './models/cells.js'
+export { RNNCell, LSTMCell, GRUCell, type CellOptions, type RNNCellOptions, type ForwardOptions } from './models/cells.js'
 export { RNN, LSTM, GRU, type RecurrentOptions, type RNNOptions, type Impl } from './models/recurrent.js'
 
 // Files

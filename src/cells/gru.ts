@@ -4,14 +4,18 @@
 // from the paper's r ⊙ h inside the product.
 import { linear } from '../autograd/ops/linear.js'
 import type { Tensor } from '../tensor/tensor.js'
-import type { CellParams } from './rnn.js'
+import type { CellParams, GateRecorder } from './rnn.js'
 
-export function gruCell(x: Tensor, h: Tensor, p: CellParams): Tensor {
+/** What a GRU step shows: the reset gate r, the update gate z and the candidate n. */
+export type GRUGates = { r: Tensor; z: Tensor; n: Tensor }
+
+export function gruCell(x: Tensor, h: Tensor, p: CellParams, record?: GateRecorder<GRUGates>): Tensor {
   const H = h.shape[h.ndim - 1]
   const [xR, xZ, xN] = linear(x, p.W_ih, p.b_ih).split(H, -1) // W_i· x + b_i·
   const [hR, hZ, hN] = linear(h, p.W_hh, p.b_hh).split(H, -1) // W_h· h + b_h·
   const r = xR.add(hR).sigmoid() //     r = σ(W_ir x + b_ir + W_hr h + b_hr)
   const z = xZ.add(hZ).sigmoid() //     z = σ(W_iz x + b_iz + W_hz h + b_hz)
   const n = xN.add(r.mul(hN)).tanh() // n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
+  record?.({ r, z, n })
   return z.neg().add(1).mul(n).add(z.mul(h)) // h' = (1 − z) ⊙ n + z ⊙ h
 }

@@ -3,14 +3,17 @@
 // There is no "update gate": i (input), f (forget) and o (output) are gates; g is the candidate cell.
 import { linear } from '../autograd/ops/linear.js'
 import type { Tensor } from '../tensor/tensor.js'
-import type { CellParams } from './rnn.js'
+import type { CellParams, GateRecorder } from './rnn.js'
 
 export interface LSTMState {
   h: Tensor
   c: Tensor
 }
 
-export function lstmCell(x: Tensor, { h, c }: LSTMState, p: CellParams): LSTMState {
+/** What an LSTM step shows: its three gates, the candidate g, and the new cell state c'. */
+export type LSTMGates = { i: Tensor; f: Tensor; g: Tensor; o: Tensor; c: Tensor }
+
+export function lstmCell(x: Tensor, { h, c }: LSTMState, p: CellParams, record?: GateRecorder<LSTMGates>): LSTMState {
   const H = h.shape[h.ndim - 1]
   const [aI, aF, aG, aO] = linear(x, p.W_ih, p.b_ih).add(linear(h, p.W_hh, p.b_hh)).split(H, -1)
   const i = aI.sigmoid() // i = σ(W_ii x + b_ii + W_hi h + b_hi)
@@ -19,5 +22,6 @@ export function lstmCell(x: Tensor, { h, c }: LSTMState, p: CellParams): LSTMSta
   const o = aO.sigmoid() // o = σ(W_io x + b_io + W_ho h + b_ho)
   const cNext = f.mul(c).add(i.mul(g)) // c' = f ⊙ c + i ⊙ g
   const hNext = o.mul(cNext.tanh()) //    h' = o ⊙ tanh(c')
+  record?.({ i, f, g, o, c: cNext })
   return { h: hNext, c: cNext }
 }

@@ -14,8 +14,19 @@ export interface CellParams {
   b_hh: Tensor | null
 }
 
-export function rnnCell(x: Tensor, h: Tensor, p: CellParams, nonlinearity: Nonlinearity = 'tanh'): Tensor {
+/**
+ * Receives one step's named values, for looking inside a cell. Cells call it only when one is given,
+ * so a step that nobody watches costs nothing extra.
+ */
+export type GateRecorder<G> = (gates: G) => void
+
+/** What an RNN step shows: it has no gates, so its hidden state h' is what there is to see. */
+export type RNNGates = { h: Tensor }
+
+export function rnnCell(x: Tensor, h: Tensor, p: CellParams, nonlinearity: Nonlinearity = 'tanh', record?: GateRecorder<RNNGates>): Tensor {
   const preActivation = linear(x, p.W_ih, p.b_ih).add(linear(h, p.W_hh, p.b_hh))
   // h' = tanh(W_ih x + b_ih + W_hh h + b_hh)
-  return nonlinearity === 'tanh' ? preActivation.tanh() : preActivation.relu()
+  const hNext = nonlinearity === 'tanh' ? preActivation.tanh() : preActivation.relu()
+  record?.({ h: hNext })
+  return hNext
 }

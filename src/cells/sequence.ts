@@ -1,16 +1,28 @@
 // Running a cell over a whole sequence, one direction at a time: the reference path applies the cell's
 // equations step by step; the fused path (fused.ts) does the same work in one op with a hand-derived
 // backward. Both take x as [T, B, D] and return every step's h in time order.
+import { noGrad } from '../autograd/engine.js'
 import { stack } from '../autograd/ops/layout.js'
 import type { Tensor } from '../tensor/tensor.js'
 import { gruCell } from './gru.js'
 import { lstmCell } from './lstm.js'
-import { rnnCell, type CellParams } from './rnn.js'
+import { rnnCell, type CellParams, type GateRecorder } from './rnn.js'
 
 export type CellKind = 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru'
 
 /** Gates stacked in each weight matrix: W_ih is [G·H, D]. */
 export const GATE_COUNT: Record<CellKind, number> = { rnn_tanh: 1, rnn_relu: 1, lstm: 4, gru: 3 }
+
+/** A cell's recorded values by name (the keys are GATE_NAMES[kind]), each shaped like h. */
+export type GateTrace = Record<string, Tensor>
+
+/** The keys of each cell's GateTrace: LSTM gates and cell state, GRU gates, the plain RNN's hidden state. */
+export const GATE_NAMES: Record<CellKind, readonly string[]> = {
+  rnn_tanh: ['h'],
+  rnn_relu: ['h'],
+  lstm: ['i', 'f', 'g', 'o', 'c'],
+  gru: ['r', 'z', 'n'],
+}
 
 export interface SequenceResult {
   /** h at every step, [T, B, H], in time order whichever way the sequence was read. */
@@ -21,30 +33,58 @@ export interface SequenceResult {
   c: Tensor | null
 }
 
-/** One step of `kind`'s cell on state (h, c). */
-export function cellStep(kind: CellKind, x: Tensor, h: Tensor, c: Tensor | null, p: CellParams): { h: Tensor; c: Tensor | null } {
+/** One step of `kind`'s cell on state (h, c); `record`, when given, receives the step's GateTrace. */
+export function cellStep(kind: CellKind, x: Tensor, h: Tensor, c: Tensor | null, p: CellParams, record?: GateRecorder<GateTrace>): { h: Tensor; c: Tensor | null } {
   switch (kind) {
     case 'rnn_tanh':
-      return { h: rnnCell(x, h, p, 'tanh'), c: null }
+      return { h: rnnCell(x, h, p, 'tanh', record), c: null }
     case 'rnn_relu':
-      return { h: rnnCell(x, h, p, 'relu'), c: null }
+      return { h: rnnCell(x, h, p, 'relu', record), c: null }
     case 'gru':
-      return { h: gruCell(x, h, p), c: null }
+      return { h: gruCell(x, h, p, record), c: null }
     case 'lstm':
       if (c === null) throw new Error('lstm: the cell state c is missing')
-      return lstmCell(x, { h, c }, p)
+      return lstmCell(x, { h, c }, p, record)
   }
 }
 
-/** The reference path: the cell's equations, step by step, recorded op by op. Needs T ≥ 1. */
-export function referenceSequence(kind: CellKind, x: Tensor, h0: Tensor, c0: Tensor | null, p: CellParams, reverse: boolean): SequenceResult {
+/**
+ * The reference path: the cell's equations, step by step, recorded op by op. Needs T ≥ 1.
+ * `record`, when given, receives each step's gates with the step's time index t.
+ */
+export function referenceSequence(
+  kind: CellKind,
+  x: Tensor,
+  h0: Tensor,
+  c0: Tensor | null,
+  p: CellParams,
+  reverse: boolean,
+  record?: (t: number, gates: GateTrace) => void,
+): SequenceResult {
   const T = x.shape[0]
   const steps: Tensor[] = new Array<Tensor>(T)
   let state = { h: h0, c: c0 }
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s
-    state = cellStep(kind, x.slice(0, t, t + 1).squeeze(0), state.h, state.c, p)
+    state = cellStep(kind, x.slice(0, t, t + 1).squeeze(0), state.h, state.c, p, record && ((gates) => record(t, gates)))
     steps[t] = state.h
   }
   return { output: stack(steps, 0), h: state.h, c: state.c }
+}
+
+/**
+ * Every step's gate values over a sequence, for inspection: the reference equations run again without
+ * recording gradients on the same operands, each value stacked to [T, B, H] in time order (also when
+ * reading in reverse: index t is the value at input position t). Needs T ≥ 1.
+ */
+export function traceSequence(kind: CellKind, x: Tensor, h0: Tensor, c0: Tensor | null, p: CellParams, reverse: boolean): GateTrace {
+  return noGrad(() => {
+    const steps = new Array<GateTrace>(x.shape[0])
+    referenceSequence(kind, x, h0, c0, p, reverse, (t, gates) => {
+      steps[t] = gates
+    })
+    const trace: GateTrace = {}
+    for (const name of GATE_NAMES[kind]) trace[name] = stack(steps.map((gates) => gates[name]), 0)
+    return trace
+  })
 }

@@ -1,8 +1,10 @@
 // Single-step cell modules, PyTorch's nn.RNNCell / nn.LSTMCell / nn.GRUCell: forward(x [B, D] or [D], state?)
 // runs one step of the cell's equations. State-dict keys: weight_ih, weight_hh, bias_ih, bias_hh.
+// forward(x, state, { recordGates: true }) also returns the step's gate values (see GATE_NAMES).
 import { gruCell } from '../cells/gru.js'
 import { lstmCell } from '../cells/lstm.js'
 import { rnnCell, type CellParams, type Nonlinearity } from '../cells/rnn.js'
+import type { GateTrace } from '../cells/sequence.js'
 import type { FloatDType } from '../tensor/dtype.js'
 import { describe, formatShape, shapesEqual } from '../tensor/shape.js'
 import { Tensor } from '../tensor/tensor.js'
@@ -18,6 +20,22 @@ export interface CellOptions {
 
 export interface RNNCellOptions extends CellOptions {
   nonlinearity?: Nonlinearity
+}
+
+/** The last argument of the cells', layers' and LanguageModel's forward. */
+export interface ForwardOptions {
+  /** Also return each gate's values (detached, for inspection); off by default, and free when off. */
+  recordGates?: boolean
+}
+
+/** Checks forward's options and the state before them; returns whether to record gates. */
+export function recordGatesOption(where: string, state: unknown, opts: ForwardOptions | undefined): boolean {
+  if (state !== null && typeof state === 'object' && 'recordGates' in state) {
+    throw new Error(`${where}: got recordGates in the state argument; options go third: forward(x, state | undefined, { recordGates: true })`)
+  }
+  if (opts === undefined) return false
+  checkOptionKeys(where, opts, ['recordGates'])
+  return opts.recordGates === undefined ? false : checkBoolean(where, 'recordGates', opts.recordGates)
 }
 
 class CellBase extends Module {
@@ -74,6 +92,13 @@ class CellBase extends Module {
 
 const unbatch = (t: Tensor, unbatched: boolean) => (unbatched ? t.squeeze(0) : t)
 
+/** Detached copies of a step's gates, shaped like h. */
+function detachGates(gates: GateTrace, unbatched: boolean): GateTrace {
+  const out: GateTrace = {}
+  for (const [name, value] of Object.entries(gates)) out[name] = unbatch(value.detach(), unbatched)
+  return out
+}
+
 export class RNNCell extends CellBase {
   readonly nonlinearity: Nonlinearity
 
@@ -82,10 +107,19 @@ export class RNNCell extends CellBase {
     this.nonlinearity = checkOneOf('RNNCell', 'nonlinearity', opts.nonlinearity ?? 'tanh', ['tanh', 'relu'])
   }
 
-  forward(input: Tensor, state?: { h?: Tensor }): { h: Tensor } {
+  forward(input: Tensor, state: { h?: Tensor } | undefined, opts: { recordGates: true }): { h: Tensor; gates: GateTrace }
+  forward(input: Tensor, state?: { h?: Tensor }, opts?: { recordGates?: false }): { h: Tensor }
+  forward(input: Tensor, state?: { h?: Tensor }, opts?: ForwardOptions): { h: Tensor; gates?: GateTrace }
+  forward(input: Tensor, state?: { h?: Tensor }, opts?: ForwardOptions): { h: Tensor; gates?: GateTrace } {
+    const recordGates = recordGatesOption('RNNCell.forward', state, opts)
     const { x, unbatched } = this.input(input)
     const h = this.state('h', state?.h, x.shape[0], unbatched)
-    return { h: unbatch(rnnCell(x, h, this.p, this.nonlinearity), unbatched) }
+    if (!recordGates) return { h: unbatch(rnnCell(x, h, this.p, this.nonlinearity), unbatched) }
+    let gates: GateTrace = {}
+    const hNext = rnnCell(x, h, this.p, this.nonlinearity, (step) => {
+      gates = detachGates(step, unbatched)
+    })
+    return { h: unbatch(hNext, unbatched), gates }
   }
 }
 
@@ -94,12 +128,24 @@ export class LSTMCell extends CellBase {
     super('LSTMCell', 4, opts)
   }
 
-  forward(input: Tensor, state?: { h: Tensor; c: Tensor }): { h: Tensor; c: Tensor } {
+  forward(input: Tensor, state: { h: Tensor; c: Tensor } | undefined, opts: { recordGates: true }): { h: Tensor; c: Tensor; gates: GateTrace }
+  forward(input: Tensor, state?: { h: Tensor; c: Tensor }, opts?: { recordGates?: false }): { h: Tensor; c: Tensor }
+  forward(input: Tensor, state?: { h: Tensor; c: Tensor }, opts?: ForwardOptions): { h: Tensor; c: Tensor; gates?: GateTrace }
+  forward(input: Tensor, state?: { h: Tensor; c: Tensor }, opts?: ForwardOptions): { h: Tensor; c: Tensor; gates?: GateTrace } {
+    const recordGates = recordGatesOption('LSTMCell.forward', state, opts)
     const { x, unbatched } = this.input(input)
     if (state !== undefined && (state.h === undefined || state.c === undefined)) throw new Error('LSTMCell.forward: the state must hold both h and c')
     const B = x.shape[0]
-    const next = lstmCell(x, { h: this.state('h', state?.h, B, unbatched), c: this.state('c', state?.c, B, unbatched) }, this.p)
-    return { h: unbatch(next.h, unbatched), c: unbatch(next.c, unbatched) }
+    const previous = { h: this.state('h', state?.h, B, unbatched), c: this.state('c', state?.c, B, unbatched) }
+    if (!recordGates) {
+      const next = lstmCell(x, previous, this.p)
+      return { h: unbatch(next.h, unbatched), c: unbatch(next.c, unbatched) }
+    }
+    let gates: GateTrace = {}
+    const next = lstmCell(x, previous, this.p, (step) => {
+      gates = detachGates(step, unbatched)
+    })
+    return { h: unbatch(next.h, unbatched), c: unbatch(next.c, unbatched), gates }
   }
 }
 
@@ -108,9 +154,18 @@ export class GRUCell extends CellBase {
     super('GRUCell', 3, opts)
   }
 
-  forward(input: Tensor, state?: { h?: Tensor }): { h: Tensor } {
+  forward(input: Tensor, state: { h?: Tensor } | undefined, opts: { recordGates: true }): { h: Tensor; gates: GateTrace }
+  forward(input: Tensor, state?: { h?: Tensor }, opts?: { recordGates?: false }): { h: Tensor }
+  forward(input: Tensor, state?: { h?: Tensor }, opts?: ForwardOptions): { h: Tensor; gates?: GateTrace }
+  forward(input: Tensor, state?: { h?: Tensor }, opts?: ForwardOptions): { h: Tensor; gates?: GateTrace } {
+    const recordGates = recordGatesOption('GRUCell.forward', state, opts)
     const { x, unbatched } = this.input(input)
     const h = this.state('h', state?.h, x.shape[0], unbatched)
-    return { h: unbatch(gruCell(x, h, this.p), unbatched) }
+    if (!recordGates) return { h: unbatch(gruCell(x, h, this.p), unbatched) }
+    let gates: GateTrace = {}
+    const hNext = gruCell(x, h, this.p, (step) => {
+      gates = detachGates(step, unbatched)
+    })
+    return { h: unbatch(hNext, unbatched), gates }
   }
 }

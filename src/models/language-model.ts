@@ -3,10 +3,12 @@
 // decoder.weight in the state dict.
 import { linear } from '../autograd/ops/linear.js'
 import { noGrad } from '../autograd/engine.js'
+import type { GateTrace } from '../cells/sequence.js'
 import type { FloatDType } from '../tensor/dtype.js'
 import { Generator, defaultGenerator } from '../tensor/random.js'
 import { describe, formatShape } from '../tensor/shape.js'
 import { Tensor } from '../tensor/tensor.js'
+import { recordGatesOption, type ForwardOptions } from './cells.js'
 import { Dropout, Embedding } from './layers.js'
 import { checkPositiveInt, floatDType, Module, uniformParameter } from './module.js'
 import { checkDropout, checkOneOf, checkOptionKeys, checkBoolean } from './options.js'
@@ -51,15 +53,15 @@ export function recurrentLayer(cell: CellName, opts: { inputSize: number; hidden
   return cell === 'lstm' ? new LSTM(layerOpts) : cell === 'gru' ? new GRU(layerOpts) : new RNN(layerOpts)
 }
 
-/** Runs a layer of any cell kind with an optional state and returns its output and new state. */
-export function runRecurrent(layer: RNN | LSTM | GRU, x: Tensor, state?: RecurrentState): { output: Tensor; state: RecurrentState } {
+/** Runs a layer of any cell kind with an optional state and returns its output and new state (and gates, when asked). */
+export function runRecurrent(layer: RNN | LSTM | GRU, x: Tensor, state?: RecurrentState, opts?: ForwardOptions): { output: Tensor; state: RecurrentState; gates?: GateTrace[] } {
   if (layer instanceof LSTM) {
     if (state !== undefined && state.c === undefined) throw new Error('LanguageModel: an LSTM state needs both h and c')
-    const { output, h, c } = layer.forward(x, state && { h: state.h, c: state.c as Tensor })
-    return { output, state: { h, c } }
+    const { output, h, c, gates } = layer.forward(x, state && { h: state.h, c: state.c as Tensor }, opts)
+    return gates === undefined ? { output, state: { h, c } } : { output, state: { h, c }, gates }
   }
-  const { output, h } = layer.forward(x, state && { h: state.h })
-  return { output, state: { h } }
+  const { output, h, gates } = layer.forward(x, state && { h: state.h }, opts)
+  return gates === undefined ? { output, state: { h } } : { output, state: { h }, gates }
 }
 
 export class LanguageModel extends Module {
@@ -92,15 +94,21 @@ export class LanguageModel extends Module {
     this.decoderBias = this.registerParameter('decoder.bias', uniformParameter([this.vocabSize], bound, dtype))
   }
 
-  /** tokens: int32 [B, T] → logits [B, T, vocabSize] and the state after the last step. */
-  forward(tokens: Tensor, state?: RecurrentState): { logits: Tensor; state: RecurrentState } {
+  /**
+   * tokens: int32 [B, T] → logits [B, T, vocabSize] and the state after the last step. With recordGates,
+   * also the recurrent layer's gates, one GateTrace of [B, T, H] tensors per layer. (One signature, no
+   * overloads, so that a loop feeding each call's state to the next still infers its types.)
+   */
+  forward(tokens: Tensor, state?: RecurrentState, opts?: ForwardOptions): { logits: Tensor; state: RecurrentState; gates?: GateTrace[] } {
+    const recordGates = recordGatesOption('LanguageModel.forward', state, opts)
     if (!(tokens instanceof Tensor) || tokens.dtype !== 'int32' || tokens.ndim !== 2) {
       const got = tokens instanceof Tensor ? `${tokens.dtype} ${formatShape(tokens.shape)}` : describe(tokens)
       throw new Error(`LanguageModel.forward: expected int32 tokens of shape [B, T], got ${got}`)
     }
     const embedded = this.drop.forward(this.embedding.forward(tokens))
-    const { output, state: next } = runRecurrent(this.rnn, embedded, state)
-    return { logits: linear(this.drop.forward(output), this.decoderWeight, this.decoderBias), state: next }
+    const { output, state: next, gates } = runRecurrent(this.rnn, embedded, state, recordGates ? { recordGates } : undefined)
+    const logits = linear(this.drop.forward(output), this.decoderWeight, this.decoderBias)
+    return gates === undefined ? { logits, state: next } : { logits, state: next, gates }
   }
 
   /** Samples up to maxTokens new token ids after the prompt (see `stream`). */

@@ -1,14 +1,16 @@
 // RNN, LSTM and GRU layers: stacked, optionally bidirectional, exactly PyTorch's nn.RNN / nn.LSTM / nn.GRU
 // (same options, shapes, state layout and state-dict names). Each layer and direction runs as one fused
-// op by default; impl: 'reference' runs the cells' equations step by step instead.
+// op by default; impl: 'reference' runs the cells' equations step by step instead. forward(x, state,
+// { recordGates: true }) also returns every step's gate values (see GATE_NAMES), for looking inside.
 import { dropout } from '../autograd/ops/dropout.js'
 import { cat, stack } from '../autograd/ops/layout.js'
 import { fusedSequence } from '../cells/fused.js'
 import type { CellParams, Nonlinearity } from '../cells/rnn.js'
-import { GATE_COUNT, referenceSequence, type CellKind } from '../cells/sequence.js'
+import { GATE_COUNT, referenceSequence, traceSequence, type CellKind, type GateTrace } from '../cells/sequence.js'
 import type { FloatDType } from '../tensor/dtype.js'
 import { describe, formatShape, shapesEqual } from '../tensor/shape.js'
 import { Tensor } from '../tensor/tensor.js'
+import { recordGatesOption, type ForwardOptions } from './cells.js'
 import { checkPositiveInt, floatDType, Module, uniformParameter } from './module.js'
 import { checkBoolean, checkDropout, checkOneOf, checkOptionKeys } from './options.js'
 
@@ -98,8 +100,12 @@ class RecurrentBase extends Module {
     return this.cells[layer * this.directions + direction]
   }
 
-  /** Checks x and the state, runs every layer and direction, and shapes the results as PyTorch does. */
-  protected run(x: Tensor, h0: Tensor | undefined, c0: Tensor | undefined | null): { output: Tensor; h: Tensor; c: Tensor | null } {
+  /**
+   * Checks x and the state, runs every layer and direction, and shapes the results as PyTorch does.
+   * With recordGates, each layer and direction's gates are traced by a second, gradient-free pass of the
+   * reference equations over the same input (after the same dropout), shaped like its output.
+   */
+  protected run(x: Tensor, h0: Tensor | undefined, c0: Tensor | undefined | null, recordGates: boolean): { output: Tensor; h: Tensor; c: Tensor | null; gates: GateTrace[] | null } {
     const where = `${this.where}.forward`
     if (!(x instanceof Tensor)) throw new Error(`${where}: expected x to be a Tensor, got ${describe(x)}`)
     if (x.ndim !== 2 && x.ndim !== 3) throw new Error(`${where}: x must be 3-d ${this.batchFirst ? '[B, T, D]' : '[T, B, D]'} or 2-d [T, D] (unbatched); got shape ${formatShape(x.shape)}`)
@@ -124,6 +130,7 @@ class RecurrentBase extends Module {
     const sequence = this.impl === 'fused' ? fusedSequence : referenceSequence
     const finalH: Tensor[] = []
     const finalC: Tensor[] = []
+    const traces: GateTrace[] | null = recordGates ? [] : null
     let input = seq
     for (let layer = 0; layer < this.numLayers; layer++) {
       const outputs: Tensor[] = []
@@ -131,6 +138,7 @@ class RecurrentBase extends Module {
         const index = layer * this.directions + dir
         const pick = (state: Tensor) => state.slice(0, index, index + 1).squeeze(0)
         const result = sequence(this.kind, input, pick(h), c === null ? null : pick(c), this.cells[index], dir === 1)
+        if (traces !== null) traces.push(traceSequence(this.kind, input, pick(h), c === null ? null : pick(c), this.cells[index], dir === 1))
         outputs.push(result.output)
         finalH.push(result.h)
         if (result.c !== null) finalC.push(result.c)
@@ -138,10 +146,18 @@ class RecurrentBase extends Module {
       input = outputs.length === 1 ? outputs[0] : cat(outputs, -1)
       if (layer < this.numLayers - 1) input = dropout(input, this.dropout, this.training)
     }
-    const output = unbatched ? input.squeeze(1) : this.batchFirst ? input.transpose(0, 1) : input
+    const shapeOutput = (steps: Tensor) => (unbatched ? steps.squeeze(1) : this.batchFirst ? steps.transpose(0, 1) : steps)
     const shapeState = (states: Tensor[]) => (unbatched ? stack(states, 0).squeeze(1) : stack(states, 0))
-    return { output, h: shapeState(finalH), c: c === null ? null : shapeState(finalC) }
+    const gates = traces === null ? null : traces.map((trace) => shapeTrace(trace, shapeOutput))
+    return { output: shapeOutput(input), h: shapeState(finalH), c: c === null ? null : shapeState(finalC), gates }
   }
+}
+
+/** The same trace with every value laid out by `shape`. */
+function shapeTrace(trace: GateTrace, shape: (steps: Tensor) => Tensor): GateTrace {
+  const out: GateTrace = {}
+  for (const [name, steps] of Object.entries(trace)) out[name] = shape(steps)
+  return out
 }
 
 /** Elman RNN: h' = tanh(W_ih x + b_ih + W_hh h + b_hh), or relu. */
@@ -154,9 +170,12 @@ export class RNN extends RecurrentBase {
     this.nonlinearity = nonlinearity
   }
 
-  forward(x: Tensor, state?: { h?: Tensor }): { output: Tensor; h: Tensor } {
-    const { output, h } = this.run(x, state?.h, null)
-    return { output, h }
+  forward(x: Tensor, state: { h?: Tensor } | undefined, opts: { recordGates: true }): { output: Tensor; h: Tensor; gates: GateTrace[] }
+  forward(x: Tensor, state?: { h?: Tensor }, opts?: { recordGates?: false }): { output: Tensor; h: Tensor }
+  forward(x: Tensor, state?: { h?: Tensor }, opts?: ForwardOptions): { output: Tensor; h: Tensor; gates?: GateTrace[] }
+  forward(x: Tensor, state?: { h?: Tensor }, opts?: ForwardOptions): { output: Tensor; h: Tensor; gates?: GateTrace[] } {
+    const { output, h, gates } = this.run(x, state?.h, null, recordGatesOption('RNN.forward', state, opts))
+    return gates === null ? { output, h } : { output, h, gates }
   }
 }
 
@@ -166,12 +185,16 @@ export class LSTM extends RecurrentBase {
   }
 
   /** The state, when given, needs both h and c. */
-  forward(x: Tensor, state?: { h: Tensor; c: Tensor }): { output: Tensor; h: Tensor; c: Tensor } {
+  forward(x: Tensor, state: { h: Tensor; c: Tensor } | undefined, opts: { recordGates: true }): { output: Tensor; h: Tensor; c: Tensor; gates: GateTrace[] }
+  forward(x: Tensor, state?: { h: Tensor; c: Tensor }, opts?: { recordGates?: false }): { output: Tensor; h: Tensor; c: Tensor }
+  forward(x: Tensor, state?: { h: Tensor; c: Tensor }, opts?: ForwardOptions): { output: Tensor; h: Tensor; c: Tensor; gates?: GateTrace[] }
+  forward(x: Tensor, state?: { h: Tensor; c: Tensor }, opts?: ForwardOptions): { output: Tensor; h: Tensor; c: Tensor; gates?: GateTrace[] } {
+    const recordGates = recordGatesOption('LSTM.forward', state, opts)
     if (state !== undefined && (!(state.h instanceof Tensor) || !(state.c instanceof Tensor))) {
       throw new Error(`LSTM.forward: the state must hold both h and c tensors; got ${state.h instanceof Tensor ? 'h' : 'no h'} and ${state.c instanceof Tensor ? 'c' : 'no c'}`)
     }
-    const { output, h, c } = this.run(x, state?.h, state?.c)
-    return { output, h, c: c as Tensor }
+    const { output, h, c, gates } = this.run(x, state?.h, state?.c, recordGates)
+    return gates === null ? { output, h, c: c as Tensor } : { output, h, c: c as Tensor, gates }
   }
 }
 
@@ -180,8 +203,11 @@ export class GRU extends RecurrentBase {
     super('GRU', 'gru', opts)
   }
 
-  forward(x: Tensor, state?: { h?: Tensor }): { output: Tensor; h: Tensor } {
-    const { output, h } = this.run(x, state?.h, null)
-    return { output, h }
+  forward(x: Tensor, state: { h?: Tensor } | undefined, opts: { recordGates: true }): { output: Tensor; h: Tensor; gates: GateTrace[] }
+  forward(x: Tensor, state?: { h?: Tensor }, opts?: { recordGates?: false }): { output: Tensor; h: Tensor }
+  forward(x: Tensor, state?: { h?: Tensor }, opts?: ForwardOptions): { output: Tensor; h: Tensor; gates?: GateTrace[] }
+  forward(x: Tensor, state?: { h?: Tensor }, opts?: ForwardOptions): { output: Tensor; h: Tensor; gates?: GateTrace[] } {
+    const { output, h, gates } = this.run(x, state?.h, null, recordGatesOption('GRU.forward', state, opts))
+    return gates === null ? { output, h } : { output, h, gates }
   }
 }

@@ -1,0 +1,127 @@
+// Independent float64 oracles for the cells' equations (DESIGN.md): plain loops over a state dict's numbers,
+// no tensors and no library code, so the recorded gates can be checked against something else entirely.
+import type { Tensor } from '../../src/index.js'
+
+export type Kind = 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru'
+/** Rows of numbers, [B][H] (or [B][D]); a Grid is [T][B][H], in time order. */
+export type Rows = number[][]
+export type Grid = number[][][]
+
+export interface HandWeights {
+  W_ih: ArrayLike<number>
+  W_hh: ArrayLike<number>
+  b_ih: ArrayLike<number> | null
+  b_hh: ArrayLike<number> | null
+}
+
+export const HAND_NAMES: Record<Kind, string[]> = { rnn_tanh: ['h'], rnn_relu: ['h'], lstm: ['i', 'f', 'g', 'o', 'c'], gru: ['r', 'z', 'n'] }
+const GATES: Record<Kind, number> = { rnn_tanh: 1, rnn_relu: 1, lstm: 4, gru: 3 }
+const sigmoid = (v: number) => 1 / (1 + Math.exp(-v))
+
+/** W x + b for one row of x: row r of the stacked weights, r in [0, G·H). */
+function project(W: ArrayLike<number>, b: ArrayLike<number> | null, v: number[], rows: number): number[] {
+  const out = new Array<number>(rows)
+  for (let r = 0; r < rows; r++) {
+    let s = b === null ? 0 : b[r]
+    for (let d = 0; d < v.length; d++) s += W[r * v.length + d] * v[d]
+    out[r] = s
+  }
+  return out
+}
+
+/** One step over a batch: what each cell shows (HAND_NAMES) and the new state. */
+export function handStep(kind: Kind, w: HandWeights, x: Rows, h: Rows, c: Rows | null, H: number): { gates: Record<string, Rows>; h: Rows; c: Rows | null } {
+  const gates: Record<string, Rows> = {}
+  for (const name of HAND_NAMES[kind]) gates[name] = []
+  const hNext: Rows = []
+  const cNext: Rows = []
+  x.forEach((xb, b) => {
+    const ax = project(w.W_ih, w.b_ih, xb, GATES[kind] * H)
+    const ah = project(w.W_hh, w.b_hh, h[b], GATES[kind] * H)
+    const row = (name: string) => (gates[name][b] = new Array<number>(H))
+    const hb = (hNext[b] = new Array<number>(H))
+    if (kind === 'rnn_tanh' || kind === 'rnn_relu') {
+      const out = row('h')
+      for (let j = 0; j < H; j++) out[j] = hb[j] = kind === 'rnn_tanh' ? Math.tanh(ax[j] + ah[j]) : Math.max(0, ax[j] + ah[j])
+    } else if (kind === 'lstm') {
+      const [i, f, g, o, cb] = ['i', 'f', 'g', 'o', 'c'].map(row)
+      for (let j = 0; j < H; j++) {
+        i[j] = sigmoid(ax[j] + ah[j])
+        f[j] = sigmoid(ax[H + j] + ah[H + j])
+        g[j] = Math.tanh(ax[2 * H + j] + ah[2 * H + j])
+        o[j] = sigmoid(ax[3 * H + j] + ah[3 * H + j])
+        cb[j] = f[j] * (c as Rows)[b][j] + i[j] * g[j]
+        hb[j] = o[j] * Math.tanh(cb[j])
+      }
+      cNext[b] = cb
+    } else {
+      const [r, z, n] = ['r', 'z', 'n'].map(row)
+      for (let j = 0; j < H; j++) {
+        r[j] = sigmoid(ax[j] + ah[j])
+        z[j] = sigmoid(ax[H + j] + ah[H + j])
+        n[j] = Math.tanh(ax[2 * H + j] + r[j] * ah[2 * H + j])
+        hb[j] = (1 - z[j]) * n[j] + z[j] * h[b][j]
+      }
+    }
+  })
+  return { gates, h: hNext, c: kind === 'lstm' ? cNext : null }
+}
+
+/** One direction over a sequence: every step's values and h in time order, and the last state. */
+export function handSequence(kind: Kind, w: HandWeights, xs: Grid, h0: Rows, c0: Rows | null, H: number, reverse: boolean) {
+  const T = xs.length
+  const trace: Record<string, Grid> = {}
+  for (const name of HAND_NAMES[kind]) trace[name] = new Array<Rows>(T)
+  const output: Grid = new Array<Rows>(T)
+  let h = h0
+  let c = c0
+  for (let s = 0; s < T; s++) {
+    const t = reverse ? T - 1 - s : s
+    const step = handStep(kind, w, xs[t], h, c, H)
+    for (const name of HAND_NAMES[kind]) trace[name][t] = step.gates[name]
+    output[t] = step.h
+    h = step.h
+    c = step.c
+  }
+  return { trace, output, h, c }
+}
+
+/** A whole stacked (optionally bidirectional) layer from its state dict; no dropout. */
+export function handLayer(kind: Kind, sd: Record<string, Tensor>, xs: Grid, numLayers: number, bidirectional: boolean, H: number, h0: Rows[], c0: Rows[] | null) {
+  const dirs = bidirectional ? 2 : 1
+  const traces: Record<string, Grid>[] = []
+  const hLast: Rows[] = []
+  const cLast: Rows[] = []
+  let input = xs
+  for (let layer = 0; layer < numLayers; layer++) {
+    const outputs: Grid[] = []
+    for (let dir = 0; dir < dirs; dir++) {
+      const suffix = `_l${layer}${dir === 1 ? '_reverse' : ''}`
+      const w: HandWeights = {
+        W_ih: sd[`weight_ih${suffix}`].data,
+        W_hh: sd[`weight_hh${suffix}`].data,
+        b_ih: sd[`bias_ih${suffix}`]?.data ?? null,
+        b_hh: sd[`bias_hh${suffix}`]?.data ?? null,
+      }
+      const index = layer * dirs + dir
+      const run = handSequence(kind, w, input, h0[index], c0 === null ? null : c0[index], H, dir === 1)
+      traces.push(run.trace)
+      outputs.push(run.output)
+      hLast.push(run.h)
+      if (run.c !== null) cLast.push(run.c)
+    }
+    // [forward, reverse] side by side on the feature dim
+    input = outputs[0].map((rows, t) => rows.map((_, b) => outputs.flatMap((o) => o[t][b])))
+  }
+  return { traces, output: input, h: hLast, c: cLast }
+}
+
+/** Every number of a grid, in order. */
+export const flat = (g: Grid | Rows): number[] => (g as unknown[]).flat(2) as number[]
+
+export function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length)
+  let worst = 0
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]))
+  return worst
+}
