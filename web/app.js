@@ -179,6 +179,7 @@ function setTraining(/** @type {boolean} */ on) {
 
 /** Trains one model per cell in `cells`, one after another, with the form's settings. */
 async function train(/** @type {string[] | null} */ cells) {
+  if (training) return
   const { config, problems } = readConfig()
   if (config === undefined) {
     say('train-message', problems.join('\n'), 'error')
