@@ -52,8 +52,9 @@ export function timeUnits(unit, warmup, steps) {
   return samplesMs
 }
 
-export function emit(contender, workload, samplesMs) {
-  process.stdout.write(JSON.stringify({ contender, workload, samplesMs }) + '\n')
+/** `extra` carries facts the orchestrator needs beyond the samples, e.g. {batch: 1} for brain.js. */
+export function emit(contender, workload, samplesMs, extra = {}) {
+  process.stdout.write(JSON.stringify({ contender, workload, samplesMs, ...extra }) + '\n')
 }
 
 /** Exit code 3 tells the orchestrator "this contender cannot run this workload" (printed as n/a). */

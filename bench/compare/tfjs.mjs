@@ -48,7 +48,8 @@ function prepareTraining({ cell, hidden, batch }) {
   const x = oneHot(tokens(batch * WINDOW), [batch, WINDOW])
   const y = oneHot(tokens(batch * WINDOW), [batch, WINDOW])
   const loss = () => tf.losses.softmaxCrossEntropy(y, decoder.apply(rnn.apply(x)))
-  tf.tidy(loss) // builds the layers' weights so variableGrads sees them
+  // A one-token forward builds the layers' weights, so variableGrads sees them.
+  tf.tidy(() => decoder.apply(rnn.apply(tf.zeros([1, 1, VOCAB]))))
   return () => {
     tf.tidy(() => {
       const { value, grads } = tf.variableGrads(loss)
