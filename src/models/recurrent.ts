@@ -137,8 +137,10 @@ class RecurrentBase extends Module {
       for (let dir = 0; dir < this.directions; dir++) {
         const index = layer * this.directions + dir
         const pick = (state: Tensor) => state.slice(0, index, index + 1).squeeze(0)
-        const result = sequence(this.kind, input, pick(h), c === null ? null : pick(c), this.cells[index], dir === 1)
-        if (traces !== null) traces.push(traceSequence(this.kind, input, pick(h), c === null ? null : pick(c), this.cells[index], dir === 1))
+        const hStart = pick(h)
+        const cStart = c === null ? null : pick(c)
+        const result = sequence(this.kind, input, hStart, cStart, this.cells[index], dir === 1)
+        if (traces !== null) traces.push(traceSequence(this.kind, input, hStart, cStart, this.cells[index], dir === 1))
         outputs.push(result.output)
         finalH.push(result.h)
         if (result.c !== null) finalC.push(result.c)
