@@ -1,21 +1,44 @@
-// softmax and logSoftmax, composed from primitives. Subtracting the (detached) max along dim first
-// keeps exp from overflowing; it changes nothing mathematically, so no gradient flows through it.
-import { normalizeDim } from '../../tensor/shape.js'
-import type { Tensor } from '../../tensor/tensor.js'
-import { checkTensor } from './operands.js'
+// softmax and logSoftmax: primitives for speed (a language model's loss runs them over every row of
+// logits each step; the composition max, sub, exp, sum, log made several full-size temporaries each
+// way). test/autograd/softmax-primitive.test.ts holds both equal to that composition.
+// Each saves its output y: the backward of either needs only y (softmax = y, or exp(y) for logSoftmax).
+import { logSoftmaxBackwardInto, logSoftmaxInto, softmaxBackwardInto, softmaxInto } from '../../tensor/kernels/softmax.js'
+import type { TypedArray } from '../../tensor/dtype.js'
+import { normalizeDim, splitAtDim } from '../../tensor/shape.js'
+import { Tensor } from '../../tensor/tensor.js'
+import { record } from '../engine.js'
+import { asFloat, checkTensor } from './operands.js'
 
-// softmax: yᵢ = exp(xᵢ − m) / Σⱼ exp(xⱼ − m), m = max x
-export function softmax(x: Tensor, dim = -1): Tensor {
-  checkTensor('softmax', x)
-  normalizeDim('softmax', dim, x.ndim)
-  const e = x.sub(x.max(dim, true).detach()).exp()
-  return e.div(e.sum(dim, true))
+type Kernel = (out: TypedArray, x: TypedArray, outer: number, size: number, inner: number) => void
+type BackwardKernel = (dx: TypedArray, dy: TypedArray, y: TypedArray, outer: number, size: number, inner: number) => void
+
+function alongDim(name: string, forward: Kernel, backward: BackwardKernel) {
+  return (input: Tensor, dim: number): Tensor => {
+    checkTensor(name, input)
+    const d = normalizeDim(name, dim, input.ndim)
+    const x = asFloat(input)
+    const { outer, size, inner } = splitAtDim(x.shape, d)
+    const y = Tensor.empty(x.shape, x.dtype)
+    forward(y.data, x.data, outer, size, inner)
+    // A kernel, not Tensor ops, as exp, tanh and sigmoid do: backward runs under noGrad, so Tensor ops
+    // would buy no double backward, only temporaries.
+    return record(name, [x], y, (dy) => {
+      const dx = Tensor.empty(x.shape, x.dtype)
+      backward(dx.data, dy.data, y.data, outer, size, inner)
+      return [dx]
+    })
+  }
 }
 
-// logSoftmax: yᵢ = (xᵢ − m) − log Σⱼ exp(xⱼ − m)
+const softmaxAlong = alongDim('softmax', softmaxInto, softmaxBackwardInto)
+const logSoftmaxAlong = alongDim('logSoftmax', logSoftmaxInto, logSoftmaxBackwardInto)
+
+// softmax: yᵢ = exp(xᵢ − m) / Σⱼ exp(xⱼ − m), m = max x; dx = y ⊙ (dy − Σ dy ⊙ y)
+export function softmax(x: Tensor, dim = -1): Tensor {
+  return softmaxAlong(x, dim)
+}
+
+// logSoftmax: yᵢ = (xᵢ − m) − log Σⱼ exp(xⱼ − m); dx = dy − exp(y) · Σ dy
 export function logSoftmax(x: Tensor, dim = -1): Tensor {
-  checkTensor('logSoftmax', x)
-  normalizeDim('logSoftmax', dim, x.ndim)
-  const z = x.sub(x.max(dim, true).detach())
-  return z.sub(z.exp().sum(dim, true).log())
+  return logSoftmaxAlong(x, dim)
 }
