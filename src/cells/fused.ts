@@ -12,7 +12,7 @@ import { allocate, isFloat, type TypedArray } from '../tensor/dtype.js'
 import { binaryInto } from '../tensor/kernels/elementwise.js'
 import { gruBackwardStep, gruForwardStep } from '../tensor/kernels/gru-step.js'
 import { lstmBackwardStep, lstmForwardStep } from '../tensor/kernels/lstm-step.js'
-import { matmulInto, matmulTransAInto, matmulTransBInto } from '../tensor/kernels/matmul.js'
+import { matmulInto, matmulTransAInto, matmulTransBInto, withFixedRight } from '../tensor/kernels/matmul.js'
 import { sumDimInto } from '../tensor/kernels/reduce.js'
 import { rnnBackwardStep, rnnForwardStep } from '../tensor/kernels/rnn-step.js'
 import { formatShape, shapesEqual } from '../tensor/shape.js'
@@ -35,8 +35,8 @@ interface Saved {
   cSeq: TypedArray
   /** [T·B, G·H]: every step's gate activations (RNN: only its input projection; backward reads h instead). */
   gates: TypedArray
-  /** GRU: [T·B, H] of W_hn h + b_hn; empty for the other cells. */
-  hn: TypedArray
+  /** What backward needs per step besides the gates, [T·B, H]: GRU W_hn h + b_hn, LSTM tanh(c'); empty for the RNN. */
+  aux: TypedArray
 }
 
 export function fusedSequence(kind: CellKind, x: Tensor, h0: Tensor, c0: Tensor | null, p: CellParams, reverse: boolean): SequenceResult {
@@ -56,24 +56,26 @@ export function fusedSequence(kind: CellKind, x: Tensor, h0: Tensor, c0: Tensor 
   const gates = allocate(dtype, T * B * GH)
   matmulTransBInto(gates, x.data, p.W_ih.data, T * B, D, GH)
   const { bias, bHN } = splitBiases(kind, p, H)
-  const hn = allocate(dtype, kind === 'gru' ? T * BH : 0)
+  const aux = allocate(dtype, kind === 'rnn_tanh' || kind === 'rnn_relu' ? 0 : T * BH)
   const hProj = allocate(dtype, B * GH)
-  for (let step = 0; step < T; step++) {
-    const t = reverse ? T - 1 - step : step
-    const at = (t + shift) * BH, prevAt = (t + 1 - shift) * BH
-    // W_hh h: the only matmul left inside the recurrence
-    matmulTransBInto(hProj, hSeq, p.W_hh.data, B, H, GH, 0, prevAt, 0)
-    if (lstm) lstmForwardStep(hSeq, cSeq, at, prevAt, gates, t * B * GH, hProj, bias, B, H)
-    else if (kind === 'gru') gruForwardStep(hSeq, at, prevAt, gates, t * B * GH, hn, t * BH, hProj, bias, bHN, B, H)
-    else rnnForwardStep(hSeq, at, gates, t * BH, hProj, bias, B, H, kind === 'rnn_relu')
-  }
+  // W_hh h: the only matmul left inside the recurrence, by a W_hhᵀ packed once for all steps
+  withFixedRight(p.W_hh.data, H, GH, true, (timesWhhT) => {
+    for (let step = 0; step < T; step++) {
+      const t = reverse ? T - 1 - step : step
+      const at = (t + shift) * BH, prevAt = (t + 1 - shift) * BH
+      timesWhhT(hProj, 0, hSeq, prevAt, B)
+      if (lstm) lstmForwardStep(hSeq, cSeq, at, prevAt, aux, t * BH, gates, t * B * GH, hProj, bias, B, H)
+      else if (kind === 'gru') gruForwardStep(hSeq, at, prevAt, gates, t * B * GH, aux, t * BH, hProj, bias, bHN, B, H)
+      else rnnForwardStep(hSeq, at, gates, t * BH, hProj, bias, B, H, kind === 'rnn_relu')
+    }
+  })
   const packed = Tensor.empty([lstm ? T + 1 : T, B, H], dtype)
   packed.data.set(hSeq.subarray(shift * BH, (shift + T) * BH))
   if (lstm) packed.data.set(cSeq.subarray(shift * T * BH, (shift * T + 1) * BH), T * BH) // the last c reached
   // One gradient slot per candidate input; absent ones (no bias, no cell state) are not inputs of the op.
   const candidates = [x, h0, lstm ? c0 : null, p.W_ih, p.W_hh, p.b_ih, p.b_hh]
   const inputs = candidates.filter((t): t is Tensor => t !== null)
-  const saved: Saved = { kind, reverse, x, h0, c0, p, hSeq, cSeq, gates, hn }
+  const saved: Saved = { kind, reverse, x, h0, c0, p, hSeq, cSeq, gates, aux }
   const y = record(`fused_${kind}`, inputs, packed, (dy) => backward(saved, dy.data).filter((_, k) => candidates[k] !== null))
   const last = reverse ? 0 : T - 1
   return {
@@ -88,7 +90,7 @@ export function fusedSequence(kind: CellKind, x: Tensor, h0: Tensor, c0: Tensor 
  * packed gradient: row t is dL/dh_t from every use of the output, row T (LSTM) is dL/dc of the last state.
  */
 function backward(saved: Saved, dy: TypedArray): (Tensor | null)[] {
-  const { kind, reverse, x, h0, c0, p, hSeq, cSeq, gates, hn } = saved
+  const { kind, reverse, x, h0, c0, p, hSeq, cSeq, gates, aux } = saved
   const [T, B, D] = x.shape, H = h0.shape[1]
   const GH = GATE_COUNT[kind] * H, BH = B * H, dtype = x.dtype, shift = reverse ? 0 : 1
   const gru = kind === 'gru'
@@ -99,15 +101,17 @@ function backward(saved: Saved, dy: TypedArray): (Tensor | null)[] {
   const dhZ = allocate(dtype, gru ? BH : 0)
   const dc = allocate(dtype, kind === 'lstm' ? BH : 0)
   dc.set(dy.subarray(T * BH, T * BH + dc.length))
-  for (let step = T - 1; step >= 0; step--) {
-    const t = reverse ? T - 1 - step : step
-    const at = (t + shift) * BH, prevAt = (t + 1 - shift) * BH, gatesAt = t * B * GH
-    if (kind === 'lstm') lstmBackwardStep(daX, gatesAt, dy, t * BH, dhNext, dc, gates, gatesAt, cSeq, at, prevAt, B, H)
-    else if (gru) gruBackwardStep(daX, daH, dy, t * BH, dhNext, dhZ, gates, gatesAt, hn, t * BH, hSeq, prevAt, B, H)
-    else rnnBackwardStep(daX, gatesAt, dy, t * BH, dhNext, hSeq, at, BH, kind === 'rnn_relu')
-    // dh of the state this step read = da_t · W_hh (at the first step that is dh0, only wanted for h0)
-    if (step > 0 || h0.requiresGrad) matmulInto(dhNext, daH, p.W_hh.data, B, GH, H, 0, gatesAt, 0)
-  }
+  withFixedRight(p.W_hh.data, GH, H, false, (timesWhh) => {
+    for (let step = T - 1; step >= 0; step--) {
+      const t = reverse ? T - 1 - step : step
+      const at = (t + shift) * BH, prevAt = (t + 1 - shift) * BH, gatesAt = t * B * GH
+      if (kind === 'lstm') lstmBackwardStep(daX, gatesAt, dy, t * BH, dhNext, dc, gates, gatesAt, cSeq, prevAt, aux, t * BH, B, H)
+      else if (gru) gruBackwardStep(daX, daH, dy, t * BH, dhNext, dhZ, gates, gatesAt, aux, t * BH, hSeq, prevAt, B, H)
+      else rnnBackwardStep(daX, gatesAt, dy, t * BH, dhNext, hSeq, at, BH, kind === 'rnn_relu')
+      // dh of the state this step read = da_t · W_hh (at the first step that is dh0, only wanted for h0)
+      if (step > 0 || h0.requiresGrad) timesWhh(dhNext, 0, daH, gatesAt, B)
+    }
+  })
   const make = (t: Tensor | null, fill: (out: TypedArray) => void): Tensor | null => {
     if (t === null || !t.requiresGrad) return null
     const g = Tensor.empty(t.shape, dtype)

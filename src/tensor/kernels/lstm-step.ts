@@ -1,39 +1,57 @@
 // One time step of the fused LSTM (src/cells/fused.ts), forward and backward, over B rows of H units.
 // Layouts: `gates` rows are [i | f | g | o] (4H wide, as the stacked weights); h and c live in
-// whole-sequence buffers of [B, H] blocks, `at` addressing this step's block and `prevAt` the state it read.
+// whole-sequence buffers of [B, H] blocks, `at` addressing this step's block and `prevAt` the state it read;
+// tanhC keeps tanh(c') of every step, [B, H] blocks at tanhCAt.
 import type { TypedArray } from '../dtype.js'
-import { sigmoid } from './elementwise.js'
+import { activationBuffer, lanes, sigmoidInPlace, tanhInPlace } from './simd-math.js'
 
 /**
- * Reads the state at prevAt and writes h', c' at `at`. On entry `gates` (at gatesAt) holds W_ih x for this
- * step; with bias = b_ih + b_hh ([4H]) and hProj = W_hh h ([B, 4H], from offset 0) that makes the
- * pre-activations, which are overwritten in place by the activations i, f, g, o that backward needs.
+ * Reads the state at prevAt and writes h', c' at `at`, and tanh(c') at tanhCAt (backward needs it). On
+ * entry `gates` (at gatesAt) holds W_ih x for this step; with bias = b_ih + b_hh ([4H]) and hProj = W_hh h
+ * ([B, 4H], from offset 0) that makes the pre-activations, which are overwritten in place by the
+ * activations i, f, g, o that backward needs. σ and tanh run over whole ranges of a scratch buffer
+ * (simd-math.ts: four lanes at a time for float32), so the loops around them only add and multiply.
  */
 export function lstmForwardStep(
-  h: TypedArray, c: TypedArray, at: number, prevAt: number,
+  h: TypedArray, c: TypedArray, at: number, prevAt: number, tanhC: TypedArray, tanhCAt: number,
   gates: TypedArray, gatesAt: number, hProj: TypedArray, bias: Float64Array, B: number, H: number,
 ): void {
+  // Scratch ranges, each B·H: [i | f | o] (σ) then [g] and [c'] (tanh)
+  const R = lanes(B * H)
+  const pre = activationBuffer(h instanceof Float32Array, 5 * R)
   for (let b = 0; b < B; b++) {
-    const row = gatesAt + b * 4 * H
-    const proj = b * 4 * H
-    const s = b * H
+    const row = gatesAt + b * 4 * H, proj = b * 4 * H, s = b * H
     for (let j = 0; j < H; j++) {
-      // i = σ(W_ii x + b_ii + W_hi h + b_hi)
-      const i = sigmoid(gates[row + j] + bias[j] + hProj[proj + j])
-      // f = σ(W_if x + b_if + W_hf h + b_hf)
-      const f = sigmoid(gates[row + H + j] + bias[H + j] + hProj[proj + H + j])
-      // g = tanh(W_ig x + b_ig + W_hg h + b_hg)
-      const g = Math.tanh(gates[row + 2 * H + j] + bias[2 * H + j] + hProj[proj + 2 * H + j])
-      // o = σ(W_io x + b_io + W_ho h + b_ho)
-      const o = sigmoid(gates[row + 3 * H + j] + bias[3 * H + j] + hProj[proj + 3 * H + j])
+      pre[s + j] = gates[row + j] + bias[j] + hProj[proj + j] //                            W_ii x + b_ii + W_hi h + b_hi
+      pre[R + s + j] = gates[row + H + j] + bias[H + j] + hProj[proj + H + j] //             W_if x + b_if + W_hf h + b_hf
+      pre[2 * R + s + j] = gates[row + 3 * H + j] + bias[3 * H + j] + hProj[proj + 3 * H + j] // W_io x + b_io + W_ho h + b_ho
+      pre[3 * R + s + j] = gates[row + 2 * H + j] + bias[2 * H + j] + hProj[proj + 2 * H + j] // W_ig x + b_ig + W_hg h + b_hg
+    }
+  }
+  // i = σ(…), f = σ(…), o = σ(…); g = tanh(…)
+  sigmoidInPlace(pre, 0, 3 * R)
+  tanhInPlace(pre, 3 * R, R)
+  for (let b = 0; b < B; b++) {
+    const row = gatesAt + b * 4 * H, s = b * H
+    for (let j = 0; j < H; j++) {
+      const i = pre[s + j], f = pre[R + s + j], o = pre[2 * R + s + j], g = pre[3 * R + s + j]
       gates[row + j] = i
       gates[row + H + j] = f
       gates[row + 2 * H + j] = g
       gates[row + 3 * H + j] = o
       // c' = f ⊙ c + i ⊙ g
       c[at + s + j] = f * c[prevAt + s + j] + i * g
-      // h' = o ⊙ tanh(c'), from the stored c' (rounded in float32), as the composed ops see it
-      h[at + s + j] = o * Math.tanh(c[at + s + j])
+      pre[4 * R + s + j] = c[at + s + j] // the stored c' (rounded in float32), as the composed ops see it
+    }
+  }
+  tanhInPlace(pre, 4 * R, R)
+  for (let b = 0; b < B; b++) {
+    const row = gatesAt + b * 4 * H, s = b * H
+    for (let j = 0; j < H; j++) {
+      const tc = pre[4 * R + s + j]
+      tanhC[tanhCAt + s + j] = tc
+      // h' = o ⊙ tanh(c')
+      h[at + s + j] = gates[row + 3 * H + j] * tc
     }
   }
 }
@@ -45,7 +63,7 @@ export function lstmForwardStep(
  */
 export function lstmBackwardStep(
   da: TypedArray, daAt: number, dOut: TypedArray, dOutAt: number, dhNext: TypedArray, dc: TypedArray,
-  gates: TypedArray, gatesAt: number, c: TypedArray, at: number, prevAt: number, B: number, H: number,
+  gates: TypedArray, gatesAt: number, c: TypedArray, prevAt: number, tanhC: TypedArray, tanhCAt: number, B: number, H: number,
 ): void {
   for (let b = 0; b < B; b++) {
     const row = gatesAt + b * 4 * H
@@ -53,7 +71,7 @@ export function lstmBackwardStep(
     const s = b * H
     for (let j = 0; j < H; j++) {
       const i = gates[row + j], f = gates[row + H + j], g = gates[row + 2 * H + j], o = gates[row + 3 * H + j]
-      const tc = Math.tanh(c[at + s + j])
+      const tc = tanhC[tanhCAt + s + j]
       const dh = dOut[dOutAt + s + j] + dhNext[s + j]
       // dc' = dc'(from the later step) + dh ⊙ o ⊙ (1 − tanh² c')
       const dcNew = dc[s + j] + dh * o * (1 - tc * tc)

@@ -5,7 +5,7 @@
 // on WebAssembly SIMD where the runtime has it (simd-gemm.ts), else in scalar JavaScript (below).
 // Simpler variants, the steps toward it, live in matmul-variants.ts for bench/matmul.ts.
 import type { TypedArray } from '../dtype.js'
-import { simdGemm } from './simd-gemm.js'
+import { simdGemm, simdWithPackedB } from './simd-gemm.js'
 
 /** out[m×n] = a[m×k] · b[k×n] */
 export function matmulInto(out: TypedArray, a: TypedArray, b: TypedArray, m: number, k: number, n: number, outOffset = 0, aOffset = 0, bOffset = 0): void {
@@ -20,6 +20,24 @@ export function matmulTransBInto(out: TypedArray, a: TypedArray, b: TypedArray, 
 /** out[m×n] = a[k×m]ᵀ · b[k×n] */
 export function matmulTransAInto(out: TypedArray, a: TypedArray, b: TypedArray, m: number, k: number, n: number, outOffset = 0, aOffset = 0, bOffset = 0): void {
   gemm(out, outOffset, m, k, n, a, aOffset, 1, m, b, bOffset, n, 1)
+}
+
+/** out[m×n] at outOffset = a[m×k] (from aOffset) · B, for the B that withFixedRight was given. */
+export type TimesFixed = (out: TypedArray, outOffset: number, a: TypedArray, aOffset: number, m: number) => void
+
+/**
+ * Runs `body` with a product by one fixed right operand B, used many times (the recurrent weight at
+ * every time step): B is b[k×n], or with `transposed` the transpose of b[n×k]. B is packed once where
+ * the SIMD kernel runs; otherwise each product is an ordinary matmul.
+ */
+export function withFixedRight(b: TypedArray, k: number, n: number, transposed: boolean, body: (times: TimesFixed) => void): void {
+  const [rowStride, colStride] = transposed ? [1, k] : [n, 1]
+  const plain: TimesFixed = (out, outOffset, a, aOffset, m) => gemm(out, outOffset, m, k, n, a, aOffset, k, 1, b, 0, rowStride, colStride)
+  const packed = b instanceof Float32Array && simdWithPackedB(b, 0, k, n, rowStride, colStride, (times) => body((out, outOffset, a, aOffset, m) => {
+    if (out instanceof Float32Array && a instanceof Float32Array) times(out, outOffset, m, a, aOffset, k, 1)
+    else plain(out, outOffset, a, aOffset, m)
+  }))
+  if (!packed) body(plain)
 }
 
 // ---------------------------------------------------------------------------------------------

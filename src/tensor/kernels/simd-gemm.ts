@@ -121,10 +121,29 @@ export function hasSimd(): boolean {
 function memoryView(memory: WasmMemory, floats: number): Float32Array {
   const bytes = floats * 4
   if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE))
-  return new Float32Array(memory.buffer)
+  // growing replaces the buffer, so the view is remade only then
+  if (view === null || view.buffer !== memory.buffer) view = new Float32Array(memory.buffer)
+  return view
 }
+let view: Float32Array | null = null
 
 const roundUp = (v: number, to: number) => Math.ceil(v / to) * to
+
+/** Where B's packed block (columns from j0, rows from p0) is, in floats; packs it first unless prepacked. */
+type BlockOfB = (view: Float32Array, j0: number, p0: number, kc: number, nc: number) => number
+
+/** A column-major-in-panels copy of a whole right operand, for many products with the same B. */
+interface PackedRegion {
+  at: number
+  floats: number
+}
+/** The one B packed for reuse (see simdWithPackedB), placed between the scratch blocks and C. */
+let packedRegion: PackedRegion | null = null
+
+// Layout of the module memory, in floats: [A block MC×KC | B block KC×NC | packed B, if any | C rows m×ldc]
+const A_AT = 0
+const B_AT = MC * KC
+const PACKED_AT = B_AT + KC * NC
 
 /**
  * out[m×n] (at outOffset, row stride n) = A·B with A(i, p) = a[aOffset + i·aRowStride + p·aColStride] and
@@ -137,20 +156,71 @@ export function simdGemm(
 ): boolean {
   const simd = simdKernels()
   if (simd === null) return false
+  const packBlock: BlockOfB = (view, j0, p0, kc, nc) => {
+    packB(view, B_AT, b, bOffset + p0 * bRowStride + j0 * bColStride, kc, nc, bRowStride, bColStride)
+    return B_AT
+  }
+  multiply(simd, out, outOffset, m, k, n, a, aOffset, aRowStride, aColStride, packBlock)
+  return true
+}
+
+/** out[m×n] at outOffset = A·B for A read with the given strides and the B that `times` was made for. */
+export type TimesPacked = (out: Float32Array, outOffset: number, m: number, a: Float32Array, aOffset: number, aRowStride: number, aColStride: number) => void
+
+/**
+ * Packs B (k×n, strides as in simdGemm) once and runs `body` with a function multiplying by it: the
+ * recurrent weight is the same at every time step, so only h needs packing per step. One B at a time;
+ * the packed copy is dropped when `body` returns. Returns false, running nothing, without SIMD.
+ */
+export function simdWithPackedB(
+  b: Float32Array, bOffset: number, k: number, n: number, bRowStride: number, bColStride: number,
+  body: (times: TimesPacked) => void,
+): boolean {
+  const simd = simdKernels()
+  if (simd === null) return false
+  if (packedRegion !== null) throw new Error('simdWithPackedB: a packed operand is already in use (the scopes do not nest)')
+  const floats = k * roundUp(n, NR)
+  const view = memoryView(simd.memory, PACKED_AT + floats)
+  // Block (j0, p0) at j0·k + p0·(its panel count)·NR: the column blocks before j0 are all NC wide.
+  const offsetOf = (j0: number, p0: number, nc: number) => PACKED_AT + j0 * k + p0 * roundUp(nc, NR)
+  for (let j0 = 0; j0 < n; j0 += NC) {
+    const nc = Math.min(NC, n - j0)
+    for (let p0 = 0; p0 < k; p0 += KC) {
+      packB(view, offsetOf(j0, p0, nc), b, bOffset + p0 * bRowStride + j0 * bColStride, Math.min(KC, k - p0), nc, bRowStride, bColStride)
+    }
+  }
+  packedRegion = { at: PACKED_AT, floats }
+  try {
+    body((out, outOffset, m, a, aOffset, aRowStride, aColStride) => {
+      multiply(simd, out, outOffset, m, k, n, a, aOffset, aRowStride, aColStride, (_, j0, p0, __, nc) => offsetOf(j0, p0, nc))
+    })
+  } finally {
+    packedRegion = null
+  }
+  return true
+}
+
+function multiply(
+  simd: SimdKernels, out: Float32Array, outOffset: number, m: number, k: number, n: number,
+  a: Float32Array, aOffset: number, aRowStride: number, aColStride: number, blockOfB: BlockOfB,
+): void {
+  if (k === 0) {
+    for (let i = 0; i < m; i++) out.fill(0, outOffset + i * n, outOffset + i * n + n) // an empty sum
+    return
+  }
   const ldc = Math.min(roundUp(n, NR), NC)
-  // Layout in floats: [A block MC×KC | B block KC×NC | C rows mPad×ldc]
-  const aAt = 0, bAt = MC * KC, cAt = bAt + KC * NC
+  const cAt = PACKED_AT + (packedRegion?.floats ?? 0)
   const view = memoryView(simd.memory, cAt + roundUp(m, MR) * ldc)
   for (let j0 = 0; j0 < n; j0 += NC) {
     const nc = Math.min(NC, n - j0)
     const nPanels = Math.ceil(nc / NR)
     for (let p0 = 0; p0 < k; p0 += KC) {
       const kc = Math.min(KC, k - p0)
-      packB(view, bAt, b, bOffset + p0 * bRowStride + j0 * bColStride, kc, nc, bRowStride, bColStride)
+      const bAt = blockOfB(view, j0, p0, kc, nc)
       for (let i0 = 0; i0 < m; i0 += MC) {
         const mc = Math.min(MC, m - i0)
-        packA(view, aAt, a, aOffset + i0 * aRowStride + p0 * aColStride, mc, kc, aRowStride, aColStride)
-        simd.tiles(aAt * 4, bAt * 4, (cAt + i0 * ldc) * 4, ldc * 4, Math.ceil(mc / MR), nPanels, kc, p0 > 0 ? 1 : 0)
+        packA(view, A_AT, a, aOffset + i0 * aRowStride + p0 * aColStride, mc, kc, aRowStride, aColStride)
+        simd.tiles(A_AT * 4, bAt * 4, (cAt + i0 * ldc) * 4, ldc * 4, Math.ceil(mc / MR), nPanels, kc, p0 > 0 ? 1 : 0)
       }
     }
     if (nc === ldc && nc === n) {
@@ -159,7 +229,6 @@ export function simdGemm(
       for (let i = 0; i < m; i++) out.set(view.subarray(cAt + i * ldc, cAt + i * ldc + nc), outOffset + i * n + j0)
     }
   }
-  return true
 }
 
 /** A rows [0, mc) × columns [0, kc) from `start` into 4-row panels (k-major, rows interleaved); missing rows are 0. */

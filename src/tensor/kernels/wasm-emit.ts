@@ -65,6 +65,7 @@ export class FunctionBuilder {
   i32Mul(): this { return this.op(0x6c) }
   i32LtU(): this { return this.op(0x49) }
   i32Ne(): this { return this.op(0x47) }
+  i32Eqz(): this { return this.op(0x45) }
   /** local[index] += delta */
   addTo(index: number, delta: number): this { return this.get(index).i32(delta).i32Add().set(index) }
 
@@ -85,8 +86,34 @@ export class FunctionBuilder {
   v128Load32Splat(offset = 0): this { return this.simd(0x09, 2, ...uleb(offset)) }
   v128Store(offset = 0): this { return this.simd(0x0b, 2, ...uleb(offset)) }
   v128Zero(): this { return this.simd(0x0c, ...new Array<number>(16).fill(0)) }
+  /** v128.const of four equal float32 lanes. */
+  f32x4Const(value: number): this {
+    const lane = new Uint8Array(new Float32Array([value]).buffer)
+    return this.simd(0x0c, ...lane, ...lane, ...lane, ...lane)
+  }
+  /** v128.const of four equal int32 lanes. */
+  i32x4Const(value: number): this {
+    const lane = new Uint8Array(new Int32Array([value]).buffer)
+    return this.simd(0x0c, ...lane, ...lane, ...lane, ...lane)
+  }
   f32x4Add(): this { return this.simd(0xe4) }
+  f32x4Sub(): this { return this.simd(0xe5) }
   f32x4Mul(): this { return this.simd(0xe6) }
+  f32x4Div(): this { return this.simd(0xe7) }
+  f32x4Min(): this { return this.simd(0xe8) }
+  f32x4Max(): this { return this.simd(0xe9) }
+  f32x4Abs(): this { return this.simd(0xe0) }
+  f32x4Neg(): this { return this.simd(0xe1) }
+  f32x4Nearest(): this { return this.simd(0x6a) }
+  f32x4Lt(): this { return this.simd(0x43) }
+  i32x4TruncSatF32x4S(): this { return this.simd(0xf8) }
+  i32x4Add(): this { return this.simd(0xae) }
+  /** Shifts each int32 lane left by the i32 on top of the stack. */
+  i32x4Shl(): this { return this.simd(0xab) }
+  v128And(): this { return this.simd(0x4e) }
+  v128Or(): this { return this.simd(0x50) }
+  /** Lanes of the first operand where the mask (top of stack) has bits set, else of the second. */
+  v128Bitselect(): this { return this.simd(0x52) }
   f32x4ExtractLane(lane: number): this { return this.simd(0x1f, lane) }
   f32Add(): this { return this.op(0x92) }
 

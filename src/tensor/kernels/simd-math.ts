@@ -1,0 +1,173 @@
+// σ and tanh over float32 buffers on WebAssembly SIMD, four lanes at a time.
+//
+// In the fused cells the transcendental functions cost more than anything but the matmuls: each
+// Math.exp or Math.tanh is a call of tens of nanoseconds, and an LSTM step takes five per unit. Here
+// exp is Cephes' expf (range reduction by ln 2, a degree-5 polynomial, 2ⁿ built in the exponent bits;
+// about 1 ulp in float32) and tanh Cephes' tanhf (an odd polynomial below 0.625, 1 − 2/(e^{2|x|} + 1)
+// above), as float32 libraries compute them. float64 data never comes here: it keeps Math's functions.
+//
+// The kernels work in place on their module's own memory: `activationScratch` lends a float32 view of
+// it, the caller writes pre-activations there, calls sigmoidInPlace / tanhInPlace on ranges of it, and
+// reads the results back. Any other array is handled by plain loops with the exact functions.
+import { sigmoid } from './elementwise.js'
+import { encodeModule, FunctionBuilder, I32, V128 } from './wasm-emit.js'
+
+type RangeFn = (byteOffset: number, count: number) => void
+
+interface WasmMemory {
+  readonly buffer: ArrayBuffer
+  grow(pages: number): number
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object
+  Instance: new (module: object) => { exports: Record<string, unknown> }
+}
+
+interface MathKernels {
+  memory: WasmMemory
+  sigmoid: RangeFn
+  tanh: RangeFn
+}
+
+const LOG2E = 1.4426950408889634
+// ln 2 in two parts, so n·C1 is exact for the n that occur and r = x − n ln 2 keeps its low bits
+const C1 = 0.693359375
+const C2 = -2.12194440e-4
+const EXP_POLY = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]
+const TANH_POLY = [-5.70498872745e-3, 2.06390887954e-2, -5.37397155531e-2, 1.33314422036e-1, -3.33332819422e-1]
+/** e^88 is the last power below float32's overflow; e^−87 the last above its smallest normal. */
+const EXP_MAX = 88
+const EXP_MIN = -87
+
+/** Pushes e^x for the f32x4 in local `x` (already within [EXP_MIN, EXP_MAX]); n and r are scratch locals. */
+function emitExp(f: FunctionBuilder, x: number, n: number, r: number): void {
+  // n = round(x / ln 2), r = x − n ln 2
+  f.get(x).f32x4Const(LOG2E).f32x4Mul().f32x4Nearest().set(n)
+  f.get(x).get(n).f32x4Const(C1).f32x4Mul().f32x4Sub().get(n).f32x4Const(C2).f32x4Mul().f32x4Sub().set(r)
+  // e^r ≈ 1 + r + r²·P(r)
+  f.f32x4Const(EXP_POLY[0])
+  for (const c of EXP_POLY.slice(1)) f.get(r).f32x4Mul().f32x4Const(c).f32x4Add()
+  f.get(r).get(r).f32x4Mul().f32x4Mul().get(r).f32x4Add().f32x4Const(1).f32x4Add()
+  // e^x = e^r · 2ⁿ, with 2ⁿ made by writing n + 127 into the exponent field
+  f.get(n).i32x4TruncSatF32x4S().i32x4Const(127).i32x4Add().i32(23).i32x4Shl().f32x4Mul()
+}
+
+/**
+ * fn(ptr, count): replaces the floats at ptr by `body`'s result, four at a time (count rounded up to whole
+ * lanes). `body` pushes the result for the f32x4 in local x, using `scratch` extra v128 locals.
+ */
+function inPlace(scratch: number, body: (f: FunctionBuilder, x: number, locals: number[]) => void): FunctionBuilder {
+  const [ptr, count] = [0, 1]
+  const f = new FunctionBuilder([I32, I32])
+  const end = f.local(I32), x = f.local(V128)
+  const locals = Array.from({ length: scratch }, () => f.local(V128))
+  f.get(ptr).get(count).i32(4).i32Mul().i32Add().set(end)
+  f.block(() => {
+    f.get(count).i32Eqz().brIf(0)
+    f.loop(() => {
+      f.get(ptr).v128Load().set(x)
+      f.get(ptr)
+      body(f, x, locals)
+      f.v128Store()
+      f.addTo(ptr, 16)
+      f.get(ptr).get(end).i32LtU().brIf(0)
+    })
+  })
+  return f
+}
+
+const buildSigmoid = () => inPlace(3, (f, x, [n, r, t]) => {
+  // σ(x) = 1 / (1 + e^−x)
+  f.get(x).f32x4Neg().f32x4Const(EXP_MIN).f32x4Max().f32x4Const(EXP_MAX).f32x4Min().set(t)
+  f.f32x4Const(1)
+  f.f32x4Const(1)
+  emitExp(f, t, n, r)
+  f.f32x4Add().f32x4Div()
+})
+
+const buildTanh = () => inPlace(4, (f, x, [n, r, a, z]) => {
+  f.get(x).f32x4Abs().set(a)
+  // |x| < 0.625: tanh|x| ≈ |x| + |x|·z·Q(z), z = x²
+  f.get(a).get(a).f32x4Mul().set(z)
+  f.f32x4Const(TANH_POLY[0])
+  for (const c of TANH_POLY.slice(1)) f.get(z).f32x4Mul().f32x4Const(c).f32x4Add()
+  f.get(z).f32x4Mul().get(a).f32x4Mul().get(a).f32x4Add()
+  // otherwise: tanh|x| = 1 − 2 / (e^{2|x|} + 1)
+  f.get(a).get(a).f32x4Add().f32x4Const(EXP_MAX).f32x4Min().set(z)
+  f.f32x4Const(1).f32x4Const(2)
+  emitExp(f, z, n, r)
+  f.f32x4Const(1).f32x4Add().f32x4Div().f32x4Sub()
+  f.get(a).f32x4Const(0.625).f32x4Lt().v128Bitselect()
+  // tanh is odd: put x's sign back
+  f.get(x).i32x4Const(-0x80000000).v128And().v128Or()
+})
+
+// Compiled on first use and kept: code and scratch memory, no observable state.
+let kernels: MathKernels | null | undefined
+let view: Float32Array | null = null
+
+function mathKernels(): MathKernels | null {
+  if (kernels !== undefined) return kernels
+  kernels = null
+  try {
+    const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly
+    if (wasm !== undefined) {
+      const { exports } = new wasm.Instance(new wasm.Module(encodeModule({ sigmoid: buildSigmoid(), tanh: buildTanh() }, 1)))
+      kernels = { memory: exports.memory as WasmMemory, sigmoid: exports.sigmoid as RangeFn, tanh: exports.tanh as RangeFn }
+    }
+  } catch {
+    kernels = null // no SIMD here: the exact loops serve
+  }
+  return kernels
+}
+
+/**
+ * A float32 buffer of at least `floats` elements in the kernels' memory (rounded up to whole lanes),
+ * or null without SIMD. It is only valid until the next call: the memory may grow and move.
+ */
+export function activationScratch(floats: number): Float32Array | null {
+  const math = mathKernels()
+  if (math === null) return null
+  const bytes = Math.ceil(floats / 4) * 16
+  if (math.memory.buffer.byteLength < bytes) math.memory.grow(Math.ceil((bytes - math.memory.buffer.byteLength) / 65536))
+  if (view === null || view.buffer !== math.memory.buffer) view = new Float32Array(math.memory.buffer)
+  return view
+}
+
+let exactScratch = new Float64Array(0)
+
+/**
+ * Scratch for a step kernel's pre-activations: for float32 data the SIMD kernels' memory (when they
+ * exist), else a float64 buffer, so float64 data (and float32 without SIMD) is computed as before,
+ * exactly. Valid until the next call. Lay out ranges at multiples of 4 floats: see sigmoidInPlace.
+ */
+export function activationBuffer(float32: boolean, floats: number): Float32Array | Float64Array {
+  const simd = float32 ? activationScratch(floats) : null
+  if (simd !== null) return simd
+  if (exactScratch.length < floats) exactScratch = new Float64Array(floats)
+  return exactScratch
+}
+
+/** Rounds a range length up to whole SIMD lanes, for laying out several ranges in one scratch. */
+export const lanes = (floats: number): number => Math.ceil(floats / 4) * 4
+
+function applyInPlace(a: Float32Array | Float64Array, start: number, count: number, simd: RangeFn | undefined, exact: (v: number) => number): void {
+  if (simd !== undefined && a.buffer === kernels?.memory.buffer && a.byteOffset === 0) {
+    simd(start * 4, count) // whole lanes: the scratch is padded, the last lane's extra floats are spare
+    return
+  }
+  for (let i = start; i < start + count; i++) a[i] = exact(a[i])
+}
+
+/**
+ * a[start … start+count) = σ(a[…]): SIMD on an activationScratch buffer, Math-exact elsewhere. On the
+ * scratch, start must be a multiple of 4 and the floats up to the next multiple of 4 are overwritten.
+ */
+export function sigmoidInPlace(a: Float32Array | Float64Array, start: number, count: number): void {
+  applyInPlace(a, start, count, kernels?.sigmoid, sigmoid)
+}
+
+/** a[start … start+count) = tanh(a[…]), as sigmoidInPlace. */
+export function tanhInPlace(a: Float32Array | Float64Array, start: number, count: number): void {
+  applyInPlace(a, start, count, kernels?.tanh, Math.tanh)
+}
