@@ -3,7 +3,7 @@
 // buffer of [B, H] blocks, `at` addressing this step's block and `prevAt` the state it read. b_hn stays
 // apart from the input projection because r scales it: n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)).
 import type { TypedArray } from '../dtype.js'
-import { sigmoid } from './elementwise.js'
+import { activationBuffer, lanes, sigmoidInPlace, tanhInPlace } from './simd-math.js'
 
 /**
  * Reads h at prevAt and writes h' at `at`. On entry `gates` (at gatesAt) holds W_ih x for this step;
@@ -15,22 +15,35 @@ export function gruForwardStep(
   h: TypedArray, at: number, prevAt: number, gates: TypedArray, gatesAt: number,
   hn: TypedArray, hnAt: number, hProj: TypedArray, bias: Float64Array, bHN: Float64Array, B: number, H: number,
 ): void {
+  // Scratch ranges, each B·H: [r | z] (σ), then [n] (tanh), which needs r first
+  const R = lanes(B * H)
+  const pre = activationBuffer(h instanceof Float32Array, 3 * R)
   for (let b = 0; b < B; b++) {
-    const row = gatesAt + b * 3 * H
-    const proj = b * 3 * H
-    const s = b * H
+    const row = gatesAt + b * 3 * H, proj = b * 3 * H, s = b * H
     for (let j = 0; j < H; j++) {
-      // r = σ(W_ir x + b_ir + W_hr h + b_hr)
-      const r = sigmoid(gates[row + j] + bias[j] + hProj[proj + j])
-      // z = σ(W_iz x + b_iz + W_hz h + b_hz)
-      const z = sigmoid(gates[row + H + j] + bias[H + j] + hProj[proj + H + j])
+      pre[s + j] = gates[row + j] + bias[j] + hProj[proj + j] //                W_ir x + b_ir + W_hr h + b_hr
+      pre[R + s + j] = gates[row + H + j] + bias[H + j] + hProj[proj + H + j] // W_iz x + b_iz + W_hz h + b_hz
+    }
+  }
+  // r = σ(…), z = σ(…)
+  sigmoidInPlace(pre, 0, 2 * R)
+  for (let b = 0; b < B; b++) {
+    const row = gatesAt + b * 3 * H, proj = b * 3 * H, s = b * H
+    for (let j = 0; j < H; j++) {
       const hnv = hProj[proj + 2 * H + j] + bHN[j]
-      // n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
-      const n = Math.tanh(gates[row + 2 * H + j] + bias[2 * H + j] + r * hnv)
+      hn[hnAt + s + j] = hnv
+      pre[2 * R + s + j] = gates[row + 2 * H + j] + bias[2 * H + j] + pre[s + j] * hnv // W_in x + b_in + r ⊙ (W_hn h + b_hn)
+    }
+  }
+  // n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
+  tanhInPlace(pre, 2 * R, R)
+  for (let b = 0; b < B; b++) {
+    const row = gatesAt + b * 3 * H, s = b * H
+    for (let j = 0; j < H; j++) {
+      const r = pre[s + j], z = pre[R + s + j], n = pre[2 * R + s + j]
       gates[row + j] = r
       gates[row + H + j] = z
       gates[row + 2 * H + j] = n
-      hn[hnAt + s + j] = hnv
       // h' = (1 − z) ⊙ n + z ⊙ h
       h[at + s + j] = (1 - z) * n + z * h[prevAt + s + j]
     }

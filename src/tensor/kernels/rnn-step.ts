@@ -2,6 +2,7 @@
 // (n = B·H elements). The caller has already computed both projections with matmuls; these loops do the
 // elementwise rest. Offsets address one step inside the whole-sequence buffers, so nothing is copied.
 import type { TypedArray } from '../dtype.js'
+import { activationBuffer, tanhInPlace } from './simd-math.js'
 
 /**
  * h' = tanh(a) or relu(a) for B rows of H units, a = xProj + bias + hProj: xProj holds W_ih x for this step
@@ -11,14 +12,24 @@ export function rnnForwardStep(
   h: TypedArray, hAt: number, xProj: TypedArray, xAt: number, hProj: TypedArray,
   bias: Float64Array, B: number, H: number, relu: boolean,
 ): void {
-  for (let b = 0, k = 0; b < B; b++) {
-    for (let j = 0; j < H; j++, k++) {
-      // a = W_ih x + b_ih + b_hh + W_hh h
-      const a = xProj[xAt + k] + bias[j] + hProj[k]
-      // h' = relu(a) or tanh(a)
-      h[hAt + k] = relu ? (a > 0 ? a : 0) : Math.tanh(a)
+  if (relu) {
+    for (let b = 0, k = 0; b < B; b++) {
+      for (let j = 0; j < H; j++, k++) {
+        // h' = relu(W_ih x + b_ih + b_hh + W_hh h)
+        const a = xProj[xAt + k] + bias[j] + hProj[k]
+        h[hAt + k] = a > 0 ? a : 0
+      }
     }
+    return
   }
+  // tanh over the whole step at once (simd-math.ts: four lanes at a time for float32)
+  const pre = activationBuffer(h instanceof Float32Array, B * H)
+  for (let b = 0, k = 0; b < B; b++) {
+    for (let j = 0; j < H; j++, k++) pre[k] = xProj[xAt + k] + bias[j] + hProj[k] // a = W_ih x + b_ih + b_hh + W_hh h
+  }
+  // h' = tanh(a)
+  tanhInPlace(pre, 0, B * H)
+  for (let k = 0; k < B * H; k++) h[hAt + k] = pre[k]
 }
 
 /**
