@@ -135,7 +135,7 @@ function backward(saved: Saved, dy: TypedArray): (Tensor | null)[] {
 }
 
 /** b_ih + b_hh for every gate (zeros where absent), except b_hn, which r must scale first. */
-function splitBiases(kind: CellKind, p: CellParams, H: number): { bias: Float64Array; bHN: Float64Array } {
+export function splitBiases(kind: CellKind, p: CellParams, H: number): { bias: Float64Array; bHN: Float64Array } {
   const GH = GATE_COUNT[kind] * H
   const bias = new Float64Array(GH)
   const bHN = new Float64Array(kind === 'gru' ? H : 0)

@@ -2,7 +2,6 @@
 // With tieWeights the decoder reuses the embedding matrix (Press & Wolf, 2017), so there is no
 // decoder.weight in the state dict.
 import { linear } from '../autograd/ops/linear.js'
-import { noGrad } from '../autograd/engine.js'
 import type { GateTrace } from '../cells/sequence.js'
 import type { FloatDType } from '../tensor/dtype.js'
 import { Generator, defaultGenerator } from '../tensor/random.js'
@@ -14,6 +13,9 @@ import { checkPositiveInt, floatDType, Module, uniformParameter } from './module
 import { checkDropout, checkOneOf, checkOptionKeys, checkBoolean } from './options.js'
 import { GRU, LSTM, RNN } from './recurrent.js'
 import { sampleToken } from './sampling.js'
+import { CellStack } from '../cells/stepper.js'
+import { fixedMatVec } from '../tensor/kernels/fixed-matvec.js'
+import { allocate } from '../tensor/dtype.js'
 
 export type CellName = 'rnn' | 'lstm' | 'gru'
 
@@ -116,7 +118,10 @@ export class LanguageModel extends Module {
     return [...this.stream(opts)]
   }
 
-  /** Yields new token ids one at a time, in evaluation mode and without recording gradients. */
+  /**
+   * Yields new token ids one at a time, in evaluation mode and without recording gradients. The weights
+   * are read when the first id is asked for: a stream does not see later changes to them.
+   */
   *stream(opts: GenerateOptions): IterableIterator<number> {
     const { prompt, maxTokens, temperature = 1, topK, topP, seed, stopToken } = opts ?? ({} as GenerateOptions)
     const where = 'LanguageModel.generate'
@@ -129,19 +134,23 @@ export class LanguageModel extends Module {
     const wasTraining = this.training
     this.eval()
     try {
-      let state: RecurrentState | undefined
-      let input = Tensor.empty([1, prompt.length], 'int32')
-      input.data.set(prompt)
+      // One token at a time through the fused step kernels, weights packed once (src/cells/stepper.ts):
+      // the same arithmetic as forward() in evaluation mode, without building a graph per token.
+      const rnn = this.rnn
+      const H = rnn.hiddenSize, E = this.embedding.weight.shape[1], V = this.vocabSize
+      const cells = new CellStack(rnn.cellKind, Array.from({ length: rnn.numLayers }, (_, l) => rnn.cellParams(l)), H, rnn.dtype)
+      const decoder = fixedMatVec([{ data: this.decoderWeight.data, rows: V, cols: H }])
+      const embeddings = this.embedding.weight.data
+      const logits = allocate(rnn.dtype, V)
+      const feed = (token: number) => cells.step(embeddings, token * E)
+      prompt.forEach(feed)
       for (let n = 0; n < maxTokens; n++) {
-        const step = noGrad(() => this.forward(input, state))
-        state = step.state
-        const T = input.shape[1]
-        const last = step.logits.data.subarray((T - 1) * this.vocabSize, T * this.vocabSize)
-        const token = sampleToken(last, { temperature, topK, topP, generator })
+        decoder.times(0, cells.output, 0, logits, 0)
+        for (let v = 0; v < V; v++) logits[v] += this.decoderBias.data[v]
+        const token = sampleToken(logits, { temperature, topK, topP, generator })
         yield token
         if (token === stopToken) return
-        input = Tensor.empty([1, 1], 'int32')
-        input.data[0] = token
+        feed(token)
       }
     } finally {
       this.train(wasTraining)
