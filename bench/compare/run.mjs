@@ -248,19 +248,44 @@ for (const workload of workloads) {
 const header = ['workload', 'contender', 'samples', 'median', 'min–max ms', 'tokens/s', 'GFLOP/s', 'seqgrad speed ÷ contender']
 const table = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n')
 
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`
+
+// One note per distinct reduced plan, naming the workloads it applies to.
+function slowNotes() {
+  const out = []
+  for (const [c, byW] of Object.entries(SLOW)) {
+    if (!contenders.includes(c)) continue
+    const groups = new Map()
+    for (const [w, p] of Object.entries(byW)) {
+      if (!workloads.includes(w)) continue
+      const n = Math.min(p.steps, stepsPerRound)
+      const text = `${plural(p.warmup, 'warm-up')} and ${plural(n, 'timed step')} per run${p.rounds ? `, first ${p.rounds === 1 ? 'round' : `${p.rounds} rounds`} only` : ''}`
+      groups.set(text, [...(groups.get(text) ?? []), w])
+    }
+    for (const [text, ws] of groups) out.push(`${c} on ${ws.join(', ')}: reduced to ${text}, because one step takes ${ws.includes('W-LSTM-512') ? 'minutes' : 'seconds'}.`)
+  }
+  return out
+}
+
+// Which seqgrad was measured: the work tree may hold changes not yet committed.
+function seqgradVersion() {
+  const git = (...args) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? ''
+  const sha = git('rev-parse', '--short', 'HEAD')
+  if (!sha) return null
+  return `${sha}${git('status', '--porcelain', '--', 'src', 'bench') ? ' with uncommitted changes in src/ or bench/' : ''}`
+}
+const version = contenders.includes('seqgrad') ? seqgradVersion() : null
+
 const elapsed = (Date.now() - started) / 1e3
 const footnotes = [
   'seqgrad speed ÷ contender: seqgrad tokens/s over the contender\'s (GFLOP/s for MM); above 1 seqgrad is faster.',
   'Training tokens = 64 × batch per step; GFLOP/s counts 3·T·[2·B·(V+H)·G·H + 2·B·H·V] per step (G = 4/3/1), 2mkn per matmul, 2·[(V+H)·4H + H·V] per generated token.',
   'A run is one child process; samples are pooled over runs. W-GEN samples are ms per 1,000 tokens (so min–max reads as µs/token too).',
-  'brain.js trains one sequence at a time: its rows are batch 1 (64 tokens per step), compared on tokens/s.',
-  ...Object.entries(SLOW).flatMap(([c, byW]) =>
-    Object.entries(byW)
-      .filter(([w]) => workloads.includes(w) && contenders.includes(c))
-      .map(([w, p]) => `${c} ${w}: reduced to ${p.warmup} warm-up(s) and ${p.steps} step(s) per process${p.rounds ? ` in ${p.rounds} round(s)` : ''}, because one step takes ${w === 'W-LSTM-512' ? 'minutes' : 'seconds'}.`),
-  ),
+  ...(contenders.includes('brain.js') ? ['brain.js trains one sequence at a time: its rows are batch 1 (64 tokens per step), compared on tokens/s.'] : []),
+  ...slowNotes(),
   ...notes,
-  `${rounds} rounds, ${stepsPerRound} timed steps per process per round (MM: ${Math.max(MM_STEPS, stepsPerRound)}); contenders interleaved, one process each per round.`,
+  `${plural(rounds, 'round')}, ${plural(stepsPerRound, 'timed step')} per run (MM: ${Math.max(MM_STEPS, stepsPerRound)}) after ${DEFAULT_WARMUP} warm-ups unless reduced above; contenders interleaved, one run each per round.`,
+  ...(version ? [`seqgrad built from commit ${version}.`] : []),
   `Machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, load average ${loadBefore[0].toFixed(1)} before / ${os.loadavg()[0].toFixed(1)} after; Node ${process.version}${torchInfo ? `; torch ${torchInfo.torch} (${torchInfo.threads} thread, BLAS ${torchInfo.blas.join(', ')})` : ''}.`,
   `Run time ${(elapsed / 60).toFixed(1)} min.`,
 ]
@@ -275,6 +300,7 @@ mkdirSync(dirname(resolve(opts.out)), { recursive: true })
 const json = {
   date: new Date().toISOString(),
   options: { workloads, contenders, rounds, steps: stepsPerRound },
+  seqgrad: version,
   machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, torch: torchInfo, loadBefore, loadAfter: os.loadavg() },
   runTimeS: elapsed,
   results: Object.fromEntries(
