@@ -13,7 +13,7 @@ import { binaryInto } from '../tensor/kernels/elementwise.js'
 import { gruBackwardStep, gruForwardStep } from '../tensor/kernels/gru-step.js'
 import { lstmBackwardStep, lstmForwardStep } from '../tensor/kernels/lstm-step.js'
 import { matmulInto, matmulTransAInto, matmulTransBInto, withFixedRight } from '../tensor/kernels/matmul.js'
-import { sumDimInto } from '../tensor/kernels/reduce.js'
+import { columnSumsInto } from '../tensor/kernels/reduce.js'
 import { rnnBackwardStep, rnnForwardStep } from '../tensor/kernels/rnn-step.js'
 import { formatShape, shapesEqual } from '../tensor/shape.js'
 import { Tensor } from '../tensor/tensor.js'
@@ -118,6 +118,9 @@ function backward(saved: Saved, dy: TypedArray): (Tensor | null)[] {
     fill(g.data)
     return g
   }
+  // db = Σ over steps and batch of da: the same sums for both biases, but for the GRU's n block
+  const dbIH = make(p.b_ih, (out) => columnSumsInto(out, daX, T * B, GH))
+  const dbHH = make(p.b_hh, (out) => (daH === daX && dbIH !== null ? out.set(dbIH.data) : columnSumsInto(out, daH, T * B, GH)))
   return [
     // dx = dA · W_ih
     make(x, (out) => matmulInto(out, daX, p.W_ih.data, T * B, GH, D)),
@@ -128,9 +131,8 @@ function backward(saved: Saved, dy: TypedArray): (Tensor | null)[] {
     make(p.W_ih, (out) => matmulTransAInto(out, daX, x.data, GH, T * B, D)),
     // dW_hh = dAᵀ · Hprev, Hprev being the contiguous run of states the steps read
     make(p.W_hh, (out) => matmulTransAInto(out, daH, hSeq, GH, T * B, H, 0, 0, (1 - shift) * BH)),
-    // db = Σ over steps and batch of da
-    make(p.b_ih, (out) => sumDimInto(out, daX, 1, T * B, GH)),
-    make(p.b_hh, (out) => sumDimInto(out, daH, 1, T * B, GH)),
+    dbIH,
+    dbHH,
   ]
 }
 

@@ -41,3 +41,20 @@ export function sumAll(x: TypedArray): number {
   for (let i = 0; i < x.length; i++) total += x[i]
   return total
 }
+
+/**
+ * out[j] = Σ_r x[r, j] over a [rows, cols] block, accumulated in double four rows at a time: the bias
+ * gradient of a whole sequence (rows = T·B), where a running float32 sum would also lose precision.
+ */
+export function columnSumsInto(out: TypedArray, x: TypedArray, rows: number, cols: number): void {
+  const acc = new Float64Array(cols)
+  let r = 0
+  for (; r + 4 <= rows; r += 4) {
+    const r0 = r * cols, r1 = r0 + cols, r2 = r1 + cols, r3 = r2 + cols
+    for (let j = 0; j < cols; j++) acc[j] += x[r0 + j] + x[r1 + j] + (x[r2 + j] + x[r3 + j])
+  }
+  for (; r < rows; r++) {
+    for (let j = 0, s = r * cols; j < cols; j++) acc[j] += x[s + j]
+  }
+  for (let j = 0; j < cols; j++) out[j] = acc[j]
+}
