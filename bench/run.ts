@@ -3,7 +3,9 @@
 import { runAutogradBench } from '../src/bench/autograd.js'
 import { runCellsBench } from '../src/bench/cells.js'
 import { runMatmulBench } from '../src/bench/matmul.js'
+import { runWorkloadsBench } from '../src/bench/workloads.js'
 
 runMatmulBench()
 runAutogradBench()
 runCellsBench()
+runWorkloadsBench()

@@ -2,7 +2,7 @@
 // compared with the i-k-j loop measured in the same process. The machine's load varies from
 // second to second, so each figure is the median of several timed runs after a warm-up.
 import type { TypedArray } from '../tensor/dtype.js'
-import { matmulInto, matmulTransAInto, matmulTransBInto } from '../tensor/kernels/matmul.js'
+import { matmulInto, matmulTransAInto, matmulTransBInto, scalarMatmulInto } from '../tensor/kernels/matmul.js'
 import { matmulIJK, matmulIKJ, matmulRows4, matmulTiled4x4, matmulTransposedDot } from '../tensor/kernels/matmul-variants.js'
 
 type Kernel = (out: TypedArray, a: TypedArray, b: TypedArray, m: number, k: number, n: number) => void
@@ -29,7 +29,8 @@ const NN_VARIANTS: Variant[] = [
   { name: 'transpose B, dot products', kernel: matmulTransposedDot },
   { name: 'i-k-j, 4 rows at once', kernel: matmulRows4 },
   { name: '4×4 register tile', kernel: matmulTiled4x4 },
-  { name: 'packed 4×4 tile = matmulInto', kernel: matmulInto },
+  { name: 'packed 4×4 tile (scalar path)', kernel: scalarMatmulInto },
+  { name: 'f32x4 SIMD 4×8 tile = matmulInto', kernel: matmulInto },
 ]
 
 // Random data of the right size serves these too: they read it in another order, at equal cost.

@@ -133,3 +133,16 @@ export function median(values: readonly number[]): number {
   const mid = sorted.length >> 1
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
+
+/** seqgrad's own figures for every workload: median ms per unit, tokens/s, GFLOP/s (bench/compare adds the other libraries). */
+export function runWorkloadsBench(): void {
+  console.log('\nWorkloads (bench/compare runs the same on TensorFlow.js, brain.js and PyTorch): median of 10 units after 3 warm-ups')
+  console.log(`  ${'workload'.padEnd(16)} ${'median'.padStart(14)} ${'tokens/s'.padStart(10)} ${'GFLOP/s'.padStart(9)}`)
+  for (const [name, w] of Object.entries(WORKLOADS)) {
+    const ms = median(timeWorkload(w))
+    const unit = w.kind === 'generate' ? `${((ms * 1000) / GEN_TOKENS).toFixed(1)} µs/token` : `${ms.toFixed(w.kind === 'matmul' ? 3 : 1)} ms`
+    const tokens = workloadTokens(w)
+    const rate = tokens > 0 ? Math.round((tokens / ms) * 1000).toLocaleString('en-US') : ''
+    console.log(`  ${name.padEnd(16)} ${unit.padStart(14)} ${rate.padStart(10)} ${(workloadFlops(w) / ms / 1e6).toFixed(2).padStart(9)}`)
+  }
+}

@@ -3,12 +3,14 @@
 import { runAutogradBench } from '../../bench/autograd.js'
 import { runCellsBench } from '../../bench/cells.js'
 import { runMatmulBench } from '../../bench/matmul.js'
+import { runWorkloadsBench } from '../../bench/workloads.js'
 import { choiceOption, parseCommand } from '../args.js'
 
-export const BENCH_USAGE = `usage: seqgrad bench [--only matmul|autograd|cells]
+export const BENCH_USAGE = `usage: seqgrad bench [--only matmul|autograd|cells|workloads]
 
 Measures matmul GFLOP/s per kernel variant (against the plain i-k-j loop), the autograd tape's overhead
-(against the same ops under noGrad) and the fused RNN/LSTM/GRU paths (against their reference equations).`
+(against the same ops under noGrad), the fused RNN/LSTM/GRU paths (against their reference equations) and
+the fixed workloads (W-LSTM-128 … W-GEN, MM: ms per unit, tokens/s, GFLOP/s).`
 
 export function benchCommand(argv: string[]): void {
   const { values } = parseCommand(argv, { only: { type: 'string' } }, BENCH_USAGE)
@@ -16,8 +18,9 @@ export function benchCommand(argv: string[]): void {
     process.stdout.write(`${BENCH_USAGE}\n`)
     return
   }
-  const only = choiceOption('only', values.only as string | undefined, 'all', ['all', 'matmul', 'autograd', 'cells'], BENCH_USAGE)
+  const only = choiceOption('only', values.only as string | undefined, 'all', ['all', 'matmul', 'autograd', 'cells', 'workloads'], BENCH_USAGE)
   if (only === 'all' || only === 'matmul') runMatmulBench()
   if (only === 'all' || only === 'autograd') runAutogradBench()
   if (only === 'all' || only === 'cells') runCellsBench()
+  if (only === 'all' || only === 'workloads') runWorkloadsBench()
 }

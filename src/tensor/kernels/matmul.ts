@@ -86,6 +86,21 @@ function gemm(
   if (m >= TILE && out instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array) {
     if (simdGemm(out, outOffset, m, k, n, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride)) return
   }
+  scalarGemm(out, outOffset, m, k, n, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride)
+}
+
+/** out[m×n] = a[m×k] · b[k×n] by the scalar kernel whatever the types: the fallback, for bench/matmul.ts. */
+export function scalarMatmulInto(out: TypedArray, a: TypedArray, b: TypedArray, m: number, k: number, n: number): void {
+  if (m === 0 || n === 0) return
+  if (k === 0) out.fill(0, 0, m * n)
+  else scalarGemm(out, 0, m, k, n, a, 0, k, 1, b, 0, n, 1)
+}
+
+function scalarGemm(
+  out: TypedArray, outOffset: number, m: number, k: number, n: number,
+  a: TypedArray, aOffset: number, aRowStride: number, aColStride: number,
+  b: TypedArray, bOffset: number, bRowStride: number, bColStride: number,
+): void {
   const packedRows = n >= TILE ? m - (m % TILE) : 0
   if (packedRows > 0) {
     const blockCols = Math.min(n, BLOCK_COLS)
