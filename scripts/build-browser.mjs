@@ -1,5 +1,8 @@
-// Builds the browser bundle: src/index.ts as one minified ES module with no imports, for
-// <script type="module">, module workers and edge runtimes. Prints its raw, minified and gzip sizes.
+// Builds the browser bundles, each one minified ES module with no imports and its source map, for
+// <script type="module">, module workers and edge runtimes:
+//   seqgrad.min.js        src/index.ts, the whole API
+//   seqgrad-core.min.js   src/core.ts, the core (tensor, autograd, cells, layers, losses, optimizers, safetensors)
+// Prints the raw, minified and gzip sizes of each.
 //   node scripts/build-browser.mjs [--outdir DIR]     (default dist/browser; npm run build runs it too)
 import { build } from 'esbuild'
 import { readFileSync } from 'node:fs'
@@ -15,20 +18,30 @@ if (args.length > 0 && !(outdirFlag === 0 && args.length === 2)) {
   process.exit(2)
 }
 const outdir = outdirFlag === 0 ? args[1] : join(root, 'dist', 'browser')
-const outfile = join(outdir, 'seqgrad.min.js')
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+const bundles = [
+  { entry: 'index.ts', file: 'seqgrad.min.js' },
+  { entry: 'core.ts', file: 'seqgrad-core.min.js' },
+]
 
 // es2020: every browser with module workers runs it; esbuild lowers the newer syntax (class fields).
-const common = { entryPoints: [join(root, 'src', 'index.ts')], bundle: true, platform: 'browser', format: 'esm', target: 'es2020', logLevel: 'warning' }
-try {
-  await build({ ...common, outfile, minify: true, sourcemap: true, banner: { js: `/*! seqgrad ${version} | MIT */` } })
-  const readable = await build({ ...common, write: false })
+const common = { bundle: true, platform: 'browser', format: 'esm', target: 'es2020', logLevel: 'warning' }
+const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`
+async function buildOne({ entry, file }) {
+  const outfile = join(outdir, file)
+  const entryPoints = [join(root, 'src', entry)]
+  const [, readable] = await Promise.all([
+    build({ ...common, entryPoints, outfile, minify: true, sourcemap: true, banner: { js: `/*! seqgrad ${version} | MIT */` } }),
+    build({ ...common, entryPoints, write: false }),
+  ])
   const raw = readable.outputFiles[0].contents.length
   const min = readFileSync(outfile)
   const gzip = gzipSync(min, { level: 9 }).length
-  const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`
   const shown = relative(process.cwd(), outfile).startsWith('..') ? outfile : relative(process.cwd(), outfile)
-  console.log(`build-browser: ${shown}: ${kb(raw)} raw, ${kb(min.length)} minified, ${kb(gzip)} min+gzip`)
+  return `build-browser: ${shown}: ${kb(raw)} raw, ${kb(min.length)} minified, ${kb(gzip)} min+gzip`
+}
+try {
+  for (const line of await Promise.all(bundles.map(buildOne))) console.log(line)
 } catch {
   console.error('build-browser: esbuild failed (its errors are above)')
   process.exit(1)

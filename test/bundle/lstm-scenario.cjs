@@ -1,6 +1,6 @@
 // One small LSTM training step through the core (tensor, autograd, cell, layer, loss, clipping, Adam,
-// safetensors, gradcheck), written once in plain JS and run twice by browser-bundle.test.ts: against the
-// source tree inside jest, and against the built browser bundle in a separate node process.
+// safetensors, gradcheck), written once in plain JS and run by browser-bundle.test.ts: against the source
+// tree inside jest, and against both built browser bundles (full and core) in a separate node process.
 module.exports = function lstmScenario(s) {
   s.manualSeed(3)
   const lstm = new s.LSTM({ inputSize: 3, hiddenSize: 4 })

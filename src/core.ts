@@ -1,0 +1,57 @@
+// seqgrad's core: tensors, autograd, cells, layers, losses, optimizers, clipping, LR schedules and
+// safetensors, without the models on top of the layers, the trainer, the tokenizer, the data tasks or
+// checkpoints. Every export here is also an export of src/index.ts, from the same module; importing
+// `seqgrad/core` (or bundling `seqgrad/browser-core`) pulls in nothing else.
+
+// Tensors
+export { Tensor, type NestedArray } from './tensor/tensor.js'
+export { tensor, zeros, ones, full, rand, randn, arange, type TensorOptions, type CreateOptions, type RandomOptions } from './tensor/create.js'
+export { type DType, type FloatDType, type TypedArray, promoteTypes } from './tensor/dtype.js'
+export { broadcastShapes, type Shape } from './tensor/shape.js'
+export { Generator, manualSeed, defaultGenerator } from './tensor/random.js'
+export { fromNdarray, toNdarray, type NdarrayLike } from './tensor/ndarray.js'
+
+// Differentiable ops as free functions (the same as the Tensor methods)
+export { add, sub, mul, div, pow } from './autograd/ops/arithmetic.js'
+export { neg, exp, log, sqrt, tanh, sigmoid, relu, abs, sign, clamp } from './autograd/ops/unary.js'
+export { sum, mean, max } from './autograd/ops/reduce.js'
+export { softmax, logSoftmax } from './autograd/ops/softmax.js'
+export { matmul } from './autograd/ops/matmul.js'
+export { reshape, transpose, slice, cat, cat as concat, stack, split, expand, unsqueeze, squeeze } from './autograd/ops/layout.js'
+export { clone, to } from './autograd/ops/cast.js'
+export { linear } from './autograd/ops/linear.js'
+export { embedding } from './autograd/ops/indexing.js'
+export { dropout } from './autograd/ops/dropout.js'
+
+// Autograd
+export { noGrad, isGradEnabled, grad, type GradNode, type BackwardFn } from './autograd/engine.js'
+export { defineOp, type OpDefinition } from './autograd/define-op.js'
+export { gradcheck, gradcheckReport, type GradcheckOptions, type GradcheckReport } from './autograd/gradcheck.js'
+
+// Cells: the equations (reference path) and the fused sequence op (fast path)
+export { rnnCell, type CellParams, type Nonlinearity, type GateRecorder, type RNNGates } from './cells/rnn.js'
+export { lstmCell, type LSTMState, type LSTMGates } from './cells/lstm.js'
+export { gruCell, type GRUGates } from './cells/gru.js'
+export { referenceSequence, traceSequence, cellStep, GATE_COUNT, GATE_NAMES, type CellKind, type SequenceResult, type GateTrace } from './cells/sequence.js'
+export { fusedSequence } from './cells/fused.js'
+
+// Modules
+export { Module, type LoadStateDictOptions } from './models/module.js'
+export { Linear, Embedding, Dropout, LayerNorm, type LinearOptions, type EmbeddingOptions, type LayerNormOptions } from './models/layers.js'
+export { RNNCell, LSTMCell, GRUCell, type CellOptions, type RNNCellOptions, type ForwardOptions } from './models/cells.js'
+export { RNN, LSTM, GRU, type RecurrentOptions, type RNNOptions, type Impl } from './models/recurrent.js'
+
+// Files
+export { saveSafetensors, loadSafetensors, type SafetensorsContents } from './io/safetensors.js'
+
+// Losses
+export { crossEntropy, mseLoss, l1Penalty, l2Penalty, type Reduction, type Targets as ClassTargets, type CrossEntropyOptions, type MSELossOptions } from './optim/losses.js'
+
+// Optimizers, clipping, LR schedules
+export { Optimizer, type OptimizerStateDict, type ConfigValue } from './optim/optimizer.js'
+export { SGD, type SGDOptions } from './optim/sgd.js'
+export { Adam, AdamW, type AdamOptions } from './optim/adam.js'
+export { RMSprop, type RMSpropOptions } from './optim/rmsprop.js'
+export { clipGradNorm, clipGradValue, type ClipGradNormOptions } from './optim/clip.js'
+export { LRScheduler, StepLR, ExponentialLR, CosineAnnealingLR, LinearLR, type StepLROptions, type ExponentialLROptions, type CosineAnnealingLROptions, type LinearLROptions, type ScheduleStateDict } from './optim/schedules.js'
+export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from './optim/plateau.js'
