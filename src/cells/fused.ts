@@ -8,7 +8,7 @@
 // the last c. output, h and c are slices of it, and their gradients meet in the packed gradient.
 import { record } from '../autograd/engine.js'
 import { slice } from '../autograd/ops/layout.js'
-import { allocate, isFloat, type TypedArray } from '../tensor/dtype.js'
+import { allocate, isFloat, type DType, type TypedArray } from '../tensor/dtype.js'
 import { binaryInto } from '../tensor/kernels/elementwise.js'
 import { gruBackwardStep, gruForwardStep } from '../tensor/kernels/gru-step.js'
 import { lstmBackwardStep, lstmForwardStep } from '../tensor/kernels/lstm-step.js'
@@ -94,9 +94,10 @@ function backward(saved: Saved, dy: TypedArray): (Tensor | null)[] {
   const [T, B, D] = x.shape, H = h0.shape[1]
   const GH = GATE_COUNT[kind] * H, BH = B * H, dtype = x.dtype, shift = reverse ? 0 : 1
   const gru = kind === 'gru'
-  // da of all steps, [T·B, G·H]; the GRU's recurrent side differs in its n block (da_n ⊙ r), so it has its own
-  const daX = allocate(dtype, T * B * GH)
-  const daH = gru ? allocate(dtype, T * B * GH) : daX
+  // da of all steps, [T·B, G·H]; the GRU's recurrent side differs in its n block (da_n ⊙ r), so it has its own.
+  // Every step writes its rows whole, so these come from a workspace kept between calls, not zeroed.
+  const daX = workspace(dtype, 0, T * B * GH)
+  const daH = gru ? workspace(dtype, 1, T * B * GH) : daX
   const dhNext = allocate(dtype, BH) // zero at first: no step reads the last state
   const dhZ = allocate(dtype, gru ? BH : 0)
   const dc = allocate(dtype, kind === 'lstm' ? BH : 0)
@@ -134,6 +135,17 @@ function backward(saved: Saved, dy: TypedArray): (Tensor | null)[] {
     dbIH,
     dbHH,
   ]
+}
+
+// Backward's big scratch, kept for the next call (of any shape: a buffer only grows). Backward never
+// re-enters, and nothing of it outlives the call: the gradients it returns are fresh tensors.
+const workspaces: Record<'float32' | 'float64', TypedArray[]> = { float32: [], float64: [] }
+
+function workspace(dtype: DType, slot: number, size: number): TypedArray {
+  const kept = dtype === 'float32' || dtype === 'float64' ? workspaces[dtype] : null
+  if (kept === null) return allocate(dtype, size)
+  if ((kept[slot]?.length ?? -1) < size) kept[slot] = allocate(dtype, size)
+  return kept[slot].subarray(0, size)
 }
 
 /** b_ih + b_hh for every gate (zeros where absent), except b_hn, which r must scale first. */
