@@ -140,13 +140,14 @@ export class LanguageModel extends Module {
       const H = rnn.hiddenSize, E = this.embedding.weight.shape[1], V = this.vocabSize
       const cells = new CellStack(rnn.cellKind, Array.from({ length: rnn.numLayers }, (_, l) => rnn.cellParams(l)), H, rnn.dtype)
       const decoder = fixedMatVec([{ data: this.decoderWeight.data, rows: V, cols: H }])
-      const embeddings = this.embedding.weight.data
+      const embeddings = this.embedding.weight.data.slice()
+      const decoderBias = this.decoderBias.data.slice()
       const logits = allocate(rnn.dtype, V)
       const feed = (token: number) => cells.step(embeddings, token * E)
       prompt.forEach(feed)
       for (let n = 0; n < maxTokens; n++) {
         decoder.times(0, cells.output, 0, logits, 0)
-        for (let v = 0; v < V; v++) logits[v] += this.decoderBias.data[v]
+        for (let v = 0; v < V; v++) logits[v] += decoderBias[v]
         const token = sampleToken(logits, { temperature, topK, topP, generator })
         yield token
         if (token === stopToken) return

@@ -115,7 +115,8 @@ function simdMatVec(matrices: readonly MatrixRef[]): FixedMatVec | null {
   }
 }
 
-function plainMatVec(matrices: readonly MatrixRef[]): FixedMatVec {
+function plainMatVec(given: readonly MatrixRef[]): FixedMatVec {
+  const matrices = given.map((m) => ({ ...m, data: m.data.slice(0, m.rows * m.cols) })) // read now, as the packed path does
   return {
     times(index, x, xOffset, y, yOffset) {
       const { data, rows, cols } = matrices[index]

@@ -152,7 +152,7 @@ export function activationBuffer(float32: boolean, floats: number): Float32Array
 export const lanes = (floats: number): number => Math.ceil(floats / 4) * 4
 
 function applyInPlace(a: Float32Array | Float64Array, start: number, count: number, simd: RangeFn | undefined, exact: (v: number) => number): void {
-  if (simd !== undefined && a.buffer === kernels?.memory.buffer && a.byteOffset === 0) {
+  if (simd !== undefined && a instanceof Float32Array && a.buffer === kernels?.memory.buffer && a.byteOffset === 0) {
     simd(start * 4, count) // whole lanes: the scratch is padded, the last lane's extra floats are spare
     return
   }
