@@ -29,7 +29,8 @@ const CATEGORIES: [string, RegExp][] = [
 function categorize(node: ProfileNode, parentOf: Map<number, ProfileNode>): string {
   if (node.callFrame.functionName === '(garbage collector)') return 'garbage collection'
   let frame: ProfileNode | undefined = node
-  while (frame !== undefined && frame.callFrame.url.startsWith('wasm')) frame = parentOf.get(frame.id)
+  // WebAssembly frames, and the engine's wrappers around them, have no script: charge their JavaScript caller
+  while (frame !== undefined && (frame.callFrame.url === '' || frame.callFrame.url.startsWith('wasm'))) frame = parentOf.get(frame.id)
   const url = frame?.callFrame.url ?? ''
   for (const [name, pattern] of CATEGORIES) if (pattern.test(url)) return name
   return 'autograd, layout copies, allocation, other'

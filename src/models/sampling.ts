@@ -60,8 +60,14 @@ function checkOptions(where: string, opts: SamplingOptions): CheckedOptions {
  */
 function filteredWeights(logits: ArrayLike<number>, max: number, { temperature, topK, topP }: CheckedOptions): Float64Array {
   const n = logits.length
+  if (topK === undefined && topP === undefined) {
+    // every token stays: no ranking needed (the common case, once per generated token)
+    const weights = new Float64Array(n)
+    for (let i = 0; i < n; i++) weights[i] = max === Infinity ? Number(logits[i] === Infinity) : Math.exp((logits[i] - max) / temperature)
+    return weights
+  }
   const ranked = Array.from({ length: n }, (_, i) => i)
-  if (topK !== undefined || topP !== undefined) ranked.sort((a, b) => logits[b] - logits[a] || a - b) // NaN (∞ − ∞) falls to index order
+  ranked.sort((a, b) => logits[b] - logits[a] || a - b) // NaN (∞ − ∞) falls to index order
   const kept = ranked.slice(0, Math.min(topK ?? n, n)) // always holds the max
 
   const weights = new Float64Array(n)
