@@ -188,6 +188,8 @@ const available = checkContenders()
 const contenders = wanted.filter((c) => available[c] === true)
 for (const c of wanted) if (available[c] !== true) notes.push(`${c} not run: ${available[c]}`)
 if (contenders.length === 0) fail(`no contender available:\n${notes.join('\n')}`)
+// Read when the build is, since the tree can move during a long run.
+const version = contenders.includes('seqgrad') ? seqgradVersion() : null
 
 const results = {}
 for (const workload of workloads) {
@@ -274,7 +276,6 @@ function seqgradVersion() {
   if (!sha) return null
   return `${sha}${git('status', '--porcelain', '--', 'src', 'bench') ? ' with uncommitted changes in src/ or bench/' : ''}`
 }
-const version = contenders.includes('seqgrad') ? seqgradVersion() : null
 
 const elapsed = (Date.now() - started) / 1e3
 const footnotes = [
