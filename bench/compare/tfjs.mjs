@@ -59,7 +59,7 @@ function prepareTraining({ cell, hidden, batch }) {
   }
 }
 
-// Batch-1 generation: the trained-shape LSTM cell stepped with explicit state, one tidy per token,
+// Batch-1 generation: the LSTM-128 layer's cell stepped with explicit state, one tidy per token,
 // sampling with tf.multinomial from the logits (temperature 1).
 function prepareGeneration() {
   const hidden = 128
