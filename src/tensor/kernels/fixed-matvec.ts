@@ -5,7 +5,7 @@
 // object, so nothing is shared and several can live at once) and each product reads W once, four output
 // rows per f32x4. Without float32 weights or WebAssembly, plain loops accumulate in double.
 import type { TypedArray } from '../dtype.js'
-import { encodeModule, FunctionBuilder, I32, V128 } from './wasm-emit.js'
+import { ensureBytes, FunctionBuilder, I32, instantiate, V128 } from './wasm-emit.js'
 
 /** A row-major rows×cols matrix in `data` from offset 0. */
 export interface MatrixRef {
@@ -21,16 +21,7 @@ export interface FixedMatVec {
 
 /** Output rows per panel: W's rows are packed 8 at a time, k-major, as two f32x4 per k. */
 const ROWS = 8
-const PAGE = 65536
 
-interface WasmMemory {
-  readonly buffer: ArrayBuffer
-  grow(pages: number): number
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object
-  Instance: new (module: object) => { exports: Record<string, unknown> }
-}
 type GemvFn = (x: number, panels: number, y: number, panelCount: number, k: number) => void
 
 /**
@@ -79,16 +70,9 @@ function packRows(view: Float32Array, at: number, { data, rows, cols }: MatrixRe
 
 function simdMatVec(matrices: readonly MatrixRef[]): FixedMatVec | null {
   if (!matrices.every((m) => m.data instanceof Float32Array)) return null
-  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly
-  if (wasm === undefined) return null
-  let gemv: GemvFn, memory: WasmMemory
-  try {
-    const { exports } = new wasm.Instance(new wasm.Module(encodeModule({ gemv: buildGemv() }, 1)))
-    gemv = exports.gemv as GemvFn
-    memory = exports.memory as WasmMemory
-  } catch {
-    return null
-  }
+  const module = instantiate({ gemv: buildGemv() })
+  if (module === null) return null
+  const gemv = module.exports.gemv as GemvFn
   const padded = (rows: number) => Math.ceil(rows / ROWS) * ROWS
   // Layout in floats: every matrix's panels, then x (the widest input) and y (the tallest output)
   const at: number[] = []
@@ -100,8 +84,8 @@ function simdMatVec(matrices: readonly MatrixRef[]): FixedMatVec | null {
   const xAt = floats
   const yAt = xAt + Math.max(...matrices.map((m) => m.cols))
   const total = yAt + Math.max(...matrices.map((m) => padded(m.rows)))
-  if (memory.buffer.byteLength < total * 4) memory.grow(Math.ceil((total * 4 - memory.buffer.byteLength) / PAGE))
-  const view = new Float32Array(memory.buffer)
+  ensureBytes(module.memory, total * 4)
+  const view = new Float32Array(module.memory.buffer)
   matrices.forEach((m, i) => packRows(view, at[i], m))
   return {
     times(index, x, xOffset, y, yOffset) {

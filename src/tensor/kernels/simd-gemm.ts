@@ -9,7 +9,7 @@
 // The scheme is the scalar kernel's (matmul.ts) in float32: A packed into 4-row panels and B into
 // 8-column panels inside the module's memory, zero-padded, so one 4×8 tile of C accumulates in eight
 // f32x4 registers over k; k runs in blocks of KC, accumulating into C tiles that stay in the module.
-import { encodeModule, FunctionBuilder, I32, V128 } from './wasm-emit.js'
+import { ensureBytes, FunctionBuilder, I32, instantiate, V128, type WasmMemory } from './wasm-emit.js'
 
 const MR = 4
 const NR = 8
@@ -19,19 +19,9 @@ const KC = 256
 const MC = 128
 /** Columns of B packed per block. */
 const NC = 512
-const PAGE = 65536
 
 type TilesFn = (a: number, b: number, c: number, ldc: number, mPanels: number, nPanels: number, k: number, accumulate: number) => void
 
-/** The little of the WebAssembly API used here, typed locally: the core's lib settings have no DOM or Node types. */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer
-  grow(pages: number): number
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object
-  Instance: new (module: object) => { exports: Record<string, unknown> }
-}
 
 interface SimdKernels {
   memory: WasmMemory
@@ -97,17 +87,9 @@ function buildTiles(): FunctionBuilder {
 let kernels: SimdKernels | null | undefined
 
 function simdKernels(): SimdKernels | null {
-  if (kernels !== undefined) return kernels
-  kernels = null
-  try {
-    const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly
-    if (wasm !== undefined) {
-      const bytes = encodeModule({ tiles: buildTiles() }, 1)
-      const { exports } = new wasm.Instance(new wasm.Module(bytes))
-      kernels = { memory: exports.memory as WasmMemory, tiles: exports.tiles as TilesFn }
-    }
-  } catch {
-    kernels = null // no SIMD, or compiling forbidden here: the scalar path serves
+  if (kernels === undefined) {
+    const module = instantiate({ tiles: buildTiles() })
+    kernels = module === null ? null : { memory: module.memory, tiles: module.exports.tiles as TilesFn }
   }
   return kernels
 }
@@ -119,8 +101,7 @@ export function hasSimd(): boolean {
 
 /** A float32 view of the module memory of at least `floats` floats, growing it when needed. */
 function memoryView(memory: WasmMemory, floats: number): Float32Array {
-  const bytes = floats * 4
-  if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE))
+  ensureBytes(memory, floats * 4)
   // growing replaces the buffer, so the view is remade only then
   if (view === null || view.buffer !== memory.buffer) view = new Float32Array(memory.buffer)
   return view
@@ -132,13 +113,8 @@ const roundUp = (v: number, to: number) => Math.ceil(v / to) * to
 /** Where B's packed block (columns from j0, rows from p0) is, in floats; packs it first unless prepacked. */
 type BlockOfB = (view: Float32Array, j0: number, p0: number, kc: number, nc: number) => number
 
-/** A column-major-in-panels copy of a whole right operand, for many products with the same B. */
-interface PackedRegion {
-  at: number
-  floats: number
-}
-/** The one B packed for reuse (see simdWithPackedB), placed between the scratch blocks and C. */
-let packedRegion: PackedRegion | null = null
+/** Floats of the one B packed for reuse (see simdWithPackedB), between the scratch blocks and C; 0 when none. */
+let packedFloats = 0
 
 // Layout of the module memory, in floats: [A block MC×KC | B block KC×NC | packed B, if any | C rows m×ldc]
 const A_AT = 0
@@ -178,7 +154,7 @@ export function simdWithPackedB(
 ): boolean {
   const simd = simdKernels()
   if (simd === null) return false
-  if (packedRegion !== null) throw new Error('simdWithPackedB: a packed operand is already in use (the scopes do not nest)')
+  if (packedFloats > 0) throw new Error('simdWithPackedB: a packed operand is already in use (the scopes do not nest)')
   const floats = k * roundUp(n, NR)
   const view = memoryView(simd.memory, PACKED_AT + floats)
   // Block (j0, p0) at j0·k + p0·(its panel count)·NR: the column blocks before j0 are all NC wide.
@@ -189,13 +165,13 @@ export function simdWithPackedB(
       packB(view, offsetOf(j0, p0, nc), b, bOffset + p0 * bRowStride + j0 * bColStride, Math.min(KC, k - p0), nc, bRowStride, bColStride)
     }
   }
-  packedRegion = { at: PACKED_AT, floats }
+  packedFloats = floats
   try {
     body((out, outOffset, m, a, aOffset, aRowStride, aColStride) => {
       multiply(simd, out, outOffset, m, k, n, a, aOffset, aRowStride, aColStride, (_, j0, p0, __, nc) => offsetOf(j0, p0, nc))
     })
   } finally {
-    packedRegion = null
+    packedFloats = 0
   }
   return true
 }
@@ -209,7 +185,7 @@ function multiply(
     return
   }
   const ldc = Math.min(roundUp(n, NR), NC)
-  const cAt = PACKED_AT + (packedRegion?.floats ?? 0)
+  const cAt = PACKED_AT + packedFloats
   const view = memoryView(simd.memory, cAt + roundUp(m, MR) * ldc)
   for (let j0 = 0; j0 < n; j0 += NC) {
     const nc = Math.min(NC, n - j0)

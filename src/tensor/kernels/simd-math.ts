@@ -10,18 +10,10 @@
 // it, the caller writes pre-activations there, calls sigmoidInPlace / tanhInPlace on ranges of it, and
 // reads the results back. Any other array is handled by plain loops with the exact functions.
 import { sigmoid } from './elementwise.js'
-import { encodeModule, FunctionBuilder, I32, V128 } from './wasm-emit.js'
+import { ensureBytes, FunctionBuilder, I32, instantiate, V128, type WasmMemory } from './wasm-emit.js'
 
 type RangeFn = (byteOffset: number, count: number) => void
 
-interface WasmMemory {
-  readonly buffer: ArrayBuffer
-  grow(pages: number): number
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object
-  Instance: new (module: object) => { exports: Record<string, unknown> }
-}
 
 interface MathKernels {
   memory: WasmMemory
@@ -107,16 +99,9 @@ let kernels: MathKernels | null | undefined
 let view: Float32Array | null = null
 
 function mathKernels(): MathKernels | null {
-  if (kernels !== undefined) return kernels
-  kernels = null
-  try {
-    const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly
-    if (wasm !== undefined) {
-      const { exports } = new wasm.Instance(new wasm.Module(encodeModule({ sigmoid: buildSigmoid(), tanh: buildTanh() }, 1)))
-      kernels = { memory: exports.memory as WasmMemory, sigmoid: exports.sigmoid as RangeFn, tanh: exports.tanh as RangeFn }
-    }
-  } catch {
-    kernels = null // no SIMD here: the exact loops serve
+  if (kernels === undefined) {
+    const module = instantiate({ sigmoid: buildSigmoid(), tanh: buildTanh() })
+    kernels = module === null ? null : { memory: module.memory, sigmoid: module.exports.sigmoid as RangeFn, tanh: module.exports.tanh as RangeFn }
   }
   return kernels
 }
@@ -128,8 +113,7 @@ function mathKernels(): MathKernels | null {
 export function activationScratch(floats: number): Float32Array | null {
   const math = mathKernels()
   if (math === null) return null
-  const bytes = Math.ceil(floats / 4) * 16
-  if (math.memory.buffer.byteLength < bytes) math.memory.grow(Math.ceil((bytes - math.memory.buffer.byteLength) / 65536))
+  ensureBytes(math.memory, Math.ceil(floats / 4) * 16)
   if (view === null || view.buffer !== math.memory.buffer) view = new Float32Array(math.memory.buffer)
   return view
 }

@@ -144,3 +144,34 @@ export function encodeModule(functions: Record<string, FunctionBuilder>, initial
   const code = section(10, vec(entries.map(([, f]) => f.encode())))
   return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...types, ...declarations, ...memory, ...exports, ...code])
 }
+
+/** The little of the WebAssembly API used here, typed locally: the core's lib settings have no DOM or Node types. */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer
+  grow(pages: number): number
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object
+  Instance: new (module: object) => { exports: Record<string, unknown> }
+}
+
+/**
+ * Compiles and instantiates a module of `functions` with its own memory; null where WebAssembly or its
+ * SIMD is missing or compiling is forbidden (some edge runtimes, strict CSP): callers then use JavaScript.
+ */
+export function instantiate(functions: Record<string, FunctionBuilder>): { memory: WasmMemory; exports: Record<string, unknown> } | null {
+  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly
+  if (wasm === undefined) return null
+  try {
+    const { exports } = new wasm.Instance(new wasm.Module(encodeModule(functions, 1)))
+    return { memory: exports.memory as WasmMemory, exports }
+  } catch {
+    return null
+  }
+}
+
+/** Grows `memory` (in 64 KiB pages) to hold at least `bytes`. Growing detaches views of the old buffer. */
+export function ensureBytes(memory: WasmMemory, bytes: number): void {
+  const have = memory.buffer.byteLength
+  if (have < bytes) memory.grow(Math.ceil((bytes - have) / 65536))
+}
