@@ -12,6 +12,7 @@ import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
 import * as seqgrad from '../../src/index.js'
 import * as core from '../../src/core.js'
+import { expectSameFromRequireAndImport } from '../helpers/built-package.js'
 
 interface ScenarioResult {
   loss: number
@@ -116,11 +117,5 @@ test('package.json exports the bundles as seqgrad/browser and seqgrad/browser-co
 })
 
 test('the built package serves seqgrad/core from ESM and CommonJS with the core\'s exports', () => {
-  if (!existsSync(join(root, 'dist', 'cjs', 'core.js'))) throw new Error('dist/ is missing: run `npm run build` (npm ci runs it)')
-  const list = (script: string, ...flags: string[]) => execFileSync(process.execPath, [...flags, '-e', script], { cwd: root, encoding: 'utf8' }).trim()
-  const fromRequire = list("const s = require('seqgrad/core'); console.log(Object.keys(s).sort().join(','), s.tensor([1, 2]).sum().item())")
-  const fromImport = list("import('seqgrad/core').then((s) => console.log(Object.keys(s).sort().join(','), s.tensor([1, 2]).sum().item()))", '--input-type=module')
-  expect(fromImport).toBe(fromRequire)
-  expect(fromRequire.endsWith(' 3')).toBe(true)
-  expect(fromRequire.split(' ')[0].split(',')).toEqual(Object.keys(core).sort())
+  expectSameFromRequireAndImport('seqgrad/core', 'cjs/core.js', Object.keys(core).sort())
 })

@@ -20,6 +20,7 @@ import {
   GRU, LSTM, RNN, Generator, LanguageModel, Tensor, argmax, isGradEnabled, manualSeed, noGrad, sampleToken,
   type CellName, type FloatDType, type RecurrentState, type TypedArray,
 } from '../../src/index.js'
+import { newLayer, type Layer } from '../helpers/layers.js'
 
 const { abs, max, sqrt } = Math
 
@@ -55,14 +56,8 @@ const EXAMPLES: [Case][] = [
   { kind: 'gru' as const, numLayers: 3, D: 1, H: 1, T: 20, bias: false, seed: 98 },
 ].map((c) => [c])
 
-type Layer = RNN | LSTM | GRU
-
-function makeLayer(c: Case, dtype: FloatDType, impl: 'fused' | 'reference' = 'fused'): Layer {
-  const opts = { inputSize: c.D, hiddenSize: c.H, numLayers: c.numLayers, bias: c.bias, dtype, impl }
-  if (c.kind === 'lstm') return new LSTM(opts)
-  if (c.kind === 'gru') return new GRU(opts)
-  return new RNN({ ...opts, nonlinearity: c.kind === 'rnn_relu' ? 'relu' : 'tanh' })
-}
+const makeLayer = (c: Case, dtype: FloatDType, impl: 'fused' | 'reference' = 'fused'): Layer =>
+  newLayer(c.kind, { inputSize: c.D, hiddenSize: c.H, numLayers: c.numLayers, bias: c.bias, dtype, impl })
 
 /** Float64 values drawn from `gen` in [−bound, bound], rounded through float32 so a float32 copy holds the very same numbers. */
 function draw(gen: Generator, size: number, bound: number): Float64Array {

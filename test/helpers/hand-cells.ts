@@ -118,10 +118,3 @@ export function handLayer(kind: Kind, sd: Record<string, Tensor>, xs: Grid, numL
 
 /** Every number of a grid, in order. */
 export const flat = (g: Grid | Rows): number[] => (g as unknown[]).flat(2) as number[]
-
-export function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length)
-  let worst = 0
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]))
-  return worst
-}

@@ -4,7 +4,8 @@
 import fc from 'fast-check'
 import { GATE_NAMES, GRUCell, LanguageModel, LSTMCell, manualSeed, randn, RNNCell, tensor, type CellKind, type GateTrace, type Tensor } from '../../src/index.js'
 import { expectPlainError } from '../helpers/errors.js'
-import { flat, handStep, maxDiff, type Kind, type Rows } from '../helpers/hand-cells.js'
+import { flat, handStep, type Kind, type Rows } from '../helpers/hand-cells.js'
+import { maxDiff } from '../helpers/max-diff.js'
 
 type Cell = RNNCell | LSTMCell | GRUCell
 

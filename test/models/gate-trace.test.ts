@@ -2,49 +2,26 @@
 // the traces equal a by-hand float64 computation from the state dict, sit in the output's layout and time
 // order, are detached, and leave output, state and gradients exactly as they are without the option.
 import fc from 'fast-check'
-import { GATE_NAMES, GRU, LSTM, manualSeed, randn, RNN, tensor, type CellKind, type GateTrace, type Impl, type Tensor } from '../../src/index.js'
+import { GATE_NAMES, GRU, LSTM, manualSeed, randn, RNN, tensor, type CellKind, type FloatDType, type GateTrace, type Impl, type Tensor } from '../../src/index.js'
 import { expectPlainError } from '../helpers/errors.js'
-import { flat, handLayer, maxDiff, type Grid, type Kind } from '../helpers/hand-cells.js'
+import { flat, handLayer, type Grid } from '../helpers/hand-cells.js'
+import { layerCaseArbs, layerFor, runLayer as run, type Layer, type LayerCase } from '../helpers/layers.js'
+import { maxDiff } from '../helpers/max-diff.js'
 
 type Layout = 'tbh' | 'bth' | 'th'
-type Layer = RNN | LSTM | GRU
-interface Config {
-  kind: Kind
-  T: number
-  B: number
-  D: number
-  H: number
-  numLayers: number
-  bidirectional: boolean
+interface Config extends LayerCase {
   layout: Layout
-  bias: boolean
-  withState: boolean
   impl: Impl
 }
 
 const configArb: fc.Arbitrary<Config> = fc.record({
-  kind: fc.constantFrom<Kind>('rnn_tanh', 'rnn_relu', 'lstm', 'gru'),
-  T: fc.integer({ min: 1, max: 5 }),
-  B: fc.integer({ min: 1, max: 3 }),
-  D: fc.integer({ min: 1, max: 4 }),
-  H: fc.integer({ min: 1, max: 4 }),
-  numLayers: fc.integer({ min: 1, max: 3 }),
-  bidirectional: fc.boolean(),
+  ...layerCaseArbs,
   layout: fc.constantFrom<Layout>('tbh', 'bth', 'th'),
-  bias: fc.boolean(),
-  withState: fc.boolean(),
   impl: fc.constantFrom<Impl>('fused', 'reference'),
 })
 
-function makeLayer(c: Config, dtype: 'float32' | 'float64' = 'float64', dropout = 0): Layer {
-  const opts = { inputSize: c.D, hiddenSize: c.H, numLayers: c.numLayers, bidirectional: c.bidirectional, batchFirst: c.layout === 'bth', bias: c.bias, dtype, impl: c.impl, dropout }
-  return c.kind === 'lstm' ? new LSTM(opts) : c.kind === 'gru' ? new GRU(opts) : new RNN({ ...opts, nonlinearity: c.kind === 'rnn_relu' ? 'relu' : 'tanh' })
-}
-
-/** Runs any layer with an optional state (h, and c for an LSTM) and the given options. */
-function run(layer: Layer, x: Tensor, h0?: Tensor, c0?: Tensor, opts?: { recordGates?: boolean }) {
-  if (layer instanceof LSTM) return layer.forward(x, h0 && c0 && { h: h0, c: c0 }, opts)
-  return layer.forward(x, h0 && { h: h0 }, opts)
+function makeLayer(c: Config, dtype: FloatDType = 'float64', dropout = 0): Layer {
+  return layerFor(c, { batchFirst: c.layout === 'bth', dtype, impl: c.impl, dropout })
 }
 
 /** A [T, B, H] grid as a tensor in the given layout ([T, H] unbatched takes batch row 0). */

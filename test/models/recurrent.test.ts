@@ -2,51 +2,24 @@
 // sequences, dropout only in training, state-dict and safetensors round trips, and clear errors.
 import fc from 'fast-check'
 import { GRU, gradcheck, loadSafetensors, LSTM, manualSeed, randn, RNN, saveSafetensors, type Impl, type Tensor } from '../../src/index.js'
+import { layerCaseArbs, layerFor, runLayer, type Layer, type LayerCase } from '../helpers/layers.js'
+import { maxDiff } from '../helpers/max-diff.js'
 
-type Kind = 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru'
-interface Config {
-  kind: Kind
-  T: number
-  B: number
-  D: number
-  H: number
-  numLayers: number
-  bidirectional: boolean
+interface Config extends LayerCase {
   batchFirst: boolean
-  bias: boolean
-  withState: boolean
   unbatched: boolean
 }
 
-const configArb: fc.Arbitrary<Config> = fc.record({
-  kind: fc.constantFrom<Kind>('rnn_tanh', 'rnn_relu', 'lstm', 'gru'),
-  T: fc.integer({ min: 1, max: 5 }),
-  B: fc.integer({ min: 1, max: 3 }),
-  D: fc.integer({ min: 1, max: 4 }),
-  H: fc.integer({ min: 1, max: 4 }),
-  numLayers: fc.integer({ min: 1, max: 3 }),
-  bidirectional: fc.boolean(),
-  batchFirst: fc.boolean(),
-  bias: fc.boolean(),
-  withState: fc.boolean(),
-  unbatched: fc.boolean(),
-})
+const configArb: fc.Arbitrary<Config> = fc.record({ ...layerCaseArbs, batchFirst: fc.boolean(), unbatched: fc.boolean() })
 
-function makeLayer(c: Config, impl: Impl, dropout = 0) {
-  const opts = { inputSize: c.D, hiddenSize: c.H, numLayers: c.numLayers, bidirectional: c.bidirectional, batchFirst: c.batchFirst, bias: c.bias, dtype: 'float64' as const, impl, dropout }
-  return c.kind === 'lstm' ? new LSTM(opts) : c.kind === 'gru' ? new GRU(opts) : new RNN({ ...opts, nonlinearity: c.kind === 'rnn_relu' ? 'relu' : 'tanh' })
+function makeLayer(c: Config, impl: Impl, dropout = 0): Layer {
+  return layerFor(c, { batchFirst: c.batchFirst, dtype: 'float64', impl, dropout })
 }
 
 /** Output, h (and c) of the layer, concatenated flat so one functional covers them all. */
-function runFlat(layer: ReturnType<typeof makeLayer>, x: Tensor, h0?: Tensor, c0?: Tensor): Tensor {
-  const parts: Tensor[] = []
-  if (layer instanceof LSTM) {
-    const { output, h, c } = layer.forward(x, h0 && c0 && { h: h0, c: c0 })
-    parts.push(output, h, c)
-  } else {
-    const { output, h } = layer.forward(x, h0 && { h: h0 })
-    parts.push(output, h)
-  }
+function runFlat(layer: Layer, x: Tensor, h0?: Tensor, c0?: Tensor): Tensor {
+  const r = runLayer(layer, x, h0, c0)
+  const parts = r.c === undefined ? [r.output, r.h] : [r.output, r.h, r.c]
   return parts.map((t) => t.reshape(-1)).reduce((a, b) => a.cat(b))
 }
 
@@ -55,13 +28,6 @@ function inputsFor(c: Config) {
   const stateShape = c.unbatched ? [c.numLayers * (c.bidirectional ? 2 : 1), c.H] : [c.numLayers * (c.bidirectional ? 2 : 1), c.B, c.H]
   const leaf = (shape: number[]) => randn(shape, { dtype: 'float64', requiresGrad: true })
   return { x: leaf(xShape), h0: c.withState ? leaf(stateShape) : undefined, c0: c.withState && c.kind === 'lstm' ? leaf(stateShape) : undefined }
-}
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length)
-  let worst = 0
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]))
-  return worst
 }
 
 test('the fused path equals the reference path, values and gradients (float64, ≤ 1e-12)', () => {

@@ -9,6 +9,7 @@ import { clipGradNorm } from '../../src/optim/clip.js'
 import type { Optimizer } from '../../src/optim/optimizer.js'
 import { RMSprop } from '../../src/optim/rmsprop.js'
 import { SGD } from '../../src/optim/sgd.js'
+import { maxDiff } from '../helpers/max-diff.js'
 import { GRUClassifier, lossAndGrad } from './gru-classifier.js'
 
 interface FixtureEntry {
@@ -35,13 +36,6 @@ function makeOptimizer(name: string, params: Tensor[], torchOptions: Record<stri
       return new RMSprop(params, opts)
   }
   throw new Error(`unknown optimizer ${name}`)
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length)
-  let worst = 0
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]))
-  return worst
 }
 
 test('the fixtures cover every optimizer, with and without clipping (2-, 1- and ∞-norm), and dropped grads', () => {
@@ -77,7 +71,7 @@ test.each(entries.map((e) => [e.file, e] as const))('%s matches PyTorch step by 
     }
     optimizer.step()
     for (const name of names) {
-      const diff = maxAbsDiff(named[name].data, tensors[`step${k}.${name}`].data)
+      const diff = maxDiff(named[name].data, tensors[`step${k}.${name}`].data)
       if (diff > 1e-9) throw new Error(`${file}: step ${k}, ${name} differs from PyTorch by ${diff}`)
     }
   }
@@ -86,7 +80,7 @@ test.each(entries.map((e) => [e.file, e] as const))('%s matches PyTorch step by 
   const { tensors: state, config } = optimizer.stateDict()
   const expectedState = Object.keys(tensors).filter((key) => key.startsWith('state.'))
   expect(Object.keys(state).sort()).toEqual(expectedState.sort())
-  for (const key of expectedState) expect(maxAbsDiff(state[key].data, tensors[key].data)).toBeLessThanOrEqual(1e-9)
+  for (const key of expectedState) expect(maxDiff(state[key].data, tensors[key].data)).toBeLessThanOrEqual(1e-9)
   const steps = Object.fromEntries(Object.entries(config).filter(([key]) => key.endsWith('.step')).map(([key, v]) => [key.split('.')[1], v]))
   expect(steps).toEqual(JSON.parse(meta.final_steps))
   expect(config.type).toBe(meta.optimizer)

@@ -10,44 +10,15 @@
 import fc from 'fast-check'
 import { fixedMatVec, type FixedMatVec, type MatrixRef } from '../../src/tensor/kernels/fixed-matvec.js'
 import { hasSimd } from '../../src/tensor/kernels/simd-gemm.js'
+import { expectUntouchedOutside, onePlusTinies, productOfRows, SENTINEL, TINY } from '../helpers/products.js'
+import { fillRandom, uniform, type Values } from '../helpers/random.js'
+import { loadFreshWith, refusingWasm, type WasmStandIn } from '../helpers/wasm.js'
 
 // Math's functions read once: looked up as Math.x on every call inside jest's sandbox, fround made the
 // reference loops a hundred times slower.
-const { abs, floor, fround, imul } = Math
+const { abs, floor, fround } = Math
 
 type FixedMatVecModule = typeof import('../../src/tensor/kernels/fixed-matvec.js')
-
-/** Small seeded generator (mulberry32), so a failing case replays from its seed alone. */
-function uniform(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = imul(t ^ (t >>> 15), t | 1)
-    t ^= t + imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-/** What the arrays hold: varied-magnitude float32 values (with ±0), tiny ones whose products are subnormal, or arbitrary doubles. */
-type Values = 'mixed' | 'subnormal' | 'double'
-
-function randomValue(next: () => number, values: Values): number {
-  const r = next()
-  if (r < 0.04) return 0
-  if (r < 0.06) return -0
-  const sign = next() < 0.5 ? -1 : 1
-  if (values === 'double') return sign * next() * 2 ** (floor(next() * 9) - 4)
-  // 'mixed': magnitudes 2^-8 … 2^9, so the terms of one sum differ in size and cancel; 'subnormal':
-  // products near 2^-140, below float32's smallest normal 2^-126
-  const exponent = values === 'mixed' ? floor(next() * 17) - 8 : -70 - floor(next() * 4)
-  return fround(sign * (1 + next()) * 2 ** exponent)
-}
-
-function fill<A extends Float32Array | Float64Array>(out: A, next: () => number, values: Values): A {
-  for (let i = 0; i < out.length; i++) out[i] = randomValue(next, values)
-  return out
-}
 
 interface Shape {
   rows: number
@@ -63,46 +34,24 @@ interface Case {
 
 const describeCase = (c: Case) => `${c.shapes.map((s) => `${s.rows}×${s.cols}`).join(', ')} xOffset=${c.xOffset} yOffset=${c.yOffset} seed=${c.seed}`
 
-/** Plain double loop: Σ_p W[r, p]·x[xOffset + p], p = 0 … cols−1, accumulated in double from 0. */
-function doubleReference(m: MatrixRef, x: ArrayLike<number>, xOffset: number): Float64Array {
-  const out = new Float64Array(m.rows)
-  for (let r = 0; r < m.rows; r++) {
-    let acc = 0
-    for (let p = 0; p < m.cols; p++) acc += m.data[r * m.cols + p] * x[xOffset + p]
-    out[r] = acc
-  }
-  return out
-}
-
-/** Float32 accumulation in column order: acc = fround(acc + fround(W[r, p]·fround(x[xOffset + p]))) from 0. */
-function float32Reference(m: MatrixRef, x: ArrayLike<number>, xOffset: number): Float32Array {
-  const out = new Float32Array(m.rows)
-  for (let r = 0; r < m.rows; r++) {
-    let acc = 0
-    for (let p = 0; p < m.cols; p++) acc = fround(acc + fround(m.data[r * m.cols + p] * fround(x[xOffset + p])))
-    out[r] = acc
-  }
-  return out
-}
-
-/** Σ_p |W[r, p]·x[p]|: the scale of any rounding error. */
-function magnitudes(m: MatrixRef, x: ArrayLike<number>, xOffset: number): Float64Array {
-  const out = new Float64Array(m.rows)
-  for (let r = 0; r < m.rows; r++) {
-    let acc = 0
-    for (let p = 0; p < m.cols; p++) acc += abs(m.data[r * m.cols + p] * x[xOffset + p])
-    out[r] = acc
-  }
-  return out
-}
-
-const SENTINEL = -7.75
-
 type FloatArray = Float32Array | Float64Array
 type FloatArrayKind = typeof Float32Array | typeof Float64Array
 
+/** W's rows times x from xOffset (one column), summed in column order p = 0 … cols−1 from 0 (helpers/products.ts). */
+const rowsTimes = (m: MatrixRef, x: ArrayLike<number>) => productOfRows(m.data, 0, m.rows, x, m.cols, 1)
+const xOf = (m: MatrixRef, x: FloatArray, xOffset: number) => x.subarray(xOffset, xOffset + m.cols)
+
+/** Plain double loop: Σ_p W[r, p]·x[xOffset + p], p = 0 … cols−1, accumulated in double from 0. */
+const doubleReference = (m: MatrixRef, x: FloatArray, xOffset: number): Float64Array => rowsTimes(m, xOf(m, x, xOffset)).dbl
+
+/** Float32 accumulation in column order: acc = fround(acc + fround(W[r, p]·fround(x[xOffset + p]))) from 0. */
+const float32Reference = (m: MatrixRef, x: FloatArray, xOffset: number): Float32Array => rowsTimes(m, Float32Array.from(xOf(m, x, xOffset))).f32
+
+/** Σ_p |W[r, p]·x[p]|: the scale of any rounding error. */
+const magnitudes = (m: MatrixRef, x: FloatArray, xOffset: number): Float64Array => rowsTimes(m, xOf(m, x, xOffset)).scale
+
 function matrices(c: Case, Kind: FloatArrayKind, next: () => number, values: Values): MatrixRef[] {
-  return c.shapes.map(({ rows, cols }) => ({ data: fill(new Kind(rows * cols), next, values), rows, cols }))
+  return c.shapes.map(({ rows, cols }) => ({ data: fillRandom(new Kind(rows * cols), next, values), rows, cols }))
 }
 
 /** One product into a y filled with SENTINEL, yOffset in and 3 past the block. */
@@ -113,12 +62,7 @@ function product(mv: FixedMatVec, index: number, m: MatrixRef, x: FloatArray, xO
 }
 
 /** Throws naming the first element outside y[yOffset, yOffset + rows) that is no longer SENTINEL. */
-function expectUntouchedOutside(y: FloatArray, yOffset: number, rows: number, what: string): void {
-  for (let i = 0; i < y.length; i++) {
-    if (i >= yOffset && i < yOffset + rows) continue
-    if (!Object.is(y[i], SENTINEL)) throw new Error(`${what}: y[${i}] = ${y[i]}, outside the output block, was written`)
-  }
-}
+const expectYUntouchedOutside = (y: FloatArray, yOffset: number, rows: number, what: string) => expectUntouchedOutside(y, yOffset, rows, what, { name: 'y' })
 
 /** Throws naming the first row where y (from yOffset) and `want` differ (Object.is: −0 and +0 differ, NaN equals NaN). */
 function expectExactly(y: FloatArray, yOffset: number, want: ArrayLike<number>, what: string): void {
@@ -146,7 +90,7 @@ function runCase(c: Case, run: Run, check: (y: FloatArray, m: MatrixRef, x: Floa
   const { xKind = Float32Array, yKind = Float32Array, weights = Float32Array, values = 'mixed', xValues = values, create = fixedMatVec } = run
   const ms = matrices(c, weights, next, values)
   const widest = Math.max(...c.shapes.map((s) => s.cols))
-  const x = fill(new xKind(c.xOffset + widest + 2), next, xValues)
+  const x = fillRandom(new xKind(c.xOffset + widest + 2), next, xValues)
   const mv = create(ms)
   const order = ms.map((_, i) => i)
   for (let i = order.length - 1; i > 0; i--) {
@@ -158,8 +102,27 @@ function runCase(c: Case, run: Run, check: (y: FloatArray, m: MatrixRef, x: Floa
     const y = product(mv, index, m, x, c.xOffset, c.yOffset, yKind)
     const what = `${describeCase(c)} matrix ${index}`
     check(y, m, x, what)
-    expectUntouchedOutside(y, c.yOffset, m.rows, what)
+    expectYUntouchedOutside(y, c.yOffset, m.rows, what)
   }
+}
+
+/**
+ * Makes the case's matrices (of Kind, holding `values`), an object from them and an x of 40, then fills the
+ * matrices' data with 3s: every product must still be `reference` of the data as they were at creation.
+ * Returns the matrices as changed and as they were, and x.
+ */
+function checkReadAtCreation(c: Case, Kind: FloatArrayKind, values: Values, reference: (m: MatrixRef, x: FloatArray, xOffset: number) => ArrayLike<number>) {
+  const next = uniform(c.seed)
+  const ms = matrices(c, Kind, next, values)
+  const before = ms.map((m) => ({ ...m, data: m.data.slice() }))
+  const x = fillRandom(new Kind(40), next, values)
+  const mv = fixedMatVec(ms)
+  for (const m of ms) m.data.fill(3)
+  ms.forEach((m, index) => {
+    const y = product(mv, index, m, x, c.xOffset, c.yOffset, Kind)
+    expectExactly(y, c.yOffset, reference(before[index], x, c.xOffset), `matrix ${index} after its data changed`)
+  })
+  return { ms, before, x }
 }
 
 // Rows on both sides of the 8-row panels (and a few panels), columns 1 … 300.
@@ -266,13 +229,8 @@ describe('float32 weights on WebAssembly SIMD', () => {
     // first, float32 loses every 2^-25; with it last, the small terms add up to a representable 999·2^-25
     // first. Double accumulation gives 1 + 999·2^-25 either way.
     const K = 1000
-    const TINY = 2 ** -25
     const ones = (rows: number): MatrixRef => ({ data: new Float32Array(rows * K).fill(1), rows, cols: K })
-    const column = (bigFirst: boolean) => {
-      const x = new Float32Array(K).fill(TINY)
-      x[bigFirst ? 0 : K - 1] = 1
-      return x
-    }
+    const column = (bigFirst: boolean) => onePlusTinies(K, bigFirst)
     const doubleSum = 1 + (K - 1) * TINY
 
     test('the example separates float32 from double accumulation', () => {
@@ -305,7 +263,7 @@ describe('float32 weights on WebAssembly SIMD', () => {
     const build = (c: Case) => {
       const next = uniform(c.seed)
       const ms = matrices(c, Float32Array, next, 'mixed')
-      const x = fill(new Float32Array(c.xOffset + 300), next, 'mixed')
+      const x = fillRandom(new Float32Array(c.xOffset + 300), next, 'mixed')
       return { c, ms, x, mv: fixedMatVec(ms) }
     }
     const a = build(c1), b = build(c2)
@@ -321,18 +279,9 @@ describe('float32 weights on WebAssembly SIMD', () => {
 
   test('the weights are read at creation: later changes to their data are not seen', () => {
     const c: Case = { shapes: [{ rows: 19, cols: 33 }, { rows: 8, cols: 4 }], xOffset: 1, yOffset: 2, seed: 8 }
-    const next = uniform(c.seed)
-    const ms = matrices(c, Float32Array, next, 'mixed')
-    const before = ms.map((m) => ({ ...m, data: m.data.slice() }))
-    const x = fill(new Float32Array(40), next, 'mixed')
-    const mv = fixedMatVec(ms)
-    for (const m of ms) m.data.fill(3)
-    ms.forEach((m, index) => {
-      const y = product(mv, index, m, x, c.xOffset, c.yOffset, Float32Array)
-      expectExactly(y, c.yOffset, float32Reference(before[index], x, c.xOffset), `matrix ${index} after its data changed`)
-      // and the change does matter: the new data give another product
-      expect(Array.from(float32Reference(m, x, c.xOffset))).not.toEqual(Array.from(float32Reference(before[index], x, c.xOffset)))
-    })
+    const { ms, before, x } = checkReadAtCreation(c, Float32Array, 'mixed', float32Reference)
+    // and the change does matter: the new data give another product
+    ms.forEach((m, index) => expect(Array.from(float32Reference(m, x, c.xOffset))).not.toEqual(Array.from(float32Reference(before[index], x, c.xOffset))))
   })
 })
 
@@ -352,8 +301,7 @@ describe('float64 weights: plain loops accumulating in double', () => {
 
   test('the column-order example gives 1 + 999·2^-25 exactly with the 1 first: double accumulation', () => {
     const K = 1000
-    const x = new Float64Array(K).fill(2 ** -25)
-    x[0] = 1
+    const x = onePlusTinies(K, true, Float64Array)
     const y = new Float64Array(3)
     fixedMatVec([{ data: new Float64Array(3 * K).fill(1), rows: 3, cols: K }]).times(0, x, 0, y, 0)
     expect(Array.from(y)).toEqual([1 + (K - 1) * 2 ** -25, 1 + (K - 1) * 2 ** -25, 1 + (K - 1) * 2 ** -25])
@@ -363,15 +311,15 @@ describe('float64 weights: plain loops accumulating in double', () => {
     const c: Case = { shapes: [{ rows: 11, cols: 70 }, { rows: 9, cols: 30 }], xOffset: 3, yOffset: 2, seed: 9 }
     const next = uniform(c.seed)
     const ms: MatrixRef[] = [
-      { data: fill(new Float32Array(11 * 70), next, 'mixed'), rows: 11, cols: 70 },
-      { data: fill(new Float64Array(9 * 30), next, 'double'), rows: 9, cols: 30 },
+      { data: fillRandom(new Float32Array(11 * 70), next, 'mixed'), rows: 11, cols: 70 },
+      { data: fillRandom(new Float64Array(9 * 30), next, 'double'), rows: 9, cols: 30 },
     ]
-    const x = fill(new Float64Array(80), next, 'double')
+    const x = fillRandom(new Float64Array(80), next, 'double')
     const mv = fixedMatVec(ms)
     ms.forEach((m, index) => {
       const y = product(mv, index, m, x, c.xOffset, c.yOffset, Float64Array)
       expectExactly(y, c.yOffset, doubleReference(m, x, c.xOffset), `matrix ${index}`)
-      expectUntouchedOutside(y, c.yOffset, m.rows, `matrix ${index}`)
+      expectYUntouchedOutside(y, c.yOffset, m.rows, `matrix ${index}`)
     })
     // the float32 matrix really differs between the two accumulations here
     expect(Array.from(doubleReference(ms[0], x, 3))).not.toEqual(Array.from(float32Reference(ms[0], x, 3)))
@@ -379,16 +327,7 @@ describe('float64 weights: plain loops accumulating in double', () => {
 
   test('the weights are read at creation: later changes to their data are not seen', () => {
     const c: Case = { shapes: [{ rows: 19, cols: 33 }, { rows: 8, cols: 4 }], xOffset: 1, yOffset: 2, seed: 10 }
-    const next = uniform(c.seed)
-    const ms = matrices(c, Float64Array, next, 'double')
-    const before = ms.map((m) => ({ ...m, data: m.data.slice() }))
-    const x = fill(new Float64Array(40), next, 'double')
-    const mv = fixedMatVec(ms)
-    for (const m of ms) m.data.fill(3)
-    ms.forEach((m, index) => {
-      const y = product(mv, index, m, x, c.xOffset, c.yOffset, Float64Array)
-      expectExactly(y, c.yOffset, doubleReference(before[index], x, c.xOffset), `matrix ${index} after its data changed`)
-    })
+    checkReadAtCreation(c, Float64Array, 'double', doubleReference)
   })
 })
 
@@ -397,65 +336,39 @@ describe('empty products', () => {
     const next = uniform(11)
     const ms: MatrixRef[] = [
       { data: new Float32Array(0), rows: 5, cols: 0 },
-      { data: fill(new Float32Array(9 * 12), next, 'mixed'), rows: 9, cols: 12 },
+      { data: fillRandom(new Float32Array(9 * 12), next, 'mixed'), rows: 9, cols: 12 },
     ]
-    const x = fill(new Float32Array(14), next, 'mixed')
+    const x = fillRandom(new Float32Array(14), next, 'mixed')
     const mv = fixedMatVec(ms)
     const y0 = product(mv, 0, ms[0], x, 2, 3, Float32Array)
     expectExactly(y0, 3, [0, 0, 0, 0, 0], 'no columns')
-    expectUntouchedOutside(y0, 3, 5, 'no columns')
+    expectYUntouchedOutside(y0, 3, 5, 'no columns')
     const y1 = product(mv, 1, ms[1], x, 2, 1, Float32Array)
     const exact = doubleReference(ms[1], x, 2), scale = magnitudes(ms[1], x, 2)
     for (let r = 0; r < 9; r++) expect(abs(y1[1 + r] - exact[r])).toBeLessThanOrEqual(14 * 2 ** -24 * scale[r])
-    expectUntouchedOutside(y1, 1, 9, 'the other matrix')
+    expectYUntouchedOutside(y1, 1, 9, 'the other matrix')
   })
 
   test('a matrix with no rows writes nothing', () => {
     const mv = fixedMatVec([{ data: new Float32Array(0), rows: 0, cols: 4 }])
     const y = new Float32Array(4).fill(SENTINEL)
     mv.times(0, Float32Array.of(1, 2, 3, 4), 0, y, 2)
-    expectUntouchedOutside(y, 2, 0, 'no rows')
+    expectYUntouchedOutside(y, 2, 0, 'no rows')
   })
 })
 
 describe('without WebAssembly SIMD', () => {
   /** A fresh copy of fixed-matvec.ts and an object made from `ms`, with globalThis.WebAssembly deleted or replaced meanwhile. */
-  function createWithout(replacement: 'deleted' | object, ms: readonly MatrixRef[]): FixedMatVec {
-    const g = globalThis as Record<string, unknown>
-    const original = Object.getOwnPropertyDescriptor(g, 'WebAssembly')
-    expect(original).toBeDefined()
-    let mv: FixedMatVec | undefined
-    try {
-      if (replacement === 'deleted') delete g.WebAssembly
-      else Object.defineProperty(g, 'WebAssembly', { value: replacement, configurable: true, writable: true })
-      jest.isolateModules(() => {
-        const fresh = require('../../src/tensor/kernels/fixed-matvec.js') as FixedMatVecModule
-        mv = fresh.fixedMatVec(ms)
-      })
-    } finally {
-      Object.defineProperty(g, 'WebAssembly', original!)
-    }
-    expect(typeof (globalThis as { WebAssembly?: unknown }).WebAssembly).toBe('object')
-    return mv!
-  }
-
-  /** A WebAssembly whose compiler refuses every module, as in a runtime without SIMD or under a CSP without wasm-unsafe-eval. */
-  const refusingWasm = {
-    Module: class {
-      constructor() {
-        throw new Error('CompileError: SIMD unsupported')
-      }
-    },
-    Instance: class {},
-  }
+  const createWithout = (standIn: WasmStandIn, ms: readonly MatrixRef[]): FixedMatVec =>
+    loadFreshWith(standIn, () => (require('../../src/tensor/kernels/fixed-matvec.js') as FixedMatVecModule).fixedMatVec(ms))
 
   test.each([
     ['deleted', 'deleted' as const],
     ['refusing to compile', refusingWasm],
-  ])('WebAssembly %s: float32 weights give the double-accumulated result (rounded once into a Float32Array y)', (_, replacement) => {
+  ])('WebAssembly %s: float32 weights give the double-accumulated result (rounded once into a Float32Array y)', (_, standIn) => {
     fc.assert(
       fc.property(caseArb, fc.constantFrom<FloatArrayKind>(Float32Array, Float64Array), (c, yKind) => {
-        runCase(c, { yKind, create: (ms) => createWithout(replacement, ms) }, (y, m, x, what) => {
+        runCase(c, { yKind, create: (ms) => createWithout(standIn, ms) }, (y, m, x, what) => {
           const exact = doubleReference(m, x, c.xOffset)
           expectExactly(y, c.yOffset, yKind === Float32Array ? Float32Array.from(exact) : exact, `${what} (y ${yKind.name})`)
         })
@@ -467,8 +380,7 @@ describe('without WebAssembly SIMD', () => {
   test('the column-order example tells the paths apart: 1 + 999·2^-25 in double, 1 in float32 SIMD', () => {
     const K = 1000
     const ms: MatrixRef[] = [{ data: new Float32Array(9 * K).fill(1), rows: 9, cols: K }]
-    const x = new Float32Array(K).fill(2 ** -25)
-    x[0] = 1
+    const x = onePlusTinies(K)
     const plain = new Float64Array(9), simd = new Float64Array(9)
     createWithout('deleted', ms).times(0, x, 0, plain, 0)
     fixedMatVec(ms).times(0, x, 0, simd, 0)
@@ -478,9 +390,9 @@ describe('without WebAssembly SIMD', () => {
 
   test('the weights are read at creation here too: later changes to their data are not seen', () => {
     const next = uniform(12)
-    const m: MatrixRef = { data: fill(new Float32Array(10 * 6), next, 'mixed'), rows: 10, cols: 6 }
+    const m: MatrixRef = { data: fillRandom(new Float32Array(10 * 6), next, 'mixed'), rows: 10, cols: 6 }
     const before = { ...m, data: m.data.slice() }
-    const x = fill(new Float32Array(6), next, 'mixed')
+    const x = fillRandom(new Float32Array(6), next, 'mixed')
     const mv = createWithout('deleted', [m])
     m.data.fill(3)
     const y = new Float64Array(10)

@@ -9,6 +9,9 @@ import fc from 'fast-check'
 import { matmulInto, matmulTransBInto, withFixedRight, type TimesFixed } from '../../src/tensor/kernels/matmul.js'
 import { hasSimd } from '../../src/tensor/kernels/simd-gemm.js'
 import type { TypedArray } from '../../src/tensor/dtype.js'
+import { expectUntouchedOutside, expectWithinFloat32Bound, onePlusTinies, productOfRows, SENTINEL } from '../helpers/products.js'
+import { uniform } from '../helpers/random.js'
+import { loadFreshWith, withoutWasm, type WasmStandIn } from '../helpers/wasm.js'
 
 type MatmulModule = typeof import('../../src/tensor/kernels/matmul.js')
 type SimdModule = typeof import('../../src/tensor/kernels/simd-gemm.js')
@@ -16,19 +19,7 @@ type WithFixedRight = MatmulModule['withFixedRight']
 
 // Math's functions read once: looked up as Math.x on every call inside jest's sandbox, the reference
 // loops ran about a hundred times slower.
-const { abs, floor, fround, imul } = Math
-
-/** Small seeded generator (mulberry32), so a failing case replays from its seed alone. */
-function uniform(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = imul(t ^ (t >>> 15), t | 1)
-    t ^= t + imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const { floor, fround } = Math
 
 type Dtype = 'f32' | 'f64'
 
@@ -72,53 +63,12 @@ const describeProduct = (p: Product) => `m=${p.m} aOffset=${p.aOffset} outOffset
 /** b holds k·n values from index 0 (withFixedRight takes no offset), and 3 more after them that must not be read. */
 const makeB = (c: Case, dtype: Dtype) => randomArray(dtype, c.k * c.n + 3, uniform(c.bSeed))
 
-interface Reference {
-  /** acc = fround(acc + fround(A(i,p)·B(p,j))) for p = 0, 1, …, k−1: float32 accumulation in k order. */
-  f32: Float32Array
-  /** s = s + A(i,p)·B(p,j) in double, for p = 0, 1, …, k−1 (exact products when both are float32). */
-  dbl: Float64Array
-  /** Σ_p |A(i,p)·B(p,j)|: the scale of any rounding error. */
-  scale: Float64Array
-}
-
 /** B's columns as contiguous double rows (cols[j·k + p] = B(p, j)), read through the layout's index formula. */
 function columnsOf(b: ArrayLike<number>, c: Case): Float64Array {
   const cols = new Float64Array(c.n * c.k)
   for (let j = 0; j < c.n; j++) for (let p = 0; p < c.k; p++) cols[j * c.k + p] = b[c.transposed ? j * c.k + p : p * c.n + j]
   return cols
 }
-
-/** Plain loops in k order; nothing from the library. */
-function reference(a: ArrayLike<number>, aOffset: number, m: number, cols: Float64Array, k: number, n: number): Reference {
-  const f32 = new Float32Array(m * n)
-  const dbl = new Float64Array(m * n)
-  const scale = new Float64Array(m * n)
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let acc = 0
-      let s = 0
-      let magnitude = 0
-      for (let p = 0, x = aOffset + i * k, y = j * k; p < k; p++, x++, y++) {
-        const term = a[x] * cols[y]
-        acc = fround(acc + fround(term))
-        s += term
-        magnitude += abs(term)
-      }
-      f32[i * n + j] = acc
-      dbl[i * n + j] = s
-      scale[i * n + j] = magnitude
-    }
-  }
-  return { f32, dbl, scale }
-}
-
-/**
- * Float32 accumulation of k terms: each product rounded once and each addition once, so the error is at
- * most ((1 + u)^(k+1) − 1)·Σ|a·b| with u = 2^-24; (k + 2)·u·Σ|a·b| covers that for the k used here.
- */
-const float32Bound = (k: number, scale: number) => (k + 2) * 2 ** -24 * scale + 1e-30
-
-const SENTINEL = -7.75
 
 /** One product's operands: a with random values before aOffset and after the block, out filled with SENTINEL. */
 interface Run {
@@ -149,23 +99,10 @@ function runScope(fixed: WithFixedRight, b: TypedArray, c: Case, runs: Run[]): T
 
 /** Throws unless out's m×n block at outOffset holds exactly `want` (Object.is: bits of zeros too) and everything else is SENTINEL. */
 function expectBlock(out: ArrayLike<number>, outOffset: number, want: ArrayLike<number>, n: number, what: string): void {
-  for (let i = 0; i < out.length; i++) {
-    const e = i - outOffset
-    if (e >= 0 && e < want.length) {
-      if (!Object.is(out[i], want[e])) throw new Error(`${what}: out(${floor(e / n)}, ${e % n}) = ${out[i]}, expected ${want[e]}`)
-    } else if (!Object.is(out[i], SENTINEL)) {
-      throw new Error(`${what}: out[${i}] = ${out[i]}, outside the output block, was written`)
-    }
+  for (let e = 0; e < want.length; e++) {
+    if (!Object.is(out[outOffset + e], want[e])) throw new Error(`${what}: out(${floor(e / n)}, ${e % n}) = ${out[outOffset + e]}, expected ${want[e]}`)
   }
-}
-
-function expectWithinBound(out: ArrayLike<number>, outOffset: number, ref: Reference, k: number, n: number, what: string): void {
-  for (let e = 0; e < ref.dbl.length; e++) {
-    const got = out[outOffset + e]
-    if (!(abs(got - ref.dbl[e]) <= float32Bound(k, ref.scale[e]))) {
-      throw new Error(`${what}: out(${floor(e / n)}, ${e % n}) = ${got}, float64 gives ${ref.dbl[e]}, Σ|a·b| = ${ref.scale[e]}`)
-    }
-  }
+  expectUntouchedOutside(out, outOffset, want.length, what)
 }
 
 /** The plain entry point for the same operands: matmulInto for b[k×n], matmulTransBInto for b[n×k]. */
@@ -213,10 +150,10 @@ function checkFloat32Case(c: Case): void {
   runs.forEach((run, index) => {
     const { p, a, out } = run
     const what = `${describeCase(c)} product ${index} (${describeProduct(p)})`
-    const ref = reference(a, p.aOffset, p.m, cols, c.k, c.n)
+    const ref = productOfRows(a, p.aOffset, p.m, cols, c.k, c.n)
     // the SIMD kernel: float32 products added in k order, across the 256-deep blocks too
     expectBlock(out, p.outOffset, ref.f32, c.n, `${what}, against float32 accumulation in k order`)
-    expectWithinBound(out, p.outOffset, ref, c.k, c.n, what)
+    expectWithinFloat32Bound(out, p.outOffset, ref, c.k, c.n, what)
     if (index === 0 && !sameBits(again, out)) throw new Error(`${what}: the same product run again in the scope differs`)
     // the plain entry point: the same kernel from 4 rows up, so the same bits; below 4 rows the scalar kernel,
     // double accumulation in k order rounded once, so the two agree only within the float32 bound
@@ -241,8 +178,7 @@ describe('float32 operands on the SIMD path', () => {
   test('float32 accumulation for every m, 1 row included: 1 then 999 terms of 2^-25 sum to exactly 1', () => {
     // in float32, 1 + 2^-25 rounds back to 1; in double (the plain entry points' 1–3 row kernel) it does not
     const k = 1000
-    const b = new Float32Array(k).fill(2 ** -25)
-    b[0] = 1
+    const b = onePlusTinies(k)
     for (const m of [1, 2, 3, 4, 9]) {
       const a = new Float32Array(m * k).fill(1)
       const out = new Float32Array(m)
@@ -282,10 +218,10 @@ describe('float32 operands on the SIMD path', () => {
       times(second.out, second.p.outOffset, second.a, second.p.aOffset, second.p.m)
     })
     for (const { p, a, out } of runs) {
-      expectBlock(out, p.outOffset, reference(a, p.aOffset, p.m, cols, c.k, c.n).f32, c.n, describeProduct(p))
+      expectBlock(out, p.outOffset, productOfRows(a, p.aOffset, p.m, cols, c.k, c.n).f32, c.n, describeProduct(p))
     }
     const bigCase: Case = { k: big.k, n: big.n, transposed: false, bSeed: 0, products: [] }
-    expectBlock(bigOut, 0, reference(bigA, 0, big.m, columnsOf(bigB, bigCase), big.k, big.n).f32, big.n, 'the plain product inside the scope')
+    expectBlock(bigOut, 0, productOfRows(bigA, 0, big.m, columnsOf(bigB, bigCase), big.k, big.n).f32, big.n, 'the plain product inside the scope')
   })
 })
 
@@ -296,7 +232,7 @@ describe('scopes', () => {
   function productIsExact(times: TimesFixed, b: Float32Array, what: string): void {
     const [run] = prepare(c, 'f32', 'f32')
     times(run.out, run.p.outOffset, run.a, run.p.aOffset, run.p.m)
-    expectBlock(run.out, run.p.outOffset, reference(run.a, run.p.aOffset, run.p.m, columnsOf(b, c), c.k, c.n).f32, c.n, what)
+    expectBlock(run.out, run.p.outOffset, productOfRows(run.a, run.p.aOffset, run.p.m, columnsOf(b, c), c.k, c.n).f32, c.n, what)
   }
 
   test('a nested withFixedRight throws a clear error without running its body, and the outer scope still works', () => {
@@ -317,7 +253,7 @@ describe('scopes', () => {
     const c2: Case = { k: 8, n: 5, transposed: true, bSeed: 0, products: [product(3, 1, 1, 34)] }
     const [run] = prepare(c2, 'f32', 'f32')
     withFixedRight(other, 8, 5, true, (times) => times(run.out, 1, run.a, 1, 3))
-    expectBlock(run.out, 1, reference(run.a, 1, 3, columnsOf(other, c2), 8, 5).f32, 5, 'a scope after the nested one')
+    expectBlock(run.out, 1, productOfRows(run.a, 1, 3, columnsOf(other, c2), 8, 5).f32, 5, 'a scope after the nested one')
   })
 
   test('a body that throws releases the scope: the error comes out and a later scope works', () => {
@@ -360,7 +296,7 @@ function checkScalarCase(fixed: WithFixedRight, matmul: Pick<MatmulModule, 'matm
   runs.forEach((run, index) => {
     const { p, a, out } = run
     const what = `b ${bType}, a ${aType}, out ${outType}: ${describeCase(c)} product ${index} (${describeProduct(p)})`
-    const ref = reference(a, p.aOffset, p.m, cols, c.k, c.n)
+    const ref = productOfRows(a, p.aOffset, p.m, cols, c.k, c.n)
     const want = outType === 'f32' ? Float32Array.from(ref.dbl) : ref.dbl
     expectBlock(out, p.outOffset, want, c.n, `${what}, against double accumulation in k order`)
     if (index === 0 && !sameBits(again, out)) throw new Error(`${what}: the same product run again in the scope differs`)
@@ -400,8 +336,8 @@ describe('float64 and mixed operands', () => {
       times(f64Run.out, f64Run.p.outOffset, f64Run.a, f64Run.p.aOffset, 3)
       times(f32Run.out, f32Run.p.outOffset, f32Run.a, f32Run.p.aOffset, 3)
     })
-    expectBlock(f32Run.out, 0, reference(f32Run.a, 1, 3, cols, c.k, c.n).f32, c.n, 'float32 product')
-    expectBlock(f64Run.out, 0, reference(f64Run.a, 1, 3, cols, c.k, c.n).dbl, c.n, 'float64 product')
+    expectBlock(f32Run.out, 0, productOfRows(f32Run.a, 1, 3, cols, c.k, c.n).f32, c.n, 'float32 product')
+    expectBlock(f64Run.out, 0, productOfRows(f64Run.a, 1, 3, cols, c.k, c.n).dbl, c.n, 'float64 product')
   })
 })
 
@@ -410,55 +346,29 @@ describe('float64 and mixed operands', () => {
 // loaded with the global WebAssembly removed or replaced while simd-gemm first tries to compile (it caches
 // the outcome), as in simd-fallback.test.ts.
 
-/** A WebAssembly whose compiler refuses every module, as in a runtime without SIMD or under a CSP without wasm-unsafe-eval. */
-const refusingWasm = {
-  Module: class {
-    constructor() {
-      throw new Error('CompileError: SIMD unsupported')
-    }
-  },
-  Instance: class {},
+function loadWith(standIn: WasmStandIn): { matmul: MatmulModule; simdAtLoad: boolean } {
+  return loadFreshWith(standIn, () => {
+    const matmul = require('../../src/tensor/kernels/matmul.js') as MatmulModule
+    const simd = require('../../src/tensor/kernels/simd-gemm.js') as SimdModule
+    return { matmul, simdAtLoad: simd.hasSimd() }
+  })
 }
 
-function loadWith(replacement: 'deleted' | object): { matmul: MatmulModule; simdAtLoad: boolean } {
-  const g = globalThis as Record<string, unknown>
-  const original = Object.getOwnPropertyDescriptor(g, 'WebAssembly')
-  expect(original).toBeDefined()
-  let loaded: { matmul: MatmulModule; simdAtLoad: boolean } | undefined
-  try {
-    if (replacement === 'deleted') delete g.WebAssembly
-    else Object.defineProperty(g, 'WebAssembly', { value: replacement, configurable: true, writable: true })
-    jest.isolateModules(() => {
-      const matmul = require('../../src/tensor/kernels/matmul.js') as MatmulModule
-      const simd = require('../../src/tensor/kernels/simd-gemm.js') as SimdModule
-      loaded = { matmul, simdAtLoad: simd.hasSimd() }
-    })
-  } finally {
-    Object.defineProperty(g, 'WebAssembly', original!)
-  }
-  expect(typeof (globalThis as { WebAssembly?: unknown }).WebAssembly).toBe('object')
-  return loaded!
-}
-
-describe.each([
-  ['WebAssembly missing', 'deleted' as const],
-  ['WebAssembly that cannot compile the kernel', refusingWasm],
-])('%s', (_label, replacement) => {
+describe.each(withoutWasm('kernel'))('%s', (_label, standIn) => {
   test('float32 products are the scalar double results, bit for bit, as the plain entry points', () => {
-    const { matmul, simdAtLoad } = loadWith(replacement)
+    const { matmul, simdAtLoad } = loadWith(standIn)
     expect(simdAtLoad).toBe(false)
     fc.assert(fc.property(caseArb, (c) => checkScalarCase(matmul.withFixedRight, matmul, c, 'f32', 'f32', 'f32')), { numRuns: 15, examples: EXAMPLES })
     // double accumulation for every m: 1 then 999 terms of 2^-25 keep the small terms
     const k = 1000
-    const b = new Float32Array(k).fill(2 ** -25)
-    b[0] = 1
+    const b = onePlusTinies(k)
     const out = new Float32Array(5)
     matmul.withFixedRight(b, k, 1, false, (times) => times(out, 0, new Float32Array(5 * k).fill(1), 0, 5))
     expect(Array.from(out)).toEqual(new Array(5).fill(fround(1 + 999 * 2 ** -25)))
   })
 
   test('a body that throws still lets the error out, and later scopes work', () => {
-    const { matmul } = loadWith(replacement)
+    const { matmul } = loadWith(standIn)
     const c: Case = { k: 9, n: 10, transposed: true, bSeed: 51, products: [product(4, 0, 1, 52)] }
     expect(() => matmul.withFixedRight(makeB(c, 'f32'), c.k, c.n, c.transposed, () => { throw new Error('body failed') })).toThrow('body failed')
     checkScalarCase(matmul.withFixedRight, matmul, c, 'f32', 'f32', 'f32')

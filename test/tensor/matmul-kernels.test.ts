@@ -4,10 +4,10 @@ import fc from 'fast-check'
 import type { TypedArray } from '../../src/tensor/dtype.js'
 import { matmulInto, matmulTransAInto, matmulTransBInto } from '../../src/tensor/kernels/matmul.js'
 import { matmulIJK, matmulIKJ, matmulRows4, matmulTiled4x4, matmulTransposedDot } from '../../src/tensor/kernels/matmul-variants.js'
+import { aIndex, bIndex, expectUntouchedOutside, productReference, type Dims, type Layout } from '../helpers/products.js'
+import { uniform } from '../helpers/random.js'
 
 type Kernel = (out: TypedArray, a: TypedArray, b: TypedArray, m: number, k: number, n: number, outOffset?: number, aOffset?: number, bOffset?: number) => void
-/** Which operand each kernel reads transposed: 'nn' is a[m×k]·b[k×n]. */
-type Layout = 'nn' | 'transB' | 'transA'
 
 const KERNELS: { name: string; kernel: Kernel; layout: Layout }[] = [
   { name: 'matmulIJK', kernel: matmulIJK, layout: 'nn' },
@@ -20,42 +20,16 @@ const KERNELS: { name: string; kernel: Kernel; layout: Layout }[] = [
   { name: 'matmulTransAInto', kernel: matmulTransAInto, layout: 'transA' },
 ]
 
-interface Case {
-  m: number
-  k: number
-  n: number
-  outOffset: number
-  aOffset: number
-  bOffset: number
+interface Case extends Dims {
   seed: number
 }
 
 type ArrayKind = typeof Float64Array | typeof Float32Array | typeof Int32Array
 
-/** Small seeded generator (mulberry32), so a failing case replays from its seed alone. */
-function uniform(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 function filled(Kind: ArrayKind, size: number, next: () => number, integers: boolean): TypedArray {
   const x = new Kind(size)
   for (let i = 0; i < size; i++) x[i] = integers ? Math.floor(next() * 19) - 9 : next() * 2 - 1
   return x
-}
-
-/** Index of A(i, p) and B(p, j) inside their arrays for a given layout. */
-function aIndex(layout: Layout, c: Case, i: number, p: number): number {
-  return c.aOffset + (layout === 'transA' ? p * c.m + i : i * c.k + p)
-}
-function bIndex(layout: Layout, c: Case, p: number, j: number): number {
-  return c.bOffset + (layout === 'transB' ? j * c.k + p : p * c.n + j)
 }
 
 /**
@@ -73,25 +47,14 @@ function checkAgainstTripleLoop(kernel: Kernel, layout: Layout, c: Case, Kind: A
   const out = new Kind(c.outOffset + m * n + 5).fill(sentinel)
   kernel(out, a, b, m, k, n, c.outOffset, c.aOffset, c.bOffset)
 
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let want = 0
-      let scale = 0
-      for (let p = 0; p < k; p++) {
-        const term = a[aIndex(layout, c, i, p)] * b[bIndex(layout, c, p, j)]
-        want += term
-        scale += Math.abs(term)
-      }
-      const got = out[c.outOffset + i * n + j]
-      if (!(Math.abs(got - want) <= relTol * scale)) {
-        throw new Error(`out(${i}, ${j}) = ${got}, expected ${want} (m=${m} k=${k} n=${n})`)
-      }
+  const { dbl: want, scale } = productReference(layout, c, a, b)
+  for (let e = 0; e < m * n; e++) {
+    const got = out[c.outOffset + e]
+    if (!(Math.abs(got - want[e]) <= relTol * scale[e])) {
+      throw new Error(`out(${Math.floor(e / n)}, ${e % n}) = ${got}, expected ${want[e]} (m=${m} k=${k} n=${n})`)
     }
   }
-  for (let i = 0; i < out.length; i++) {
-    if (i >= c.outOffset && i < c.outOffset + m * n) continue
-    if (!Object.is(out[i], sentinel)) throw new Error(`wrote outside the output block at ${i}`)
-  }
+  expectUntouchedOutside(out, c.outOffset, m * n, `m=${m} k=${k} n=${n}`, { sentinel })
 }
 
 // Dimensions lean on 0, 1 and values around the tile size 4; offsets are often zero.

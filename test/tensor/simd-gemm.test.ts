@@ -9,71 +9,21 @@ import fc from 'fast-check'
 import { matmulInto, matmulTransAInto, matmulTransBInto } from '../../src/tensor/kernels/matmul.js'
 import { hasSimd, simdGemm } from '../../src/tensor/kernels/simd-gemm.js'
 import { encodeModule, FunctionBuilder, I32, V128 } from '../../src/tensor/kernels/wasm-emit.js'
+import {
+  aIndex, bIndex, entriesOf, expectUntouchedOutside, expectWithinFloat32Bound, onePlusTinies, productReference, SENTINEL, TINY,
+  type Dims, type Layout,
+} from '../helpers/products.js'
+import { randomFloat32, uniform, type Values } from '../helpers/random.js'
+import { loadFresh } from '../helpers/wasm.js'
 
 // Math's functions read once: looked up as Math.x on every call inside jest's sandbox, fround made the
 // reference loops a hundred times slower.
 const { abs, floor, fround, imul, min } = Math
 
-type Entry = (out: Float32Array, a: Float32Array, b: Float32Array, m: number, k: number, n: number, outOffset?: number, aOffset?: number, bOffset?: number) => void
-/** Which operand the entry point reads transposed: 'nn' is a[m×k]·b[k×n]. */
-type Layout = 'nn' | 'transB' | 'transA'
+const ENTRIES = entriesOf({ matmulInto, matmulTransBInto, matmulTransAInto })
 
-const ENTRIES: { name: string; entry: Entry; layout: Layout }[] = [
-  { name: 'matmulInto', entry: matmulInto, layout: 'nn' },
-  { name: 'matmulTransBInto', entry: matmulTransBInto, layout: 'transB' },
-  { name: 'matmulTransAInto', entry: matmulTransAInto, layout: 'transA' },
-]
-const entryOf = (layout: Layout): Entry => ENTRIES.find((e) => e.layout === layout)!.entry
-
-interface Case {
-  m: number
-  k: number
-  n: number
-  outOffset: number
-  aOffset: number
-  bOffset: number
+interface Case extends Dims {
   seed: number
-}
-
-/** What the operands hold: varied-magnitude floats (with ±0), small integers, or tiny values whose products are subnormal. */
-type Values = 'mixed' | 'small-int' | 'subnormal'
-
-/** Small seeded generator (mulberry32), so a failing case replays from its seed alone. */
-function uniform(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = imul(t ^ (t >>> 15), t | 1)
-    t ^= t + imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-function randomValue(next: () => number, values: Values): number {
-  if (values === 'small-int') return floor(next() * 17) - 8 // −8…8
-  const r = next()
-  if (r < 0.04) return 0
-  if (r < 0.06) return -0
-  const sign = next() < 0.5 ? -1 : 1
-  // 'mixed': magnitudes 2^-8…2^9, so terms of one sum differ in size and cancel; 'subnormal': products
-  // near 2^-140, below float32's smallest normal 2^-126
-  const exponent = values === 'mixed' ? floor(next() * 17) - 8 : -70 - floor(next() * 4)
-  return fround(sign * (1 + next()) * 2 ** exponent)
-}
-
-function randomArray(size: number, next: () => number, values: Values): Float32Array {
-  const x = new Float32Array(size)
-  for (let i = 0; i < size; i++) x[i] = randomValue(next, values)
-  return x
-}
-
-/** Index of A(i, p) in `a` and of B(p, j) in `b` for the entry point's layout. */
-function aIndex(layout: Layout, c: Case, i: number, p: number): number {
-  return c.aOffset + (layout === 'transA' ? p * c.m + i : i * c.k + p)
-}
-function bIndex(layout: Layout, c: Case, p: number, j: number): number {
-  return c.bOffset + (layout === 'transB' ? j * c.k + p : p * c.n + j)
 }
 
 interface Operands {
@@ -85,91 +35,30 @@ interface Operands {
 function operands(c: Case, values: Values): Operands {
   const next = uniform(c.seed)
   return {
-    a: randomArray(c.aOffset + c.m * c.k + 3, next, values),
-    b: randomArray(c.bOffset + c.k * c.n + 3, next, values),
+    a: randomFloat32(c.aOffset + c.m * c.k + 3, next, values),
+    b: randomFloat32(c.bOffset + c.k * c.n + 3, next, values),
   }
-}
-
-interface Reference {
-  /** Σ_p A(i,p)·B(p,j) in float64 (every product of two float32 values is exact in float64). */
-  sum: Float64Array
-  /** Σ_p |A(i,p)·B(p,j)|: the scale of any rounding error. */
-  scale: Float64Array
-  /** acc = fround(acc + fround(A(i,p)·B(p,j))) for p = 0, 1, …, k−1: float32 accumulation in k order. */
-  f32: Float32Array
 }
 
 /** Plain loops over A and B read through the layout's index formulas; nothing from the library. */
-function reference(layout: Layout, c: Case, { a, b }: Operands): Reference {
-  const { m, k, n } = c
-  // A row by row and B column by column, so the inner loops read contiguous memory
-  const rows = new Float64Array(m * k)
-  const cols = new Float64Array(n * k)
-  for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) rows[i * k + p] = a[aIndex(layout, c, i, p)]
-  for (let j = 0; j < n; j++) for (let p = 0; p < k; p++) cols[j * k + p] = b[bIndex(layout, c, p, j)]
-  const sum = new Float64Array(m * n)
-  const scale = new Float64Array(m * n)
-  const f32 = new Float32Array(m * n)
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let s = 0
-      let magnitude = 0
-      let acc = 0
-      for (let p = 0, x = i * k, y = j * k; p < k; p++, x++, y++) {
-        const term = rows[x] * cols[y]
-        s += term
-        magnitude += abs(term)
-        acc = fround(acc + fround(term))
-      }
-      sum[i * n + j] = s
-      scale[i * n + j] = magnitude
-      f32[i * n + j] = acc
-    }
-  }
-  return { sum, scale, f32 }
-}
+const reference = (layout: Layout, c: Case, { a, b }: Operands) => productReference(layout, c, a, b)
 
-const SENTINEL = -7.75
-
-/** Runs the entry point into an output array filled with SENTINEL, `outOffset` in and 5 past the end. */
-function run(layout: Layout, c: Case, ops: Operands): Float32Array {
+/** Runs the entry point (of `entries`, by default this file's copy of matmul.ts) into an output array filled with SENTINEL, `outOffset` in and 5 past the end. */
+function run(layout: Layout, c: Case, ops: Operands, entries = ENTRIES): Float32Array {
   const out = new Float32Array(c.outOffset + c.m * c.n + 5).fill(SENTINEL)
-  entryOf(layout)(out, ops.a, ops.b, c.m, c.k, c.n, c.outOffset, c.aOffset, c.bOffset)
+  entries.find((e) => e.layout === layout)!.entry(out, ops.a, ops.b, c.m, c.k, c.n, c.outOffset, c.aOffset, c.bOffset)
   return out
 }
 
 const describeCase = (layout: Layout, c: Case) =>
   `${layout} m=${c.m} k=${c.k} n=${c.n} offsets out=${c.outOffset} a=${c.aOffset} b=${c.bOffset} seed=${c.seed}`
 
-/** Throws naming the first element outside the m×n block at outOffset that is no longer SENTINEL. */
-function expectUntouchedOutside(out: Float32Array, c: Case, what: string): void {
-  for (let i = 0; i < out.length; i++) {
-    if (i >= c.outOffset && i < c.outOffset + c.m * c.n) continue
-    if (!Object.is(out[i], SENTINEL)) throw new Error(`${what}: out[${i}] = ${out[i]}, outside the output block, was written`)
-  }
-}
-
-/**
- * Float32 accumulation of k terms: each product is rounded once (relative error ≤ u = 2^-24) and each of
- * the k additions once, so |computed − exact| ≤ ((1 + u)^(k+1) − 1)·Σ|a·b| ≤ (k + 1)·u·Σ|a·b|·(1 + 1e-4)
- * for k ≤ 2000 (the standard γ_n bound for recursive summation). (k + 2)·u covers that with room to spare
- * and is still tight enough to catch a missing or doubled term. The 1e-30 absolute term is room for
- * products that underflow (each off by at most 2^-150).
- */
-const float32Bound = (k: number, scale: number) => (k + 2) * 2 ** -24 * scale + 1e-30
-
+/** Agreement with the float64 sum within float32 accumulation's bound (see float32Bound), and nothing written outside the block. */
 function checkWithinFloat32Bound(layout: Layout, c: Case, values: Values = 'mixed'): void {
   const ops = operands(c, values)
   const out = run(layout, c, ops)
-  const ref = reference(layout, c, ops)
-  for (let e = 0; e < c.m * c.n; e++) {
-    const got = out[c.outOffset + e]
-    const err = abs(got - ref.sum[e])
-    if (!(err <= float32Bound(c.k, ref.scale[e]))) {
-      throw new Error(`${describeCase(layout, c)}: out(${floor(e / c.n)}, ${e % c.n}) = ${got}, float64 gives ${ref.sum[e]}, Σ|a·b| = ${ref.scale[e]}`)
-    }
-  }
-  expectUntouchedOutside(out, c, describeCase(layout, c))
+  expectWithinFloat32Bound(out, c.outOffset, reference(layout, c, ops), c.k, c.n, describeCase(layout, c))
+  expectUntouchedOutside(out, c.outOffset, c.m * c.n, describeCase(layout, c))
 }
 
 const bits = (x: Float32Array) => new Uint32Array(x.buffer, x.byteOffset, x.length)
@@ -191,7 +80,7 @@ function checkFloat32Accumulation(layout: Layout, c: Case, values: Values = 'mix
   if (e >= 0) {
     throw new Error(`${describeCase(layout, c)}: out(${floor(e / c.n)}, ${e % c.n}) = ${got[e]}, float32 accumulation in k order gives ${ref.f32[e]}`)
   }
-  expectUntouchedOutside(out, c, describeCase(layout, c))
+  expectUntouchedOutside(out, c.outOffset, c.m * c.n, describeCase(layout, c))
 }
 
 // Dimensions: small ones (tile edges at multiples of 4 rows and 8 columns) or ones around the blocks:
@@ -254,7 +143,7 @@ describe.each(ENTRIES)('$name on float32', ({ layout }) => {
             if (got !== want) throw new Error(`${describeCase(layout, c)}: out(${i}, ${j}) = ${got}, the integer product is ${want}`)
           }
         }
-        expectUntouchedOutside(out, c, describeCase(layout, c))
+        expectUntouchedOutside(out, c.outOffset, c.m * c.n, describeCase(layout, c))
       }),
       { numRuns: 25 },
     )
@@ -277,7 +166,7 @@ describe.each(ENTRIES)('$name on float32', ({ layout }) => {
     const ops = operands(c, 'subnormal')
     const ref = reference(layout, c, ops)
     // the case is meaningful only if the exact sums are below the smallest normal float32 and not all zero
-    expect(ref.sum.every((s) => abs(s) < 2 ** -126)).toBe(true)
+    expect(ref.dbl.every((s) => abs(s) < 2 ** -126)).toBe(true)
     expect(ref.f32.some((s) => s !== 0)).toBe(true)
     checkFloat32Accumulation(layout, c, 'subnormal')
     checkWithinFloat32Bound(layout, c, 'subnormal')
@@ -323,12 +212,7 @@ describe('float32 accumulation', () => {
   // in float32 adding 2^-25 to 1 rounds back to 1, while the small terms summed first reach a representable
   // (k−1)·2^-25 before meeting the 1.
   const K = 1000
-  const TINY = 2 ** -25
-  function column(bigFirst: boolean): Float32Array {
-    const col = new Float32Array(K).fill(TINY)
-    col[bigFirst ? 0 : K - 1] = 1
-    return col
-  }
+  const column = (bigFirst: boolean) => onePlusTinies(K, bigFirst)
   function product(m: number, col: Float32Array, Kind: typeof Float32Array | typeof Float64Array = Float32Array): Float32Array | Float64Array {
     const a = new Kind(m * K).fill(1)
     const b = Kind.from(col) // k×1
@@ -368,24 +252,13 @@ describe('reuse of the module memory', () => {
   type Modules = { matmul: typeof import('../../src/tensor/kernels/matmul.js'); simd: typeof import('../../src/tensor/kernels/simd-gemm.js') }
 
   /** A fresh copy of matmul.ts and simd-gemm.ts: its own compiled kernel and a new, zeroed module memory. */
-  function freshModules(): Modules {
-    let modules: Modules | undefined
-    jest.isolateModules(() => {
-      modules = {
-        matmul: require('../../src/tensor/kernels/matmul.js') as Modules['matmul'],
-        simd: require('../../src/tensor/kernels/simd-gemm.js') as Modules['simd'],
-      }
-    })
-    return modules!
-  }
+  const freshModules = (): Modules =>
+    loadFresh(() => ({
+      matmul: require('../../src/tensor/kernels/matmul.js') as Modules['matmul'],
+      simd: require('../../src/tensor/kernels/simd-gemm.js') as Modules['simd'],
+    }))
 
-  function runWith(matmul: Modules['matmul'], layout: Layout, c: Case): Float32Array {
-    const entry = { nn: matmul.matmulInto, transB: matmul.matmulTransBInto, transA: matmul.matmulTransAInto }[layout] as Entry
-    const ops = operands(c, 'mixed')
-    const out = new Float32Array(c.outOffset + c.m * c.n + 5).fill(SENTINEL)
-    entry(out, ops.a, ops.b, c.m, c.k, c.n, c.outOffset, c.aOffset, c.bOffset)
-    return out
-  }
+  const runWith = (matmul: Modules['matmul'], layout: Layout, c: Case): Float32Array => run(layout, c, operands(c, 'mixed'), entriesOf(matmul))
 
   test.each(TARGETS)('$layout $c.m×$c.k×$c.n after larger and smaller products equals a first call on a fresh module', ({ layout, c }) => {
     const fresh = freshModules()
@@ -399,7 +272,7 @@ describe('reuse of the module memory', () => {
     runWith(fresh.matmul, 'transB', { m: 4, k: 3, n: 2, outOffset: 0, aOffset: 0, bOffset: 0, seed: 98 })
     expect(firstBitDifference(runWith(fresh.matmul, layout, c), first)).toBe(-1)
     // and the module shared with the rest of this file, whatever ran before, agrees too
-    expect(firstBitDifference(runWith({ matmulInto, matmulTransBInto, matmulTransAInto } as Modules['matmul'], layout, c), first)).toBe(-1)
+    expect(firstBitDifference(run(layout, c, operands(c, 'mixed')), first)).toBe(-1)
   })
 })
 
@@ -408,8 +281,8 @@ describe('simdGemm called directly', () => {
     // A(i, p) = a[1 + 3i + 50p], B(p, j) = b[2 + 7p + 2j]: strides the matmul entry points never use
     const m = 13, k = 260, n = 11
     const next = uniform(5)
-    const a = randomArray(1 + 3 * (m - 1) + 50 * (k - 1) + 1, next, 'mixed')
-    const b = randomArray(2 + 7 * (k - 1) + 2 * (n - 1) + 1, next, 'mixed')
+    const a = randomFloat32(1 + 3 * (m - 1) + 50 * (k - 1) + 1, next)
+    const b = randomFloat32(2 + 7 * (k - 1) + 2 * (n - 1) + 1, next)
     const out = new Float32Array(m * n + 4).fill(SENTINEL)
     expect(simdGemm(out, 2, m, k, n, a, 1, 3, 50, b, 2, 7, 2)).toBe(true)
     for (let i = 0; i < m; i++) {
@@ -598,7 +471,7 @@ describe('wasm-emit', () => {
     view[0] = 1
     const count = 300, src = 256, dst = 16 // bytes
     const next = uniform(3)
-    const data = randomArray(4 * count, next, 'mixed')
+    const data = randomFloat32(4 * count, next)
     view.set(data, src / 4)
     fns.sum(count, src, dst)
     const want = [0, 1, 2, 3].map((lane) => {

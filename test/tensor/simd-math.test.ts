@@ -7,25 +7,15 @@
 import fc from 'fast-check'
 import { sigmoid } from '../../src/tensor/kernels/elementwise.js'
 import { activationBuffer, activationScratch, lanes, sigmoidInPlace, tanhInPlace } from '../../src/tensor/kernels/simd-math.js'
+import { uniform } from '../helpers/random.js'
+import { loadFreshWith, withoutWasm, type WasmStandIn } from '../helpers/wasm.js'
 
 type MathModule = typeof import('../../src/tensor/kernels/simd-math.js')
 type InPlace = (a: Float32Array | Float64Array, start: number, count: number) => void
 
 // Math's functions read once: looked up as Math.x on every call inside jest's sandbox, the reference
 // loops ran about a hundred times slower.
-const { abs, exp, floor, fround, imul, tanh } = Math
-
-/** Small seeded generator (mulberry32), so a failing case replays from its seed alone. */
-function uniform(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = imul(t ^ (t >>> 15), t | 1)
-    t ^= t + imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const { abs, exp, floor, fround, tanh } = Math
 
 // ---------------------------------------------------------------------------------------------
 // float32 bits and ulps
@@ -373,26 +363,23 @@ describe('any other array gets the exact Math loop, bit for bit', () => {
     tail: fc.integer({ min: 0, max: 9 }),
   })
 
-  test.each(KINDS)('$kind on a Float64Array: exactly sigmoid(x) / Math.tanh(x), only in the range', ({ kind, fn }) => {
+  /** xs placed at `at` in an array of Kind filled with 0.75, `tail` more after them: exact values over the range, nothing changed around it. */
+  const exactOn = (Kind: typeof Float32Array | typeof Float64Array, kind: 'sigmoid' | 'tanh', fn: InPlace) =>
     fc.assert(
       fc.property(caseArb, ({ xs, at, tail }) => {
-        const array = new Float64Array(at + xs.length + tail).fill(0.75)
+        const array = new Kind(at + xs.length + tail).fill(0.75)
         array.set(xs, at)
         checkExactRange(kind, fn, array, at, xs.length)
       }),
       { numRuns: 200, examples: [[{ xs: SPECIAL, at: 2, tail: 3 }]] },
     )
+
+  test.each(KINDS)('$kind on a Float64Array: exactly sigmoid(x) / Math.tanh(x), only in the range', ({ kind, fn }) => {
+    exactOn(Float64Array, kind, fn)
   })
 
   test.each(KINDS)('$kind on a plain Float32Array: fround of the exact value, only in the range (no lane padding)', ({ kind, fn }) => {
-    fc.assert(
-      fc.property(caseArb, ({ xs, at, tail }) => {
-        const array = new Float32Array(at + xs.length + tail).fill(0.75)
-        array.set(xs, at)
-        checkExactRange(kind, fn, array, at, xs.length)
-      }),
-      { numRuns: 200, examples: [[{ xs: SPECIAL, at: 2, tail: 3 }]] },
-    )
+    exactOn(Float32Array, kind, fn)
   })
 
   test.each(KINDS)('$kind on a subarray of the scratch (not the scratch view itself): exact too', ({ kind, fn }) => {
@@ -470,41 +457,16 @@ describe('scratch and buffers', () => {
 // Without WebAssembly, or where compiling the kernels fails: each case loads a fresh copy of simd-math.ts
 // with the global WebAssembly removed or replaced while it first tries to compile (it caches the outcome).
 
-/** A WebAssembly whose compiler refuses every module, as in a runtime without SIMD or under a CSP without wasm-unsafe-eval. */
-const refusingWasm = {
-  Module: class {
-    constructor() {
-      throw new Error('CompileError: SIMD unsupported')
-    }
-  },
-  Instance: class {},
+function loadWith(standIn: WasmStandIn): { math: MathModule; scratchAtLoad: Float32Array | null } {
+  return loadFreshWith(standIn, () => {
+    const math = require('../../src/tensor/kernels/simd-math.js') as MathModule
+    return { math, scratchAtLoad: math.activationScratch(16) }
+  })
 }
 
-function loadWith(replacement: 'deleted' | object): { math: MathModule; scratchAtLoad: Float32Array | null } {
-  const g = globalThis as Record<string, unknown>
-  const original = Object.getOwnPropertyDescriptor(g, 'WebAssembly')
-  expect(original).toBeDefined()
-  let loaded: { math: MathModule; scratchAtLoad: Float32Array | null } | undefined
-  try {
-    if (replacement === 'deleted') delete g.WebAssembly
-    else Object.defineProperty(g, 'WebAssembly', { value: replacement, configurable: true, writable: true })
-    jest.isolateModules(() => {
-      const math = require('../../src/tensor/kernels/simd-math.js') as MathModule
-      loaded = { math, scratchAtLoad: math.activationScratch(16) }
-    })
-  } finally {
-    Object.defineProperty(g, 'WebAssembly', original!)
-  }
-  expect(typeof (globalThis as { WebAssembly?: unknown }).WebAssembly).toBe('object')
-  return loaded!
-}
-
-describe.each([
-  ['WebAssembly missing', 'deleted' as const],
-  ['WebAssembly that cannot compile the kernels', refusingWasm],
-])('%s', (_label, replacement) => {
+describe.each(withoutWasm('kernels'))('%s', (_label, standIn) => {
   test('activationScratch is null and activationBuffer gives float64 buffers for float32 data too', () => {
-    const { math, scratchAtLoad } = loadWith(replacement)
+    const { math, scratchAtLoad } = loadWith(standIn)
     expect(scratchAtLoad).toBeNull()
     expect(math.activationScratch(100)).toBeNull()
     for (const n of [1, 40, 1000]) {
@@ -517,7 +479,7 @@ describe.each([
   })
 
   test('sigmoidInPlace and tanhInPlace give the exact results on every kind of array', () => {
-    const { math } = loadWith(replacement)
+    const { math } = loadWith(standIn)
     const next = uniform(31)
     const xs = [...SPECIAL, ...Array.from({ length: 500 }, () => (next() - 0.5) * 200)]
     for (const [kind, fn] of [['sigmoid', math.sigmoidInPlace], ['tanh', math.tanhInPlace]] as const) {
