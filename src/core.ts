@@ -34,6 +34,7 @@ export { lstmCell, type LSTMState, type LSTMGates } from './cells/lstm.js'
 export { gruCell, type GRUGates } from './cells/gru.js'
 export { referenceSequence, traceSequence, cellStep, GATE_COUNT, GATE_NAMES, type CellKind, type SequenceResult, type GateTrace } from './cells/sequence.js'
 export { fusedSequence } from './cells/fused.js'
+export { hasSimd } from './tensor/kernels/simd-gemm.js'
 
 // Modules
 export { Module, type LoadStateDictOptions } from './models/module.js'
