@@ -411,9 +411,13 @@ requestAnimationFrame(countFrame)
 const sampleSelect = $('sample')
 for (const s of SAMPLES) sampleSelect.append(new Option(s.title, s.id))
 sampleSelect.append(new Option('Your own text (paste below)', CUSTOM))
-sampleSelect.addEventListener('change', () => {
-  if (sampleSelect.value !== CUSTOM) $('text').value = sampleText(sampleSelect.value)
-  else $('text').value = ''
+sampleSelect.addEventListener('change', async () => {
+  try {
+    $('text').value = sampleSelect.value === CUSTOM ? '' : await sampleText(sampleSelect.value)
+  } catch (error) {
+    $('text').value = ''
+    say('train-message', `Could not make that sample: ${messageOf(error)}. Build the bundle with "npm run build:browser" and reload.`, 'error')
+  }
   $('text').setAttribute('aria-invalid', 'false')
   describeText()
 })
@@ -421,7 +425,7 @@ $('text').addEventListener('input', () => {
   sampleSelect.value = CUSTOM
   describeText()
 })
-$('text').value = sampleText(SAMPLES[0].id)
+$('text').value = await sampleText(SAMPLES[0].id)
 describeText()
 
 $('train').addEventListener('click', () => train(null))

@@ -171,21 +171,11 @@ And the evening and the morning were the fourth day.
   },
 ]
 
-/** A small seeded generator (mulberry32) so the generated samples are the same on every load. */
-function generator(seed) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-/** Balanced bracket expressions, one per line: predicting a closer needs the stack of what is open. */
-function bracketsText(lines = 120, seed = 7) {
-  const random = generator(seed)
+/**
+ * Balanced bracket expressions, one per line: predicting a closer needs the stack of what is open.
+ * `random` draws uniforms in [0, 1) (seqgrad's seeded Generator, so the text is the same on every load).
+ */
+function bracketsText(random, lines = 120) {
   const pairs = ['()', '[]', '{}', '<>']
   const out = []
   for (let l = 0; l < lines; l++) {
@@ -205,42 +195,21 @@ function bracketsText(lines = 120, seed = 7) {
   return out.join('\n') + '\n'
 }
 
-// The Reber grammar's transitions: state → [symbol, next state] choices, each taken with probability 1/2.
-const REBER = [
-  [['T', 1], ['P', 2]],
-  [['S', 1], ['X', 3]],
-  [['T', 2], ['V', 4]],
-  [['X', 2], ['S', 5]],
-  [['P', 3], ['V', 5]],
-]
-
-function reberString(random) {
-  let s = 'B'
-  let state = 0
-  while (state !== 5) {
-    const [symbol, next] = REBER[state][random() < 0.5 ? 0 : 1]
-    s += symbol
-    state = next
-  }
-  return s + 'E'
-}
-
-/** Embedded Reber strings, one per line: B T <reber> T E or B P <reber> P E. */
-function reberText(lines = 220, seed = 11) {
-  const random = generator(seed)
-  const out = []
-  for (let l = 0; l < lines; l++) {
-    const branch = random() < 0.5 ? 'T' : 'P'
-    out.push(`B${branch}${reberString(random)}${branch}E`)
-  }
-  return out.join('\n') + '\n'
-}
-
-/** The text of a sample by id. */
-export function sampleText(id) {
+/**
+ * The text of a sample by id. The generated ones come from the library itself (its seeded Generator and
+ * its embedded Reber grammar), loaded on demand so the page still starts, and can say what is wrong,
+ * when the bundle has not been built.
+ */
+export async function sampleText(id) {
   const sample = SAMPLES.find((s) => s.id === id)
   if (sample === undefined) return ''
-  if (sample.id === 'brackets') return bracketsText()
-  if (sample.id === 'reber') return reberText()
-  return sample.text ?? ''
+  if (sample.text !== null) return sample.text
+  const { Generator, embeddedReberString } = await import('./dist/seqgrad.min.js')
+  if (sample.id === 'brackets') {
+    const generator = new Generator(7)
+    return bracketsText(() => generator.uniform53())
+  }
+  // embedded Reber strings, one per line: B T <reber> T E or B P <reber> P E
+  const generator = new Generator(11)
+  return Array.from({ length: 220 }, () => embeddedReberString(generator)).join('\n') + '\n'
 }

@@ -93,6 +93,26 @@ async function scenario(/** @type {import('playwright-core').Page} */ page, /** 
   await page.goto(url)
   await expectMessage('train-message', /Ready/, 'page ready')
 
+  // --- the generated samples come from the library: embedded Reber strings, balanced brackets
+  await page.selectOption('#sample', 'reber')
+  await page.waitForFunction(() => /** @type {HTMLTextAreaElement} */ (document.querySelector('#text')).value.startsWith('B'))
+  const reberLines = (await page.inputValue('#text')).trim().split('\n')
+  const embedded = /^B([TP])B(.*)E\1E$/
+  assert.equal(reberLines.length, 220, 'the Reber sample has 220 strings')
+  for (const line of reberLines) assert.match(line, embedded, `an embedded Reber string: ${line}`)
+  assert.ok(new Set(reberLines.map((line) => line[1])).size === 2, 'both branches (T and P) occur')
+  await page.selectOption('#sample', 'brackets')
+  await page.waitForFunction(() => /^[([{<]/.test(/** @type {HTMLTextAreaElement} */ (document.querySelector('#text')).value))
+  for (const line of (await page.inputValue('#text')).trim().split('\n')) {
+    const open = []
+    for (const ch of line) {
+      if ('([{<'.includes(ch)) open.push(')]}>'['([{<'.indexOf(ch)])
+      else assert.equal(ch, open.pop(), `balanced brackets: ${line}`)
+    }
+    assert.equal(open.length, 0, `every bracket closed: ${line}`)
+  }
+  log(`generated samples: ${reberLines.length} Reber strings (first ${reberLines[0]}), balanced brackets`)
+
   // --- bad input: each gets a clear message, and the page keeps working
   await page.selectOption('#sample', 'custom')
   await page.click('#train')
