@@ -59,7 +59,8 @@ export class CellStack {
     const H = this.hiddenSize, next = 1 - this.current
     const at = next * H, prevAt = this.current * H
     let input = x, inputAt = xOffset
-    this.layers.forEach((layer, l) => {
+    for (let l = 0; l < this.layers.length; l++) {
+      const layer = this.layers[l]
       this.products.times(2 * l, input, inputAt, this.gates, 0) // W_ih x
       this.products.times(2 * l + 1, layer.h, prevAt, this.hProj, 0) // W_hh h
       if (this.kind === 'lstm') lstmForwardStep(layer.h, layer.c, at, prevAt, layer.aux, 0, this.gates, 0, this.hProj, layer.bias, 1, H)
@@ -67,7 +68,7 @@ export class CellStack {
       else rnnForwardStep(layer.h, at, this.gates, 0, this.hProj, layer.bias, 1, H, this.kind === 'rnn_relu')
       input = layer.h
       inputAt = at
-    })
+    }
     this.current = next
   }
 }

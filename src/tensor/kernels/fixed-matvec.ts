@@ -90,11 +90,9 @@ function simdMatVec(matrices: readonly MatrixRef[]): FixedMatVec | null {
   return {
     times(index, x, xOffset, y, yOffset) {
       const { rows, cols } = matrices[index]
-      if (x instanceof Float32Array) view.set(x.subarray(xOffset, xOffset + cols), xAt)
-      else for (let p = 0; p < cols; p++) view[xAt + p] = x[xOffset + p]
+      for (let p = 0; p < cols; p++) view[xAt + p] = x[xOffset + p]
       gemv(xAt * 4, at[index] * 4, yAt * 4, padded(rows) / ROWS, cols)
-      if (y instanceof Float32Array) y.set(view.subarray(yAt, yAt + rows), yOffset)
-      else for (let r = 0; r < rows; r++) y[yOffset + r] = view[yAt + r]
+      for (let r = 0; r < rows; r++) y[yOffset + r] = view[yAt + r]
     },
   }
 }

@@ -202,7 +202,10 @@ function multiply(
     if (nc === ldc && nc === n) {
       out.set(view.subarray(cAt, cAt + m * n), outOffset)
     } else {
-      for (let i = 0; i < m; i++) out.set(view.subarray(cAt + i * ldc, cAt + i * ldc + nc), outOffset + i * n + j0)
+      // row by row, without a view object per row
+      for (let i = 0; i < m; i++) {
+        for (let c = 0, s = cAt + i * ldc, o = outOffset + i * n + j0; c < nc; c++) out[o + c] = view[s + c]
+      }
     }
   }
 }
