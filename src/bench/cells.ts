@@ -4,6 +4,7 @@
 import { fusedSequence } from '../cells/fused.js'
 import { GATE_COUNT, referenceSequence, type CellKind } from '../cells/sequence.js'
 import { Generator, Tensor } from '../index.js'
+import { median } from './workloads.js'
 
 const T = 64
 const B = 32
@@ -25,11 +26,6 @@ function leaf(gen: Generator, shape: number[], bound: number): Tensor {
   const t = new Tensor(data, shape)
   t.requiresGrad = true
   return t
-}
-
-function median(values: number[]): number {
-  const sorted = values.slice().sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)]
 }
 
 /** Median milliseconds of forward + sum + backward through `path`, gradients cleared before each run. */
