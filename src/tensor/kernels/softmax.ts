@@ -12,8 +12,7 @@ export function logSoftmaxInto(out: TypedArray, x: TypedArray, outer: number, si
   if (inner === 1) {
     for (let base = 0; base < outer * size; base += size) {
       const end = base + size
-      let m = x[base]
-      for (let i = base + 1; i < end; i++) if (x[i] > m) m = x[i]
+      const m = rowMax(x, base, end)
       let total = 0
       for (let i = base; i < end; i++) total += Math.exp(x[i] - m)
       const lse = Math.log(total)
@@ -40,8 +39,7 @@ export function softmaxInto(out: TypedArray, x: TypedArray, outer: number, size:
   if (inner === 1) {
     for (let base = 0; base < outer * size; base += size) {
       const end = base + size
-      let m = x[base]
-      for (let i = base + 1; i < end; i++) if (x[i] > m) m = x[i]
+      const m = rowMax(x, base, end)
       let total = 0
       for (let i = base; i < end; i++) {
         const e = Math.exp(x[i] - m)
@@ -62,6 +60,13 @@ export function softmaxInto(out: TypedArray, x: TypedArray, outer: number, size:
       for (let j = 0; j < inner; j++) out[row + j] = Math.exp(x[row + j] - m[j]) / total[j]
     }
   }
+}
+
+/** max of x[base … end): the shift that keeps exp from overflowing (a NaN row is handled by the sum; see the top). */
+function rowMax(x: TypedArray, base: number, end: number): number {
+  let m = x[base]
+  for (let i = base + 1; i < end; i++) if (x[i] > m) m = x[i]
+  return m
 }
 
 /** m[j] = max_s x[block + s·inner + j] and total[j] = Σ_s exp(x[…] − m[j]), over one [size, inner] block. */
