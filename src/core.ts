@@ -32,8 +32,9 @@ export { gradcheck, gradcheckReport, type GradcheckOptions, type GradcheckReport
 export { rnnCell, type CellParams, type Nonlinearity, type GateRecorder, type RNNGates } from './cells/rnn.js'
 export { lstmCell, type LSTMState, type LSTMGates } from './cells/lstm.js'
 export { gruCell, type GRUGates } from './cells/gru.js'
-export { referenceSequence, traceSequence, cellStep, GATE_COUNT, GATE_NAMES, type CellKind, type SequenceResult, type GateTrace } from './cells/sequence.js'
-export { fusedSequence } from './cells/fused.js'
+export { referenceSequence, traceSequence, cellStep, type SequenceResult } from './cells/sequence.js'
+export { GATE_COUNT, GATE_NAMES, type CellKind, type CellMode, type GateTrace } from './cells/kinds.js'
+export { fusedSequence } from './cells/fused/sequence.js'
 export { hasSimd } from './tensor/kernels/simd-gemm.js'
 
 // Modules

@@ -29,8 +29,9 @@ export { gradcheck, gradcheckReport, type GradcheckOptions, type GradcheckReport
 export { rnnCell, type CellParams, type Nonlinearity, type GateRecorder, type RNNGates } from './cells/rnn.js'
 export { lstmCell, type LSTMState, type LSTMGates } from './cells/lstm.js'
 export { gruCell, type GRUGates } from './cells/gru.js'
-export { referenceSequence, traceSequence, cellStep, GATE_COUNT, GATE_NAMES, type CellKind, type SequenceResult, type GateTrace } from './cells/sequence.js'
-export { fusedSequence } from './cells/fused.js'
+export { referenceSequence, traceSequence, cellStep, type SequenceResult } from './cells/sequence.js'
+export { GATE_COUNT, GATE_NAMES, type CellKind, type CellMode, type GateTrace } from './cells/kinds.js'
+export { fusedSequence } from './cells/fused/sequence.js'
 export { hasSimd } from './tensor/kernels/simd-gemm.js'
 
 // Modules
@@ -49,7 +50,8 @@ export { sampleToken, tokenProbabilities, drawIndex, argmax, type SamplingOption
 export { CharTokenizer, type CharTokenizerOptions, type CharTokenizerJSON } from './data/char-tokenizer.js'
 
 // Models, training and checkpoints
-export { LanguageModel, type LanguageModelOptions, type GenerateOptions, type RecurrentState, type CellName } from './models/language-model.js'
+export { LanguageModel, type LanguageModelOptions, type GenerateOptions } from './models/language-model.js'
+export { type RecurrentState } from './models/recurrent.js'
 export { SequenceClassifier, type SequenceClassifierOptions } from './models/classifier.js'
 export { Seq2Seq, type Seq2SeqOptions, type DecodeOptions } from './models/seq2seq.js'
 export { trainLanguageModel, evaluateLanguageModel, type TrainLanguageModelOptions, type TrainResult, type TrainerState, type StepInfo, type Evaluation } from './optim/trainer.js'

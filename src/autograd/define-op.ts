@@ -1,6 +1,6 @@
 // defineOp: how a user adds a differentiable op with a hand-written gradient.
-import { describe } from '../tensor/shape.js'
 import { Tensor } from '../tensor/tensor.js'
+import { describe } from '../validation/checks.js'
 import { noGrad, record } from './engine.js'
 import { checkTensor } from './ops/operands.js'
 

@@ -1,8 +1,9 @@
 // The tape. Each recorded result keeps a GradNode (its op's name, inputs and backward);
 // `backward` orders the graph into a flat list and walks it in reverse with a plain loop,
 // so graphs thousands of steps deep (BPTT) never touch the call stack.
-import { describe, formatShape, shapesEqual } from '../tensor/shape.js'
+import { formatShape, shapesEqual } from '../tensor/shape.js'
 import { Tensor } from '../tensor/tensor.js'
+import { describe } from '../validation/checks.js'
 
 export type BackwardFn = (gradOutput: Tensor) => readonly (Tensor | null)[]
 

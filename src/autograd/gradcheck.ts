@@ -1,8 +1,9 @@
 // gradcheck: the analytical Jacobian (from backward) against central finite differences, as PyTorch's
 // torch.autograd.gradcheck. Inputs are perturbed in place, so `fn` may also close over them.
 import { Generator } from '../tensor/random.js'
-import { describe, stridesOf, type Shape } from '../tensor/shape.js'
+import { stridesOf, type Shape } from '../tensor/shape.js'
 import { Tensor } from '../tensor/tensor.js'
+import { describe } from '../validation/checks.js'
 import { grad, noGrad } from './engine.js'
 
 export interface GradcheckOptions {
@@ -124,7 +125,7 @@ export function gradcheckReport(fn: Fn, inputs: Tensor | readonly Tensor[], opts
   } else {
     // Row j of the analytical Jacobian for every input at once: one backward pass with the j-th unit vector.
     const rows: Float64Array[][] = checked.map(() => [])
-    const unit = Tensor.empty(output.shape, output.dtype)
+    const unit = Tensor.zeros(output.shape, output.dtype)
     for (let j = 0; j < output.size; j++) {
       unit.data.fill(0)
       unit.data[j] = 1

@@ -1,8 +1,9 @@
 // Whole-sequence training cost of each cell on float32: forward, a sum, and backward, through the reference
 // path (the equations op by op: the baseline) and through the fused path (one op per sequence), both
 // measured in this process. Each figure is the median of several timed runs after a warm-up.
-import { fusedSequence } from '../cells/fused.js'
-import { GATE_COUNT, referenceSequence, type CellKind } from '../cells/sequence.js'
+import { fusedSequence } from '../cells/fused/sequence.js'
+import { GATE_COUNT, type CellMode } from '../cells/kinds.js'
+import { referenceSequence } from '../cells/sequence.js'
 import { Generator, Tensor } from '../index.js'
 import { median } from './workloads.js'
 
@@ -13,7 +14,7 @@ const H = 128
 const WARMUP = 2
 const REPEATS = 7
 
-const CELLS: { name: string; kind: CellKind }[] = [
+const CELLS: { name: string; kind: CellMode }[] = [
   { name: 'LSTM', kind: 'lstm' },
   { name: 'GRU', kind: 'gru' },
   { name: 'RNN (tanh)', kind: 'rnn_tanh' },
@@ -29,7 +30,7 @@ function leaf(gen: Generator, shape: number[], bound: number): Tensor {
 }
 
 /** Median milliseconds of forward + sum + backward through `path`, gradients cleared before each run. */
-function timeTraining(path: typeof fusedSequence, kind: CellKind, leaves: Tensor[]): number {
+function timeTraining(path: typeof fusedSequence, kind: CellMode, leaves: Tensor[]): number {
   const [x, h0, c0, W_ih, W_hh, b_ih, b_hh] = leaves
   const once = () => {
     for (const t of leaves) t.grad = null

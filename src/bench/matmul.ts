@@ -3,7 +3,7 @@
 // second to second, so each figure is the median of several timed runs after a warm-up.
 import type { TypedArray } from '../tensor/dtype.js'
 import { matmulInto, matmulTransAInto, matmulTransBInto, scalarMatmulInto } from '../tensor/kernels/matmul.js'
-import { matmulIJK, matmulIKJ, matmulRows4, matmulTiled4x4, matmulTransposedDot } from '../tensor/kernels/matmul-variants.js'
+import { matmulIJK, matmulIKJ, matmulRows4, matmulTiled4x4, matmulTransposedDot } from './matmul-variants.js'
 
 type Kernel = (out: TypedArray, a: TypedArray, b: TypedArray, m: number, k: number, n: number) => void
 

@@ -76,7 +76,7 @@ function prepareTraining({ cell, hiddenSize, batch }: TrainWorkload, gen: Genera
   const decoder = new Linear({ inFeatures: hiddenSize, outFeatures: VOCAB })
   const params = [...rnn.parameters(), ...decoder.parameters()]
   const optimizer = new Adam(params, { lr: 2e-3 })
-  const x = Tensor.empty([WINDOW, batch, VOCAB], 'float32')
+  const x = Tensor.zeros([WINDOW, batch, VOCAB], 'float32')
   const targets = new Int32Array(WINDOW * batch)
   for (let n = 0; n < targets.length; n++) {
     x.data[n * VOCAB + gen.randint(VOCAB)] = 1

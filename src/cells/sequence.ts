@@ -5,24 +5,9 @@ import { noGrad } from '../autograd/engine.js'
 import { stack } from '../autograd/ops/layout.js'
 import type { Tensor } from '../tensor/tensor.js'
 import { gruCell } from './gru.js'
+import { GATE_NAMES, type CellMode, type GateTrace } from './kinds.js'
 import { lstmCell } from './lstm.js'
 import { rnnCell, type CellParams, type GateRecorder } from './rnn.js'
-
-export type CellKind = 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru'
-
-/** Gates stacked in each weight matrix: W_ih is [G·H, D]. */
-export const GATE_COUNT: Record<CellKind, number> = { rnn_tanh: 1, rnn_relu: 1, lstm: 4, gru: 3 }
-
-/** A cell's recorded values by name (the keys are GATE_NAMES[kind]), each shaped like h. */
-export type GateTrace = Record<string, Tensor>
-
-/** The keys of each cell's GateTrace: LSTM gates and cell state, GRU gates, the plain RNN's hidden state. */
-export const GATE_NAMES: Record<CellKind, readonly string[]> = {
-  rnn_tanh: ['h'],
-  rnn_relu: ['h'],
-  lstm: ['i', 'f', 'g', 'o', 'c'],
-  gru: ['r', 'z', 'n'],
-}
 
 export interface SequenceResult {
   /** h at every step, [T, B, H], in time order whichever way the sequence was read. */
@@ -33,9 +18,9 @@ export interface SequenceResult {
   c: Tensor | null
 }
 
-/** One step of `kind`'s cell on state (h, c); `record`, when given, receives the step's GateTrace. */
-export function cellStep(kind: CellKind, x: Tensor, h: Tensor, c: Tensor | null, p: CellParams, record?: GateRecorder<GateTrace>): { h: Tensor; c: Tensor | null } {
-  switch (kind) {
+/** One step of the cell that `mode` names on state (h, c); `record`, when given, receives the step's GateTrace. */
+export function cellStep(mode: CellMode, x: Tensor, h: Tensor, c: Tensor | null, p: CellParams, record?: GateRecorder<GateTrace>): { h: Tensor; c: Tensor | null } {
+  switch (mode) {
     case 'rnn_tanh':
       return { h: rnnCell(x, h, p, 'tanh', record), c: null }
     case 'rnn_relu':
@@ -53,7 +38,7 @@ export function cellStep(kind: CellKind, x: Tensor, h: Tensor, c: Tensor | null,
  * `record`, when given, receives each step's gates with the step's time index t.
  */
 export function referenceSequence(
-  kind: CellKind,
+  mode: CellMode,
   x: Tensor,
   h0: Tensor,
   c0: Tensor | null,
@@ -66,7 +51,7 @@ export function referenceSequence(
   let state = { h: h0, c: c0 }
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s
-    state = cellStep(kind, x.slice(0, t, t + 1).squeeze(0), state.h, state.c, p, record && ((gates) => record(t, gates)))
+    state = cellStep(mode, x.slice(0, t, t + 1).squeeze(0), state.h, state.c, p, record && ((gates) => record(t, gates)))
     steps[t] = state.h
   }
   return { output: stack(steps, 0), h: state.h, c: state.c }
@@ -77,14 +62,14 @@ export function referenceSequence(
  * recording gradients on the same operands, each value stacked to [T, B, H] in time order (also when
  * reading in reverse: index t is the value at input position t). Needs T ≥ 1.
  */
-export function traceSequence(kind: CellKind, x: Tensor, h0: Tensor, c0: Tensor | null, p: CellParams, reverse: boolean): GateTrace {
+export function traceSequence(mode: CellMode, x: Tensor, h0: Tensor, c0: Tensor | null, p: CellParams, reverse: boolean): GateTrace {
   return noGrad(() => {
     const steps = new Array<GateTrace>(x.shape[0])
-    referenceSequence(kind, x, h0, c0, p, reverse, (t, gates) => {
+    referenceSequence(mode, x, h0, c0, p, reverse, (t, gates) => {
       steps[t] = gates
     })
     const trace: GateTrace = {}
-    for (const name of GATE_NAMES[kind]) trace[name] = stack(steps.map((gates) => gates[name]), 0)
+    for (const name of GATE_NAMES[mode]) trace[name] = stack(steps.map((gates) => gates[name]), 0)
     return trace
   })
 }

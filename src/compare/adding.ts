@@ -4,8 +4,8 @@
 import { noGrad } from '../autograd/engine.js'
 import { ADDING_BASELINE_MSE, addingBatch } from '../data/tasks/adding.js'
 import { Linear } from '../models/layers.js'
-import { recurrentLayer, runRecurrent, type CellName } from '../models/language-model.js'
 import { Module } from '../models/module.js'
+import { recurrentLayer, runRecurrent, type CellKind } from '../models/recurrent.js'
 import type { GRU, LSTM, RNN } from '../models/recurrent.js'
 import { mseLoss } from '../optim/losses.js'
 import { Generator } from '../tensor/random.js'
@@ -19,7 +19,7 @@ class AddingModel extends Module {
   readonly rnn: RNN | LSTM | GRU
   readonly head: Linear
 
-  constructor(cell: CellName, hidden: number) {
+  constructor(cell: CellKind, hidden: number) {
     super()
     this.rnn = this.registerModule('rnn', recurrentLayer(cell, { inputSize: 2, hiddenSize: hidden, numLayers: 1, dropout: 0, dtype: 'float32' }))
     this.head = this.registerModule('head', new Linear({ inFeatures: hidden, outFeatures: 1 }))
@@ -42,7 +42,7 @@ export const addingTask: Task = {
   defaultLength: 40,
   defaultSteps: (length) => 24 * length,
   learningRate: 0.01,
-  create(cell: CellName, { length, hidden, batchSize, seed }: TaskSettings): CellRun {
+  create(cell: CellKind, { length, hidden, batchSize, seed }: TaskSettings): CellRun {
     const model = new AddingModel(cell, hidden)
     const data = new Generator(seed)
     const test = addingBatch(TEST_SIZE, length, new Generator(seed + 1))

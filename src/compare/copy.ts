@@ -7,8 +7,8 @@
 import { noGrad } from '../autograd/engine.js'
 import { copyBatch, copyRecallAccuracy } from '../data/tasks/copy.js'
 import { Linear } from '../models/layers.js'
-import { recurrentLayer, runRecurrent, type CellName } from '../models/language-model.js'
 import { Module } from '../models/module.js'
+import { recurrentLayer, runRecurrent, type CellKind } from '../models/recurrent.js'
 import type { GRU, LSTM, RNN } from '../models/recurrent.js'
 import { argmax } from '../models/sampling.js'
 import { crossEntropy } from '../optim/losses.js'
@@ -29,7 +29,7 @@ class CopyModel extends Module {
   readonly rnn: RNN | LSTM | GRU
   readonly head: Linear
 
-  constructor(cell: CellName, hidden: number) {
+  constructor(cell: CellKind, hidden: number) {
     super()
     this.rnn = this.registerModule('rnn', recurrentLayer(cell, { inputSize: CHANNELS, hiddenSize: hidden, numLayers: 1, dropout: 0, dtype: 'float32' }))
     this.head = this.registerModule('head', new Linear({ inFeatures: hidden, outFeatures: CLASSES }))
@@ -58,7 +58,7 @@ export const copyTask: Task = {
   defaultLength: 20,
   defaultSteps: (length) => Math.max(1000, 250 * length),
   learningRate: 0.01,
-  create(cell: CellName, { length, hidden, batchSize, seed }: TaskSettings): CellRun {
+  create(cell: CellKind, { length, hidden, batchSize, seed }: TaskSettings): CellRun {
     const model = new CopyModel(cell, hidden)
     const options = { count: COUNT, alphabet: ALPHABET }
     const data = new Generator(seed)

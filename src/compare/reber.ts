@@ -8,7 +8,8 @@
 // right there when the grammar allows it). A model that forgets the outer symbol scores 50% on them.
 import { noGrad } from '../autograd/engine.js'
 import { embeddedReberEntropies, embeddedReberNextSymbols, embeddedReberString, REBER_SYMBOLS } from '../data/tasks/reber.js'
-import { LanguageModel, type CellName, type RecurrentState } from '../models/language-model.js'
+import { LanguageModel } from '../models/language-model.js'
+import { type CellKind, type RecurrentState } from '../models/recurrent.js'
 import { argmax } from '../models/sampling.js'
 import { crossEntropy } from '../optim/losses.js'
 import { Generator } from '../tensor/random.js'
@@ -93,7 +94,7 @@ function sliceWindow(w: ReberWindow, start: number): ReberWindow {
 }
 
 function intTensor(data: Int32Array, shape: number[]): Tensor {
-  const t = Tensor.empty(shape, 'int32')
+  const t = Tensor.zeros(shape, 'int32')
   t.data.set(data)
   return t
 }
@@ -112,7 +113,7 @@ export const reberTask: Task = {
   defaultLength: 40,
   defaultSteps: (length) => Math.max(100, Math.round(12_000 / length)),
   learningRate: 0.01,
-  create(cell: CellName, { length, hidden, batchSize, seed }: TaskSettings): CellRun {
+  create(cell: CellKind, { length, hidden, batchSize, seed }: TaskSettings): CellRun {
     const model = new LanguageModel({ vocabSize: REBER_SYMBOLS.length, embeddingDim: EMBEDDING_DIM, hiddenSize: hidden, cell })
     const data = new Generator(seed)
     const testGenerator = new Generator(seed + 1)
@@ -122,7 +123,7 @@ export const reberTask: Task = {
 
     // Probe windows end at an inner E, so the last loss is the prediction of a long-range symbol.
     const probeGenerator = new Generator(seed + 2)
-    const probeInputs = Tensor.empty([PROBE_WINDOWS, length], 'int32')
+    const probeInputs = Tensor.zeros([PROBE_WINDOWS, length], 'int32')
     const probeLast = new Int32Array(PROBE_WINDOWS)
     for (let b = 0; b < PROBE_WINDOWS; b++) {
       let text = ''
@@ -140,8 +141,8 @@ export const reberTask: Task = {
       model,
       tokensPerStep: batchSize * length,
       trainLoss: () => {
-        const inputs = Tensor.empty([batchSize, length], 'int32')
-        const targets = Tensor.empty([batchSize, length], 'int32')
+        const inputs = Tensor.zeros([batchSize, length], 'int32')
+        const targets = Tensor.zeros([batchSize, length], 'int32')
         for (let b = 0; b < batchSize; b++) {
           while (streams[b].length < length + 1) streams[b] += embeddedReberString(data)
           for (let t = 0; t < length; t++) {

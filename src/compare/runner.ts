@@ -1,14 +1,14 @@
 // Runs the comparison: each cell gets a fresh model from the same seed, the same batches, the same optimizer
 // (Adam), clipping and step budget; its training loss, periodic evaluations, speed and the gradient norms
 // over time steps (before and after training) are collected for the report.
-import type { CellName } from '../models/language-model.js'
+import type { CellKind } from '../models/recurrent.js'
 import { Adam } from '../optim/adam.js'
 import { clipGradNorm } from '../optim/clip.js'
 import { manualSeed } from '../tensor/random.js'
 import type { Task, TaskEvaluation, TaskSettings } from './task.js'
 
 export interface ProgressEvent {
-  cell: CellName
+  cell: CellKind
   step: number
   steps: number
   loss: number
@@ -18,7 +18,7 @@ export interface ProgressEvent {
 
 export interface ComparisonOptions {
   task: Task
-  cells: readonly CellName[]
+  cells: readonly CellKind[]
   settings: TaskSettings
   steps: number
   clipNorm?: number
@@ -31,7 +31,7 @@ export interface ComparisonOptions {
 }
 
 export interface CellResult {
-  cell: CellName
+  cell: CellKind
   parameters: number
   seconds: number
   tokensPerSecond: number

@@ -2,9 +2,8 @@
 // verdict, and the gradient of the last step's loss with respect to every earlier hidden state.
 import { grad } from '../autograd/engine.js'
 import { cellStep } from '../cells/sequence.js'
-import type { CellName } from '../models/language-model.js'
 import type { Module } from '../models/module.js'
-import type { GRU, LSTM, RNN } from '../models/recurrent.js'
+import type { CellKind, GRU, LSTM, RNN } from '../models/recurrent.js'
 import { Tensor } from '../tensor/tensor.js'
 
 export interface TaskSettings {
@@ -47,7 +46,7 @@ export interface Task {
   defaultLength: number
   defaultSteps(length: number): number
   learningRate: number
-  create(cell: CellName, settings: TaskSettings): CellRun
+  create(cell: CellKind, settings: TaskSettings): CellRun
 }
 
 /**
@@ -59,14 +58,14 @@ export function hiddenGradientNorms(layer: RNN | LSTM | GRU, x: Tensor, lastLoss
   const [B, T] = x.shape
   const H = layer.hiddenSize
   const p = layer.cellParams(0, 0)
-  let state: { h: Tensor; c: Tensor | null } = { h: Tensor.empty([B, H], x.dtype), c: layer.cellKind === 'lstm' ? Tensor.empty([B, H], x.dtype) : null }
+  let state: { h: Tensor; c: Tensor | null } = { h: Tensor.zeros([B, H], x.dtype), c: layer.cellKind === 'lstm' ? Tensor.zeros([B, H], x.dtype) : null }
   const hs: Tensor[] = []
   for (let t = 0; t < T; t++) {
     state = cellStep(layer.cellKind, x.slice(1, t, t + 1).squeeze(1), state.h, state.c, p)
     hs.push(state.h)
   }
   const loss = lastLoss(state.h)
-  const seed = Tensor.empty(loss.shape, loss.dtype)
+  const seed = Tensor.zeros(loss.shape, loss.dtype)
   seed.data.fill(1)
   return grad(loss, hs, seed).map((g) => {
     if (g === null) return 0

@@ -9,7 +9,8 @@ import { noGrad } from '../autograd/engine.js'
 import { linear } from '../autograd/ops/linear.js'
 import { batchStreams, streamWindow } from '../data/batching.js'
 import { CharTokenizer } from '../data/char-tokenizer.js'
-import { LanguageModel, type CellName, type RecurrentState } from '../models/language-model.js'
+import { LanguageModel } from '../models/language-model.js'
+import { type CellKind, type RecurrentState } from '../models/recurrent.js'
 import { crossEntropy } from '../optim/losses.js'
 import { evaluateLanguageModel } from '../optim/trainer.js'
 import { Tensor } from '../tensor/tensor.js'
@@ -67,7 +68,7 @@ export function textTask(text: string): Task {
     defaultLength: 64,
     defaultSteps: (length) => Math.max(100, Math.round(32_000 / length)),
     learningRate: 0.01,
-    create(cell: CellName, { length, hidden, batchSize }: TaskSettings): CellRun {
+    create(cell: CellKind, { length, hidden, batchSize }: TaskSettings): CellRun {
       const needed = batchSize * (length + 1)
       if (train.length < needed || validation.length < length + 1) {
         throw new Error(
@@ -82,7 +83,7 @@ export function textTask(text: string): Task {
 
       // Probe windows spread evenly over the training text; the last loss predicts the character after each.
       const probeCount = Math.min(PROBE_WINDOWS, train.length - length)
-      const probeInputs = Tensor.empty([probeCount, length], 'int32')
+      const probeInputs = Tensor.zeros([probeCount, length], 'int32')
       const probeLast = new Int32Array(probeCount)
       for (let b = 0; b < probeCount; b++) {
         const start = probeCount === 1 ? 0 : Math.floor((b * (train.length - length - 1)) / (probeCount - 1))

@@ -1,7 +1,7 @@
 // Batching a token stream for truncated BPTT: the stream is cut into B parallel streams (rows), and
 // training walks windows of `bptt` steps along them, each window's targets being its inputs shifted by one.
-import { describe } from '../tensor/shape.js'
 import { Tensor } from '../tensor/tensor.js'
+import { describe } from '../validation/checks.js'
 
 export interface StreamBatches {
   /** [B, L] row-major: row b is the b-th consecutive piece of the stream. */
@@ -33,8 +33,8 @@ export function streamWindow(batches: StreamBatches, index: number): { inputs: T
   const { streams, batchSize: B, length, bptt, windows } = batches
   const start = (index % windows) * bptt
   const T = Math.min(bptt, length - 1 - start)
-  const inputs = Tensor.empty([B, T], 'int32')
-  const targets = Tensor.empty([B, T], 'int32')
+  const inputs = Tensor.zeros([B, T], 'int32')
+  const targets = Tensor.zeros([B, T], 'int32')
   for (let b = 0; b < B; b++) {
     inputs.data.set(streams.subarray(b * length + start, b * length + start + T), b * T)
     targets.data.set(streams.subarray(b * length + start + 1, b * length + start + 1 + T), b * T)

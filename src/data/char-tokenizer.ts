@@ -1,7 +1,7 @@
 // CharTokenizer: one token per Unicode code point of a training text. Code points, not UTF-16 units,
 // so an emoji or any astral character is one token rather than two halves that mean nothing alone.
 // Ids follow code point order, so the same characters always give the same ids whatever the text's order.
-import { describe } from '../tensor/shape.js'
+import { describe } from '../validation/checks.js'
 
 export interface CharTokenizerOptions {
   /** A single character that stands in for any character outside the vocabulary (added to it). */

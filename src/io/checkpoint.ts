@@ -1,12 +1,13 @@
 // Checkpoints: one safetensors file holding everything a run needs to continue bit for bit — the model's
 // weights (under model.<state-dict name>), the optimizer's state, the schedule's, the seeded generator's
 // state, the step, and optionally the truncated-BPTT trainer's position and carried hidden state.
-import type { RecurrentState } from '../models/language-model.js'
 import type { Module } from '../models/module.js'
+import type { RecurrentState } from '../models/recurrent.js'
 import type { TrainerState } from '../optim/trainer.js'
 import { defaultGenerator } from '../tensor/random.js'
-import { describe, formatShape } from '../tensor/shape.js'
+import { formatShape } from '../tensor/shape.js'
 import type { Tensor } from '../tensor/tensor.js'
+import { describe } from '../validation/checks.js'
 import { loadSafetensors, saveSafetensors } from './safetensors.js'
 
 const FORMAT = 'seqgrad-checkpoint-1'

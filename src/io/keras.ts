@@ -5,8 +5,9 @@
 //   GRU        reset_after=True: blocks [z | r | h] (PyTorch r, z, n); bias [2, 3U], row 0 input, row 1 recurrent
 // Importing is a transpose and a block reorder; the one Keras bias becomes bias_ih with bias_hh zero.
 import { cat } from '../autograd/ops/layout.js'
-import { describe, formatShape } from '../tensor/shape.js'
+import { formatShape } from '../tensor/shape.js'
 import { Tensor } from '../tensor/tensor.js'
+import { describe } from '../validation/checks.js'
 
 export type KerasKind = 'simple_rnn' | 'lstm' | 'gru'
 
@@ -65,7 +66,7 @@ export function fromKerasWeights(kind: KerasKind, weights: KerasWeights): Record
   } else {
     expectShape(where, 'bias', bias, [G * U])
     dict.bias_ih_l0 = toTorch(bias).detach()
-    dict.bias_hh_l0 = Tensor.empty([G * U], bias.dtype)
+    dict.bias_hh_l0 = Tensor.zeros([G * U], bias.dtype)
   }
   return dict
 }

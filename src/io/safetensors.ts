@@ -2,9 +2,10 @@
 // u64 header length N, N bytes of UTF-8 JSON naming each tensor's dtype, shape and byte range, then the
 // raw little-endian data. Loading trusts nothing in the file: every number is checked against the file
 // size before it sizes an allocation, and every problem is a plain Error saying what was expected.
-import { Tensor } from '../tensor/tensor.js'
 import type { DType, TypedArray } from '../tensor/dtype.js'
-import { describe, formatShape } from '../tensor/shape.js'
+import { formatShape } from '../tensor/shape.js'
+import { Tensor } from '../tensor/tensor.js'
+import { describe } from '../validation/checks.js'
 import { bfloat16ToFloat, halfToFloat } from './float16.js'
 
 export interface SafetensorsContents {

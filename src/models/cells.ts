@@ -2,14 +2,15 @@
 // runs one step of the cell's equations. State-dict keys: weight_ih, weight_hh, bias_ih, bias_hh.
 // forward(x, state, { recordGates: true }) also returns the step's gate values (see GATE_NAMES).
 import { gruCell } from '../cells/gru.js'
+import type { GateTrace } from '../cells/kinds.js'
 import { lstmCell } from '../cells/lstm.js'
 import { rnnCell, type CellParams, type Nonlinearity } from '../cells/rnn.js'
-import type { GateTrace } from '../cells/sequence.js'
 import type { FloatDType } from '../tensor/dtype.js'
-import { describe, formatShape, shapesEqual } from '../tensor/shape.js'
+import { floatDType } from '../tensor/dtype.js'
+import { formatShape, shapesEqual } from '../tensor/shape.js'
 import { Tensor } from '../tensor/tensor.js'
-import { checkPositiveInt, floatDType, Module, uniformParameter } from './module.js'
-import { checkBoolean, checkOneOf, checkOptionKeys } from './options.js'
+import { describe, checkPositiveInt, checkBoolean, checkOneOf, checkOptionKeys } from '../validation/checks.js'
+import { Module, uniformParameter } from './module.js'
 
 export interface CellOptions {
   inputSize: number
@@ -80,7 +81,7 @@ class CellBase extends Module {
 
   /** A state tensor checked against [B, H] (or [H] unbatched), zeros when absent. */
   protected state(name: string, given: Tensor | undefined, B: number, unbatched: boolean): Tensor {
-    if (given === undefined) return Tensor.empty([B, this.hiddenSize], this.dtype)
+    if (given === undefined) return Tensor.zeros([B, this.hiddenSize], this.dtype)
     const shape = unbatched ? [this.hiddenSize] : [B, this.hiddenSize]
     if (!(given instanceof Tensor) || !shapesEqual(given.shape, shape) || given.dtype !== this.dtype) {
       const got = given instanceof Tensor ? `${given.dtype} ${formatShape(given.shape)}` : describe(given)

@@ -2,15 +2,16 @@
 // layer maps the final state (both directions' when bidirectional) to class logits. Sequences of different
 // lengths share a batch through `lengths`: each length group runs on its own, so padding never enters a
 // state — the same result as PyTorch's pack_padded_sequence, reverse direction included.
-import { linear } from '../autograd/ops/linear.js'
 import { cat } from '../autograd/ops/layout.js'
+import { linear } from '../autograd/ops/linear.js'
 import type { FloatDType } from '../tensor/dtype.js'
-import { describe, formatShape } from '../tensor/shape.js'
+import { floatDType } from '../tensor/dtype.js'
+import { formatShape } from '../tensor/shape.js'
 import { Tensor } from '../tensor/tensor.js'
-import { recurrentLayer, runRecurrent, type CellName } from './language-model.js'
+import { describe, checkPositiveInt, checkBoolean, checkDropout, checkOneOf, checkOptionKeys } from '../validation/checks.js'
 import { Embedding } from './layers.js'
-import { checkPositiveInt, floatDType, Module, uniformParameter } from './module.js'
-import { checkBoolean, checkDropout, checkOneOf, checkOptionKeys } from './options.js'
+import { Module, uniformParameter } from './module.js'
+import { recurrentLayer, runRecurrent, type CellKind } from './recurrent.js'
 import type { GRU, LSTM, RNN } from './recurrent.js'
 
 export interface SequenceClassifierOptions {
@@ -21,7 +22,7 @@ export interface SequenceClassifierOptions {
   embeddingDim?: number
   hiddenSize: number
   numClasses: number
-  cell?: CellName
+  cell?: CellKind
   numLayers?: number
   bidirectional?: boolean
   dropout?: number

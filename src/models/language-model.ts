@@ -2,35 +2,27 @@
 // With tieWeights the decoder reuses the embedding matrix (Press & Wolf, 2017), so there is no
 // decoder.weight in the state dict.
 import { linear } from '../autograd/ops/linear.js'
-import type { GateTrace } from '../cells/sequence.js'
+import { fixedMatVec } from '../cells/fused/fixed-matvec.js'
+import { CellStack } from '../cells/fused/stepper.js'
+import type { GateTrace } from '../cells/kinds.js'
 import type { FloatDType } from '../tensor/dtype.js'
+import { floatDType, allocate } from '../tensor/dtype.js'
 import { Generator, defaultGenerator } from '../tensor/random.js'
-import { describe, formatShape } from '../tensor/shape.js'
+import { formatShape } from '../tensor/shape.js'
 import { Tensor } from '../tensor/tensor.js'
+import { describe, checkPositiveInt, checkDropout, checkOneOf, checkOptionKeys, checkBoolean } from '../validation/checks.js'
 import { recordGatesOption, type ForwardOptions } from './cells.js'
 import { Dropout, Embedding } from './layers.js'
-import { checkPositiveInt, floatDType, Module, uniformParameter } from './module.js'
-import { checkDropout, checkOneOf, checkOptionKeys, checkBoolean } from './options.js'
-import { GRU, LSTM, RNN } from './recurrent.js'
+import { Module, uniformParameter } from './module.js'
+import { recurrentLayer, runRecurrent, type CellKind, type GRU, type LSTM, type RecurrentState, type RNN } from './recurrent.js'
 import { sampleToken } from './sampling.js'
-import { CellStack } from '../cells/stepper.js'
-import { fixedMatVec } from '../tensor/kernels/fixed-matvec.js'
-import { allocate } from '../tensor/dtype.js'
-
-export type CellName = 'rnn' | 'lstm' | 'gru'
-
-/** The recurrent state a model carries between calls: h, and c for an LSTM. */
-export interface RecurrentState {
-  h: Tensor
-  c?: Tensor
-}
 
 export interface LanguageModelOptions {
   vocabSize: number
   embeddingDim: number
   hiddenSize: number
   numLayers?: number
-  cell?: CellName
+  cell?: CellKind
   dropout?: number
   tieWeights?: boolean
   dtype?: FloatDType
@@ -49,26 +41,9 @@ export interface GenerateOptions {
   stopToken?: number
 }
 
-/** A recurrent layer of the named cell: the same options and results whatever the cell. */
-export function recurrentLayer(cell: CellName, opts: { inputSize: number; hiddenSize: number; numLayers: number; dropout: number; bidirectional?: boolean; dtype: FloatDType }): RNN | LSTM | GRU {
-  const layerOpts = { ...opts, batchFirst: true }
-  return cell === 'lstm' ? new LSTM(layerOpts) : cell === 'gru' ? new GRU(layerOpts) : new RNN(layerOpts)
-}
-
-/** Runs a layer of any cell kind with an optional state and returns its output and new state (and gates, when asked). */
-export function runRecurrent(layer: RNN | LSTM | GRU, x: Tensor, state?: RecurrentState, opts?: ForwardOptions): { output: Tensor; state: RecurrentState; gates?: GateTrace[] } {
-  if (layer instanceof LSTM) {
-    if (state !== undefined && state.c === undefined) throw new Error('LanguageModel: an LSTM state needs both h and c')
-    const { output, h, c, gates } = layer.forward(x, state && { h: state.h, c: state.c as Tensor }, opts)
-    return gates === undefined ? { output, state: { h, c } } : { output, state: { h, c }, gates }
-  }
-  const { output, h, gates } = layer.forward(x, state && { h: state.h }, opts)
-  return gates === undefined ? { output, state: { h } } : { output, state: { h }, gates }
-}
-
 export class LanguageModel extends Module {
   readonly vocabSize: number
-  readonly cell: CellName
+  readonly cell: CellKind
   readonly embedding: Embedding
   readonly rnn: RNN | LSTM | GRU
   readonly drop: Dropout

@@ -3,11 +3,12 @@ import { dropout } from '../autograd/ops/dropout.js'
 import { embedding } from '../autograd/ops/indexing.js'
 import { linear } from '../autograd/ops/linear.js'
 import type { FloatDType } from '../tensor/dtype.js'
+import { floatDType } from '../tensor/dtype.js'
 import { defaultGenerator } from '../tensor/random.js'
 import { formatShape, shapesEqual } from '../tensor/shape.js'
 import { Tensor } from '../tensor/tensor.js'
-import { checkPositiveInt, floatDType, Module, uniformParameter } from './module.js'
-import { checkBoolean, checkDropout, checkOptionKeys } from './options.js'
+import { checkPositiveInt, checkBoolean, checkDropout, checkOptionKeys } from '../validation/checks.js'
+import { Module, uniformParameter } from './module.js'
 
 export interface LinearOptions {
   inFeatures: number
@@ -52,7 +53,7 @@ export class Embedding extends Module {
     checkOptionKeys('Embedding', opts, ['numEmbeddings', 'embeddingDim', 'dtype'])
     const rows = checkPositiveInt('Embedding', 'numEmbeddings', opts.numEmbeddings)
     const dim = checkPositiveInt('Embedding', 'embeddingDim', opts.embeddingDim)
-    const weight = Tensor.empty([rows, dim], floatDType('Embedding', opts.dtype))
+    const weight = Tensor.zeros([rows, dim], floatDType('Embedding', opts.dtype))
     defaultGenerator.fillNormal(weight.data as Float32Array | Float64Array)
     this.weight = this.registerParameter('weight', weight)
   }
@@ -102,8 +103,8 @@ export class LayerNorm extends Module {
     if (!(this.eps > 0)) throw new Error(`LayerNorm: eps must be a positive number, got ${String(opts.eps)}`)
     const dtype = floatDType('LayerNorm', opts.dtype)
     const affine = checkBoolean('LayerNorm', 'elementwiseAffine', opts.elementwiseAffine ?? true)
-    this.weight = affine ? this.registerParameter('weight', Tensor.empty(shape, dtype).add(1)) : null
-    this.bias = affine ? this.registerParameter('bias', Tensor.empty(shape, dtype)) : null
+    this.weight = affine ? this.registerParameter('weight', Tensor.zeros(shape, dtype).add(1)) : null
+    this.bias = affine ? this.registerParameter('bias', Tensor.zeros(shape, dtype)) : null
   }
 
   forward(x: Tensor): Tensor {

@@ -2,8 +2,9 @@
 // under PyTorch's state-dict names (children joined with '.'), so weights move to and from PyTorch.
 import { checkDType, type FloatDType } from '../tensor/dtype.js'
 import { defaultGenerator } from '../tensor/random.js'
-import { describe, formatShape, shapesEqual } from '../tensor/shape.js'
+import { formatShape, shapesEqual } from '../tensor/shape.js'
 import { Tensor } from '../tensor/tensor.js'
+import { describe } from '../validation/checks.js'
 
 export interface LoadStateDictOptions {
   /** Require exactly the module's keys (true, the default) or load only the keys both share. */
@@ -91,20 +92,7 @@ export class Module {
 
 /** A new parameter tensor drawn from U(−bound, bound) by the seeded generator, as PyTorch initialises. */
 export function uniformParameter(shape: readonly number[], bound: number, dtype: FloatDType): Tensor {
-  const t = Tensor.empty(shape, checkDType('init', dtype))
+  const t = Tensor.zeros(shape, checkDType('init', dtype))
   defaultGenerator.fillUniform(t.data as Float32Array | Float64Array, -bound, bound)
   return t
-}
-
-/** A positive integer option, or an error naming the option and what came. */
-export function checkPositiveInt(where: string, name: string, value: unknown): number {
-  if (!Number.isInteger(value) || (value as number) <= 0) throw new Error(`${where}: ${name} must be a positive integer, got ${describe(value)}`)
-  return value as number
-}
-
-/** The float dtype option (float32 by default). */
-export function floatDType(where: string, value: unknown): FloatDType {
-  const dtype = checkDType(where, value ?? 'float32')
-  if (dtype === 'int32') throw new Error(`${where}: parameters need a float dtype, got 'int32'`)
-  return dtype
 }

@@ -4,15 +4,19 @@
 // { recordGates: true }) also returns every step's gate values (see GATE_NAMES), for looking inside.
 import { dropout } from '../autograd/ops/dropout.js'
 import { cat, stack } from '../autograd/ops/layout.js'
-import { fusedSequence } from '../cells/fused.js'
+import { fusedSequence } from '../cells/fused/sequence.js'
+import { GATE_COUNT, type CellKind, type CellMode, type GateTrace } from '../cells/kinds.js'
 import type { CellParams, Nonlinearity } from '../cells/rnn.js'
-import { GATE_COUNT, referenceSequence, traceSequence, type CellKind, type GateTrace } from '../cells/sequence.js'
+import { referenceSequence, traceSequence } from '../cells/sequence.js'
 import type { FloatDType } from '../tensor/dtype.js'
-import { describe, formatShape, shapesEqual } from '../tensor/shape.js'
+import { floatDType } from '../tensor/dtype.js'
+import { formatShape, shapesEqual } from '../tensor/shape.js'
 import { Tensor } from '../tensor/tensor.js'
+import { describe, checkPositiveInt, checkBoolean, checkDropout, checkOneOf, checkOptionKeys } from '../validation/checks.js'
 import { recordGatesOption, type ForwardOptions } from './cells.js'
-import { checkPositiveInt, floatDType, Module, uniformParameter } from './module.js'
-import { checkBoolean, checkDropout, checkOneOf, checkOptionKeys } from './options.js'
+import { Module, uniformParameter } from './module.js'
+
+export type { CellKind } from '../cells/kinds.js'
 
 export type Impl = 'fused' | 'reference'
 
@@ -50,7 +54,7 @@ class RecurrentBase extends Module {
 
   constructor(
     private readonly where: string,
-    private readonly kind: CellKind,
+    private readonly mode: CellMode,
     opts: RecurrentOptions,
     extraKeys: readonly string[] = [],
   ) {
@@ -66,7 +70,7 @@ class RecurrentBase extends Module {
     this.dtype = floatDType(where, opts.dtype)
     this.impl = checkOneOf(where, 'impl', opts.impl ?? 'fused', ['fused', 'reference'])
     const H = this.hiddenSize
-    const rows = GATE_COUNT[kind] * H
+    const rows = GATE_COUNT[mode] * H
     const bound = 1 / Math.sqrt(H)
     const param = (name: string, shape: number[]) => this.registerParameter(name, uniformParameter(shape, bound, this.dtype))
     for (let layer = 0; layer < this.numLayers; layer++) {
@@ -87,9 +91,9 @@ class RecurrentBase extends Module {
     return this.bidirectional ? 2 : 1
   }
 
-  /** Which cell's equations this layer runs. */
-  get cellKind(): CellKind {
-    return this.kind
+  /** The equations this layer runs: its cell, with the RNN's nonlinearity ('rnn_tanh', 'rnn_relu', 'lstm', 'gru'). */
+  get cellKind(): CellMode {
+    return this.mode
   }
 
   /** The live weights of one layer and direction, under the equations' names. */
@@ -117,7 +121,7 @@ class RecurrentBase extends Module {
     if (T === 0) throw new Error(`${where}: the sequence is empty (x has shape ${formatShape(x.shape)})`)
     const stateShape = unbatched ? [this.numLayers * this.directions, this.hiddenSize] : [this.numLayers * this.directions, B, this.hiddenSize]
     const initial = (name: string, given: Tensor | undefined | null): Tensor => {
-      if (given === undefined || given === null) return Tensor.empty([stateShape[0], B, this.hiddenSize], this.dtype)
+      if (given === undefined || given === null) return Tensor.zeros([stateShape[0], B, this.hiddenSize], this.dtype)
       if (!(given instanceof Tensor) || !shapesEqual(given.shape, stateShape) || given.dtype !== this.dtype) {
         const got = given instanceof Tensor ? `${given.dtype} ${formatShape(given.shape)}` : describe(given)
         throw new Error(`${where}: the initial ${name} must be ${this.dtype} ${formatShape(stateShape)} (numLayers·directions${unbatched ? '' : ', B'}, hiddenSize); got ${got}`)
@@ -139,8 +143,8 @@ class RecurrentBase extends Module {
         const pick = (state: Tensor) => state.slice(0, index, index + 1).squeeze(0)
         const hStart = pick(h)
         const cStart = c === null ? null : pick(c)
-        const result = sequence(this.kind, input, hStart, cStart, this.cells[index], dir === 1)
-        if (traces !== null) traces.push(traceSequence(this.kind, input, hStart, cStart, this.cells[index], dir === 1))
+        const result = sequence(this.mode, input, hStart, cStart, this.cells[index], dir === 1)
+        if (traces !== null) traces.push(traceSequence(this.mode, input, hStart, cStart, this.cells[index], dir === 1))
         outputs.push(result.output)
         finalH.push(result.h)
         if (result.c !== null) finalC.push(result.c)
@@ -212,4 +216,27 @@ export class GRU extends RecurrentBase {
     const { output, h, gates } = this.run(x, state?.h, null, recordGatesOption('GRU.forward', state, opts))
     return gates === null ? { output, h } : { output, h, gates }
   }
+}
+
+/** The recurrent state a model carries between calls: h, and c for an LSTM. */
+export interface RecurrentState {
+  h: Tensor
+  c?: Tensor
+}
+
+/** A batch-first recurrent layer of the named cell, for the models built on one: the same options and results whatever the cell. */
+export function recurrentLayer(cell: CellKind, opts: { inputSize: number; hiddenSize: number; numLayers: number; dropout: number; bidirectional?: boolean; dtype: FloatDType }): RNN | LSTM | GRU {
+  const layerOpts = { ...opts, batchFirst: true }
+  return cell === 'lstm' ? new LSTM(layerOpts) : cell === 'gru' ? new GRU(layerOpts) : new RNN(layerOpts)
+}
+
+/** Runs a layer of any cell kind with an optional state and returns its output and new state (and gates, when asked). */
+export function runRecurrent(layer: RNN | LSTM | GRU, x: Tensor, state?: RecurrentState, opts?: ForwardOptions): { output: Tensor; state: RecurrentState; gates?: GateTrace[] } {
+  if (layer instanceof LSTM) {
+    if (state !== undefined && state.c === undefined) throw new Error('LanguageModel: an LSTM state needs both h and c')
+    const { output, h, c, gates } = layer.forward(x, state && { h: state.h, c: state.c as Tensor }, opts)
+    return gates === undefined ? { output, state: { h, c } } : { output, state: { h, c }, gates }
+  }
+  const { output, h, gates } = layer.forward(x, state && { h: state.h }, opts)
+  return gates === undefined ? { output, state: { h } } : { output, state: { h }, gates }
 }

@@ -2,7 +2,7 @@
 // then one uniform draw walked along the cumulative weights. Everything is float64 and seeded, so the
 // same generator state gives the same token.
 import { defaultGenerator, type Generator } from '../tensor/random.js'
-import { describe } from '../tensor/shape.js'
+import { describe } from '../validation/checks.js'
 
 export interface SamplingOptions {
   /** Divides the logits: below 1 sharpens, above 1 flattens. 0 means greedy: the argmax, drawing nothing. */

@@ -5,13 +5,14 @@
 import { noGrad } from '../autograd/engine.js'
 import { linear } from '../autograd/ops/linear.js'
 import type { FloatDType } from '../tensor/dtype.js'
+import { floatDType } from '../tensor/dtype.js'
 import { Generator, defaultGenerator } from '../tensor/random.js'
-import { describe, formatShape } from '../tensor/shape.js'
+import { formatShape } from '../tensor/shape.js'
 import { Tensor } from '../tensor/tensor.js'
-import { recurrentLayer, runRecurrent, type RecurrentState } from './language-model.js'
+import { describe, checkPositiveInt, checkOneOf, checkOptionKeys } from '../validation/checks.js'
 import { Embedding } from './layers.js'
-import { checkPositiveInt, floatDType, Module, uniformParameter } from './module.js'
-import { checkOneOf, checkOptionKeys } from './options.js'
+import { Module, uniformParameter } from './module.js'
+import { recurrentLayer, runRecurrent, type RecurrentState } from './recurrent.js'
 import type { GRU, LSTM } from './recurrent.js'
 import { argmax, sampleToken } from './sampling.js'
 
@@ -128,7 +129,7 @@ export class Seq2Seq extends Module {
         for (let t = 0; t < maxLength && done.includes(false); t++) {
           const step = this.decodeSteps(input, state, context)
           state = step.state
-          input = Tensor.empty([B, 1], 'int32')
+          input = Tensor.zeros([B, 1], 'int32')
           for (let b = 0; b < B; b++) {
             const logits = step.logits.data.subarray(b * V, (b + 1) * V)
             const token = strategy === 'greedy' ? argmax(logits) : sampleToken(logits, { temperature, topK, topP, generator })

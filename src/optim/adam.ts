@@ -2,8 +2,9 @@
 // L2 term added to the gradient; AdamW's is decoupled: p ← p·(1 − lr·λ) before the Adam update. Each
 // parameter keeps its own step count, so one that missed steps (null grad) has its own bias corrections.
 import type { Tensor } from '../tensor/tensor.js'
-import { checkBetas, checkBoolean, nonNegative, withDefaults } from './option-checks.js'
+import { checkBoolean, nonNegative, withDefaults } from '../validation/checks.js'
 import { Optimizer, type FloatArray, type ParamState } from './optimizer.js'
+import { checkBetas } from './option-checks.js'
 
 export interface AdamOptions {
   lr?: number

@@ -1,7 +1,7 @@
 // Gradient clipping, as torch.nn.utils.clip_grad_norm_ and clip_grad_value_. Parameters whose grad is
 // null are skipped. Norms are computed in double precision whatever the grads' dtype.
-import { describe } from '../tensor/shape.js'
 import { Tensor } from '../tensor/tensor.js'
+import { describe } from '../validation/checks.js'
 
 export interface ClipGradNormOptions {
   /** Throw instead of scaling when the total norm is NaN or infinite (PyTorch's error_if_nonfinite). */

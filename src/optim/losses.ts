@@ -4,8 +4,9 @@
 // whose logits hold −∞ (a masked-out class) must still give a finite loss and gradient, as in PyTorch.
 import { record } from '../autograd/engine.js'
 import { isFloat } from '../tensor/dtype.js'
-import { broadcastShapes, describe, formatShape, shapesEqual, sizeOf, type Shape } from '../tensor/shape.js'
+import { broadcastShapes, formatShape, shapesEqual, sizeOf, type Shape } from '../tensor/shape.js'
 import { Tensor } from '../tensor/tensor.js'
+import { describe } from '../validation/checks.js'
 
 export type Reduction = 'mean' | 'sum' | 'none'
 
@@ -29,10 +30,10 @@ export interface MSELossOptions {
 // back at index[k]. The scale lets a loss negate while picking: negating afterwards turns the zeros
 // of ignored rows into −0.
 function take(x: Tensor, index: Int32Array, scale: number, shape: Shape): Tensor {
-  const y = Tensor.empty(shape, x.dtype)
+  const y = Tensor.zeros(shape, x.dtype)
   for (let k = 0; k < index.length; k++) if (index[k] >= 0) y.data[k] = scale * x.data[index[k]]
   return record('take', [x], y, (dy) => {
-    const dx = Tensor.empty(x.shape, x.dtype)
+    const dx = Tensor.zeros(x.shape, x.dtype)
     for (let k = 0; k < index.length; k++) if (index[k] >= 0) dx.data[index[k]] += scale * dy.data[k]
     return [dx]
   })
@@ -141,7 +142,7 @@ export function mseLoss(input: Tensor, target: Tensor, opts: MSELossOptions = {}
 function penalty(where: string, params: readonly Tensor[], term: (p: Tensor) => Tensor): Tensor {
   if (!Array.isArray(params)) throw new Error(`${where}: expected an array of parameter tensors, got ${describe(params)}`)
   params.forEach((p, i) => checkFloatTensor(where, p, `params[${i}]`))
-  if (params.length === 0) return Tensor.empty([], 'float32') // nothing to penalise: a constant 0
+  if (params.length === 0) return Tensor.zeros([], 'float32') // nothing to penalise: a constant 0
   return params.map(term).reduce((acc, t) => acc.add(t))
 }
 

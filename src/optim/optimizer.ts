@@ -3,9 +3,10 @@
 // PyTorch allocates lazily), step(), zeroGrad(), and the state dict. Subclasses give the hyperparameters
 // (parsed by one function, for the constructor and for loadStateDict alike) and the update of one tensor.
 import { allocate, isFloat } from '../tensor/dtype.js'
-import { describe, formatShape, shapesEqual } from '../tensor/shape.js'
+import { formatShape, shapesEqual } from '../tensor/shape.js'
 import { Tensor } from '../tensor/tensor.js'
-import { checkParams, integerAtLeast, isRecord, nonNegative } from './option-checks.js'
+import { describe, integerAtLeast, isRecord, nonNegative } from '../validation/checks.js'
+import { checkParams } from './option-checks.js'
 
 export type FloatArray = Float32Array | Float64Array
 export type ConfigValue = number | boolean | number[] | string

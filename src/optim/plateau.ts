@@ -1,10 +1,9 @@
 // ReduceLROnPlateau, as torch.optim.lr_scheduler.ReduceLROnPlateau: multiply the lr by `factor` once the
 // metric has not improved for more than `patience` steps, then wait `cooldown` steps before counting
 // again. "Improved" means better than the best so far by the threshold (relative or absolute).
-import { describe } from '../tensor/shape.js'
 import { Tensor } from '../tensor/tensor.js'
+import { describe, checkOneOf, decodeNumber, encodeNumber, inRange, integerAtLeast, isRecord, nonNegative, withDefaults } from '../validation/checks.js'
 import type { Optimizer } from './optimizer.js'
-import { checkOneOf, decodeNumber, encodeNumber, inRange, integerAtLeast, isRecord, nonNegative, withDefaults } from './option-checks.js'
 import { checkOptimizer, type ScheduleStateDict } from './schedules.js'
 
 export interface ReduceLROnPlateauOptions {

@@ -2,7 +2,7 @@
 // centered (by the running variance v − ḡ² instead of v) and with momentum on the normalized step.
 // ε is added after the square root, as PyTorch does (TensorFlow adds it inside).
 import type { Tensor } from '../tensor/tensor.js'
-import { checkBoolean, nonNegative, withDefaults } from './option-checks.js'
+import { checkBoolean, nonNegative, withDefaults } from '../validation/checks.js'
 import { Optimizer, type FloatArray, type ParamState } from './optimizer.js'
 
 export interface RMSpropOptions {

@@ -2,8 +2,7 @@
 // epoch 0 and sets the optimizer's lr; each step() advances one epoch and sets it again. The updates use
 // PyTorch's recursive ("chainable") forms, the ones its step() uses, so they compose with outside
 // changes to the lr exactly as PyTorch's do.
-import { describe } from '../tensor/shape.js'
-import { integerAtLeast, isRecord, nonNegative, withDefaults } from './option-checks.js'
+import { describe, integerAtLeast, isRecord, nonNegative, withDefaults } from '../validation/checks.js'
 import { Optimizer } from './optimizer.js'
 
 /** A schedule's state: its type, options and position; plain JSON. */

@@ -2,7 +2,7 @@
 // the buffer accumulates gradients (b ← μ·b + (1 − τ)·g) and lr multiplies the buffer, and the buffer
 // starts as a copy of the first gradient (no dampening on the first step).
 import type { Tensor } from '../tensor/tensor.js'
-import { checkBoolean, finite, nonNegative, withDefaults } from './option-checks.js'
+import { checkBoolean, finite, nonNegative, withDefaults } from '../validation/checks.js'
 import { Optimizer, type FloatArray, type ParamState } from './optimizer.js'
 
 export interface SGDOptions {

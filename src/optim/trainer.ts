@@ -3,9 +3,10 @@
 // state is carried from one window to the next but detached, so gradients stop at the window's start.
 import { noGrad } from '../autograd/engine.js'
 import { batchStreams, streamWindow } from '../data/batching.js'
-import type { LanguageModel, RecurrentState } from '../models/language-model.js'
-import { describe } from '../tensor/shape.js'
+import type { LanguageModel } from '../models/language-model.js'
+import type { RecurrentState } from '../models/recurrent.js'
 import type { Tensor } from '../tensor/tensor.js'
+import { describe } from '../validation/checks.js'
 import { clipGradNorm } from './clip.js'
 import { crossEntropy } from './losses.js'
 

@@ -1,7 +1,8 @@
 // Creating tensors: from nested arrays, typed arrays or numbers, constants, ranges and random draws.
+import { describe } from '../validation/checks.js'
 import { allocate, checkDType, dtypeOfArray, isFloat, type DType, type FloatDType, type TypedArray } from './dtype.js'
 import { defaultGenerator, type Generator } from './random.js'
-import { checkShape, describe, formatShape, sizeOf } from './shape.js'
+import { checkShape, formatShape, sizeOf } from './shape.js'
 import { Tensor, type NestedArray } from './tensor.js'
 
 export interface TensorOptions {
@@ -94,7 +95,7 @@ function filled(where: string, shape: readonly number[], value: number, opts: Cr
   const dtype = checkDType(where, opts.dtype ?? 'float32')
   if (typeof value !== 'number') throw new Error(`${where}: expected a number to fill with, got ${describe(value)}`)
   if (dtype === 'int32') checkInt32(where, value, 'the fill value')
-  const out = Tensor.empty(checkShape(where, shape), dtype)
+  const out = Tensor.zeros(checkShape(where, shape), dtype)
   out.data.fill(value)
   return finish(out, opts.requiresGrad)
 }
@@ -115,7 +116,7 @@ export function ones(shape: readonly number[], opts: CreateOptions = {}): Tensor
 function randomTensor(where: string, shape: readonly number[], opts: RandomOptions, fill: (g: Generator, out: Float32Array | Float64Array) => void): Tensor {
   const dtype = checkDType(where, opts.dtype ?? 'float32')
   if (!isFloat(dtype)) throw new Error(`${where}: expected a float dtype ('float32' or 'float64'), got '${dtype}'`)
-  const out = Tensor.empty(checkShape(where, shape), dtype)
+  const out = Tensor.zeros(checkShape(where, shape), dtype)
   fill(opts.generator ?? defaultGenerator, out.data as Float32Array | Float64Array)
   return finish(out, opts.requiresGrad)
 }
@@ -133,7 +134,7 @@ export function randn(shape: readonly number[], opts: RandomOptions = {}): Tenso
 /** 0, 1, …, n − 1 (float32 unless `opts.dtype` says otherwise). */
 export function arange(n: number, opts: CreateOptions = {}): Tensor {
   if (!Number.isInteger(n) || n < 0) throw new Error(`arange: expected a non-negative integer, got ${String(n)}`)
-  const out = Tensor.empty([n], checkDType('arange', opts.dtype ?? 'float32'))
+  const out = Tensor.zeros([n], checkDType('arange', opts.dtype ?? 'float32'))
   for (let i = 0; i < n; i++) out.data[i] = i
   return finish(out, opts.requiresGrad)
 }

@@ -45,3 +45,10 @@ export function promoteTypes(a: DType, b: DType): DType {
 export function isFloat(dtype: DType): dtype is FloatDType {
   return dtype !== 'int32'
 }
+
+/** The float dtype option (float32 by default). */
+export function floatDType(where: string, value: unknown): FloatDType {
+  const dtype = checkDType(where, value ?? 'float32')
+  if (dtype === 'int32') throw new Error(`${where}: parameters need a float dtype, got 'int32'`)
+  return dtype
+}

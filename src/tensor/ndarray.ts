@@ -1,6 +1,7 @@
 // Interop with scijs ndarray-shaped objects ({ data, shape, stride, offset }), without importing ndarray.
+import { describe } from '../validation/checks.js'
 import { dtypeOfArray, type DType, type TypedArray } from './dtype.js'
-import { describe, formatShape, sizeOf, stridesOf } from './shape.js'
+import { formatShape, sizeOf, stridesOf } from './shape.js'
 import { Tensor } from './tensor.js'
 
 export interface NdarrayLike {
@@ -22,7 +23,7 @@ export function fromNdarray(nd: NdarrayLike, dtype?: DType): Tensor {
   if (stride.length !== shape.length) throw new Error(`fromNdarray: shape ${formatShape(shape)} and stride ${formatShape(stride)} differ in length`)
   if (!shape.every((d) => Number.isInteger(d) && d >= 0)) throw new Error(`fromNdarray: bad shape ${formatShape(shape)}`)
   const known = data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array
-  const out = Tensor.empty(shape, dtype ?? (known ? dtypeOfArray(data as TypedArray) : 'float32'))
+  const out = Tensor.zeros(shape, dtype ?? (known ? dtypeOfArray(data as TypedArray) : 'float32'))
   const size = sizeOf(shape)
   if (size === 0) return out
   // The view must stay inside data: check its lowest and highest addresses before reading.

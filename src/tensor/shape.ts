@@ -1,4 +1,5 @@
 // Shapes, strides and NumPy broadcasting. Tensors are contiguous and row-major.
+import { describe } from '../validation/checks.js'
 
 export type Shape = readonly number[]
 
@@ -75,14 +76,4 @@ export function normalizeDim(where: string, dim: number, rank: number): number {
 /** Views a dim of a shape as [outer, size, inner] so kernels can work on three flat extents. */
 export function splitAtDim(shape: Shape, dim: number): { outer: number; size: number; inner: number } {
   return { outer: sizeOf(shape.slice(0, dim)), size: shape[dim], inner: sizeOf(shape.slice(dim + 1)) }
-}
-
-/** A short description of any value, for error messages. */
-export function describe(value: unknown): string {
-  if (value === null || value === undefined) return String(value)
-  if (Array.isArray(value)) return value.length <= 8 && value.every((v) => typeof v === 'number') ? `the array [${value.join(', ')}]` : `an array of length ${value.length}`
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`
-  if (typeof value === 'object') return `an object (${(value as object).constructor?.name ?? 'Object'})`
-  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`
-  return `${typeof value} ${String(value)}`
 }

@@ -32,7 +32,7 @@ export class Tensor {
   }
 
   /** A tensor of `shape` whose elements are all zero. */
-  static empty(shape: Shape, dtype: DType): Tensor {
+  static zeros(shape: Shape, dtype: DType): Tensor {
     return new Tensor(allocate(dtype, sizeOf(shape)), shape)
   }
 
@@ -93,7 +93,7 @@ export class Tensor {
       if (this.size !== 1) {
         throw new Error(`backward: a gradient can be created implicitly only for a scalar; this tensor has shape ${formatShape(this.shape)}, so pass backward(gradient)`)
       }
-      gradient = Tensor.empty(this.shape, this.dtype)
+      gradient = Tensor.zeros(this.shape, this.dtype)
       gradient.data[0] = 1
     } else if (!(gradient instanceof Tensor) || !shapesEqual(gradient.shape, this.shape)) {
       const got = gradient instanceof Tensor ? `shape ${formatShape(gradient.shape)}` : String(gradient)

@@ -1,7 +1,7 @@
 // The RNN, LSTM and GRU layers built from a test's random configuration, and run from an optional state,
 // whichever the cell.
 import fc from 'fast-check'
-import { GRU, LSTM, RNN, type CellKind, type GateTrace, type RecurrentOptions, type Tensor } from '../../src/index.js'
+import { GRU, LSTM, RNN, type CellMode as CellKind, type GateTrace, type RecurrentOptions, type Tensor } from '../../src/index.js'
 
 export type Layer = RNN | LSTM | GRU
 

@@ -2,7 +2,7 @@
 // through LanguageModel.forward: exact against a by-hand float64 step, shaped like h, detached, and absent
 // unless asked for.
 import fc from 'fast-check'
-import { GATE_NAMES, GRUCell, LanguageModel, LSTMCell, manualSeed, randn, RNNCell, tensor, type CellKind, type GateTrace, type Tensor } from '../../src/index.js'
+import { GATE_NAMES, GRUCell, LanguageModel, LSTMCell, manualSeed, randn, RNNCell, tensor, type CellMode as CellKind, type GateTrace, type Tensor } from '../../src/index.js'
 import { expectPlainError } from '../helpers/errors.js'
 import { flat, handStep, type Kind, type Rows } from '../helpers/hand-cells.js'
 import { maxDiff } from '../helpers/max-diff.js'

@@ -2,7 +2,7 @@
 // the traces equal a by-hand float64 computation from the state dict, sit in the output's layout and time
 // order, are detached, and leave output, state and gradients exactly as they are without the option.
 import fc from 'fast-check'
-import { GATE_NAMES, GRU, LSTM, manualSeed, randn, RNN, tensor, type CellKind, type FloatDType, type GateTrace, type Impl, type Tensor } from '../../src/index.js'
+import { GATE_NAMES, GRU, LSTM, manualSeed, randn, RNN, tensor, type CellMode as CellKind, type FloatDType, type GateTrace, type Impl, type Tensor } from '../../src/index.js'
 import { expectPlainError } from '../helpers/errors.js'
 import { flat, handLayer, type Grid } from '../helpers/hand-cells.js'
 import { layerCaseArbs, layerFor, runLayer as run, type Layer, type LayerCase } from '../helpers/layers.js'

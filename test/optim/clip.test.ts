@@ -5,7 +5,7 @@ import { Tensor } from '../../src/index.js'
 import { clipGradNorm, clipGradValue } from '../../src/optim/clip.js'
 
 function paramWithGrad(values: number[] | null, dtype: 'float64' | 'float32' = 'float64'): Tensor {
-  const p = Tensor.empty([Math.max(values?.length ?? 1, 1)], dtype)
+  const p = Tensor.zeros([Math.max(values?.length ?? 1, 1)], dtype)
   p.requiresGrad = true
   if (values !== null) p.grad = new Tensor(dtype === 'float64' ? Float64Array.from(values) : Float32Array.from(values))
   return p

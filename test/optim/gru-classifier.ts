@@ -30,7 +30,7 @@ export class GRUClassifier extends Module {
 /** Mean over rows of −log softmax(logits)[target]. */
 export function crossEntropyLoss(logits: Tensor, target: ArrayLike<number>): Tensor {
   const [n, c] = logits.shape
-  const oneHot = Tensor.empty([n, c], logits.dtype)
+  const oneHot = Tensor.zeros([n, c], logits.dtype)
   for (let i = 0; i < n; i++) oneHot.data[i * c + target[i]] = 1
   return logits.logSoftmax(-1).mul(oneHot).sum().neg().div(n)
 }

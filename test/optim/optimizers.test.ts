@@ -181,7 +181,7 @@ test('loadStateDict checks the type, the keys and the shapes, and writes nothing
   const make = () => {
     const ps = [tensor([[1, 2, 3]], { dtype: 'float64', requiresGrad: true }), scalar(0)]
     const opt = new Adam(ps, { amsgrad: true })
-    for (const p of ps) p.grad = Tensor.empty(p.shape, 'float64').add(1)
+    for (const p of ps) p.grad = Tensor.zeros(p.shape, 'float64').add(1)
     opt.step()
     return opt
   }
@@ -190,11 +190,11 @@ test('loadStateDict checks the type, the keys and the shapes, and writes nothing
   const before = JSON.stringify(opt.stateDict().config)
   const bad = (tensors: Record<string, Tensor>, config: Record<string, unknown> = good.config) => () => opt.loadStateDict({ tensors, config })
   expect(bad(good.tensors, { ...good.config, type: 'AdamW' })).toThrow(/Adam.loadStateDict: the state dict is for optimizer the string "AdamW", not Adam/)
-  expect(bad({ ...good.tensors, 'state.0.exp_avg': Tensor.empty([3], 'float64') })).toThrow(/state.0.exp_avg has shape \[3\] but params\[0\] has shape \[1, 3\]/)
+  expect(bad({ ...good.tensors, 'state.0.exp_avg': Tensor.zeros([3], 'float64') })).toThrow(/state.0.exp_avg has shape \[3\] but params\[0\] has shape \[1, 3\]/)
   const { ['state.1.max_exp_avg_sq']: _dropped, ...lacking } = good.tensors
   expect(bad(lacking)).toThrow(/missing state.1.max_exp_avg_sq/)
-  expect(bad({ ...good.tensors, 'state.2.exp_avg': Tensor.empty([1], 'float64') })).toThrow(/unexpected key 'state.2.exp_avg'; expected state.<i>.<name> with i < 2/)
-  expect(bad({ ...good.tensors, 'state.0.momentum': Tensor.empty([1, 3], 'float64') })).toThrow(/unexpected state.0.momentum/)
+  expect(bad({ ...good.tensors, 'state.2.exp_avg': Tensor.zeros([1], 'float64') })).toThrow(/unexpected key 'state.2.exp_avg'; expected state.<i>.<name> with i < 2/)
+  expect(bad({ ...good.tensors, 'state.0.momentum': Tensor.zeros([1, 3], 'float64') })).toThrow(/unexpected state.0.momentum/)
   expect(bad(good.tensors, { ...good.config, 'state.0.step': 0 })).toThrow(/state.0.step must be an integer ≥ 1, got number 0/)
   const { ['state.1.step']: _step, ...noStep } = good.config
   expect(bad(good.tensors, noStep)).toThrow(/params\[1\] has state tensors but config has no state.1.step/)

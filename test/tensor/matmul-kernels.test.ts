@@ -1,9 +1,9 @@
 // Every matrix-multiply kernel against a plain triple loop: random sizes (0, 1, and sizes that are
 // not multiples of any tile or block), offsets into larger arrays, float64, float32 and int32.
 import fc from 'fast-check'
+import { matmulIJK, matmulIKJ, matmulRows4, matmulTiled4x4, matmulTransposedDot } from '../../src/bench/matmul-variants.js'
 import type { TypedArray } from '../../src/tensor/dtype.js'
 import { matmulInto, matmulTransAInto, matmulTransBInto } from '../../src/tensor/kernels/matmul.js'
-import { matmulIJK, matmulIKJ, matmulRows4, matmulTiled4x4, matmulTransposedDot } from '../../src/tensor/kernels/matmul-variants.js'
 import { aIndex, bIndex, expectUntouchedOutside, productReference, type Dims, type Layout } from '../helpers/products.js'
 import { uniform } from '../helpers/random.js'
 

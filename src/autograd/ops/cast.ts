@@ -13,7 +13,7 @@ export function clone(x: Tensor): Tensor {
 export function to(x: Tensor, dtype: DType): Tensor {
   checkDType('to', dtype)
   if (dtype === x.dtype) return x
-  const y = Tensor.empty(x.shape, dtype)
+  const y = Tensor.zeros(x.shape, dtype)
   if (dtype === 'int32') {
     for (let i = 0; i < y.data.length; i++) y.data[i] = Math.trunc(x.data[i])
     return y

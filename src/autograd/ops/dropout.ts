@@ -1,15 +1,15 @@
 // dropout: y = x ⊙ m / (1 − p), m ~ Bernoulli(1 − p) drawn from the seeded generator; in evaluation
 // mode (or with p = 0) y = x. The mask is a constant, so the gradient is dy ⊙ m / (1 − p).
 import { defaultGenerator, type Generator } from '../../tensor/random.js'
-import { describe } from '../../tensor/shape.js'
 import { Tensor } from '../../tensor/tensor.js'
+import { describe } from '../../validation/checks.js'
 import { checkTensor } from './operands.js'
 
 export function dropout(x: Tensor, p: number, training = true, generator: Generator = defaultGenerator): Tensor {
   checkTensor('dropout', x)
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new Error(`dropout: p must be a number in [0, 1], got ${describe(p)}`)
   if (!training || p === 0) return x
-  const mask = Tensor.empty(x.shape, x.dtype)
+  const mask = Tensor.zeros(x.shape, x.dtype)
   const keep = p === 1 ? 0 : 1 / (1 - p)
   for (let i = 0; i < mask.size; i++) mask.data[i] = generator.uniform53() < p ? 0 : keep
   return x.mul(mask)

@@ -15,10 +15,10 @@ export function embedding(weight: Tensor, indices: Tensor): Tensor {
     const index = indices.data[i]
     if (index < 0 || index >= rows) throw new Error(`embedding: index ${index} (element ${i}) is out of range for ${rows} embeddings`)
   }
-  const y = Tensor.empty([...indices.shape, E], weight.dtype)
+  const y = Tensor.zeros([...indices.shape, E], weight.dtype)
   for (let i = 0; i < indices.size; i++) y.data.set(weight.data.subarray(indices.data[i] * E, (indices.data[i] + 1) * E), i * E)
   return record('embedding', [weight, indices], y, (dy) => {
-    const dW = Tensor.empty(weight.shape, weight.dtype)
+    const dW = Tensor.zeros(weight.shape, weight.dtype)
     for (let i = 0; i < indices.size; i++) {
       const row = indices.data[i] * E
       for (let j = 0; j < E; j++) dW.data[row + j] += dy.data[i * E + j]

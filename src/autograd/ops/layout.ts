@@ -79,7 +79,7 @@ export function slice(x: Tensor, dim: number, start: number, end?: number): Tens
   const y = new Tensor(allocate(x.dtype, outer * (to - from) * inner), shape)
   copyBlockInto(y.data, to - from, 0, x.data, n, from, to - from, outer, inner)
   return record('slice', [x], y, (dy) => {
-    const dx = Tensor.empty(x.shape, x.dtype)
+    const dx = Tensor.zeros(x.shape, x.dtype)
     copyBlockInto(dx.data, n, from, dy.data, to - from, 0, to - from, outer, inner)
     return [dx]
   })

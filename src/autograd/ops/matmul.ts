@@ -53,17 +53,17 @@ export function matmul(left: Tensor, right: Tensor): Tensor {
   // sums over the batch inside the product instead of per matrix and then over the batch.
   if (aBatch.length > 0 && bBatch.length === 0) return matmul(a.reshape([-1, k]), b).reshape([...aBatch, m, n])
   const batch = broadcastShapes('matmul (batch dims)', aBatch, bBatch)
-  const out = Tensor.empty([...batch, m, n], a.dtype)
+  const out = Tensor.zeros([...batch, m, n], a.dtype)
   batched(matmulInto, out, batch, a, aBatch, m * k, b, bBatch, k * n, m, k, n)
   return record('matmul', [a, b], out, (dC) => {
     let dA: Tensor | null = null
     let dB: Tensor | null = null
     if (a.requiresGrad) {
-      dA = Tensor.empty([...batch, m, k], a.dtype) // dA = dC · Bᵀ
+      dA = Tensor.zeros([...batch, m, k], a.dtype) // dA = dC · Bᵀ
       batched(matmulTransBInto, dA, batch, dC, batch, m * n, b, bBatch, k * n, m, n, k)
     }
     if (b.requiresGrad) {
-      dB = Tensor.empty([...batch, k, n], b.dtype) // dB = Aᵀ · dC
+      dB = Tensor.zeros([...batch, k, n], b.dtype) // dB = Aᵀ · dC
       batched(matmulTransAInto, dB, batch, a, aBatch, m * k, dC, batch, m * n, k, m, n)
     }
     return [dA && sumToShape(dA, a.shape), dB && sumToShape(dB, b.shape)]

@@ -1,7 +1,7 @@
 // Checks and conversions shared by the ops: what an operand may be, and what dtype it computes in.
 import { isFloat, promoteTypes, type DType } from '../../tensor/dtype.js'
-import { describe } from '../../tensor/shape.js'
 import { Tensor } from '../../tensor/tensor.js'
+import { describe } from '../../validation/checks.js'
 
 export function checkTensor(where: string, value: unknown, what = 'the input'): Tensor {
   if (!(value instanceof Tensor)) throw new Error(`${where}: expected ${what} to be a Tensor, got ${describe(value)}`)
@@ -16,7 +16,7 @@ export function asOperand(where: string, value: Tensor | number, like: Tensor): 
   if (value instanceof Tensor) return value
   if (typeof value !== 'number') throw new Error(`${where}: expected a Tensor or a number, got ${describe(value)}`)
   const dtype: DType = isFloat(like.dtype) || Number.isInteger(value) ? like.dtype : 'float32'
-  const scalar = Tensor.empty([], dtype)
+  const scalar = Tensor.zeros([], dtype)
   scalar.data[0] = value
   return scalar
 }

@@ -59,7 +59,7 @@ export function max(x: Tensor, dim?: number, keepDim = false): Tensor {
   const argmax = new Int32Array(outer * inner)
   maxDimInto(values.data, argmax, x.data, outer, size, inner)
   return record('max', [x], values, (dy) => {
-    const dx = Tensor.empty(x.shape, x.dtype)
+    const dx = Tensor.zeros(x.shape, x.dtype)
     for (let o = 0; o < outer; o++) {
       for (let j = 0; j < inner; j++) dx.data[(o * size + argmax[o * inner + j]) * inner + j] = dy.data[o * inner + j]
     }
@@ -72,7 +72,7 @@ function maxAll(x: Tensor): Tensor {
   const argmax = new Int32Array(1)
   maxDimInto(value.data, argmax, x.data, 1, x.size, 1)
   return record('max', [x], value, (dy) => {
-    const dx = Tensor.empty(x.shape, x.dtype)
+    const dx = Tensor.zeros(x.shape, x.dtype)
     const top = value.data[0]
     let ties = 0
     for (let i = 0; i < x.size; i++) if (x.data[i] === top) ties++

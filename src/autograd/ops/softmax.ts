@@ -18,12 +18,12 @@ function alongDim(name: string, forward: Kernel, backward: BackwardKernel) {
     const d = normalizeDim(name, dim, input.ndim)
     const x = asFloat(input)
     const { outer, size, inner } = splitAtDim(x.shape, d)
-    const y = Tensor.empty(x.shape, x.dtype)
+    const y = Tensor.zeros(x.shape, x.dtype)
     forward(y.data, x.data, outer, size, inner)
     // A kernel, not Tensor ops, as exp, tanh and sigmoid do: backward runs under noGrad, so Tensor ops
     // would buy no double backward, only temporaries.
     return record(name, [x], y, (dy) => {
-      const dx = Tensor.empty(x.shape, x.dtype)
+      const dx = Tensor.zeros(x.shape, x.dtype)
       backward(dx.data, dy.data, y.data, outer, size, inner)
       return [dx]
     })

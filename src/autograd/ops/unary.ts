@@ -11,7 +11,7 @@ function unaryOp(name: string, f: UnaryFn, derivative: Derivative, keepsInt = fa
   return (input: Tensor): Tensor => {
     checkTensor(name, input)
     const x = keepsInt ? input : asFloat(input)
-    const y = Tensor.empty(x.shape, x.dtype)
+    const y = Tensor.zeros(x.shape, x.dtype)
     mapInto(y.data, x.data, f)
     return record(name, [x], y, (dy) => [derivative(dy, x, y)])
   }
@@ -19,7 +19,7 @@ function unaryOp(name: string, f: UnaryFn, derivative: Derivative, keepsInt = fa
 
 /** f(dy, v) elementwise over two same-shaped tensors in one pass: a backward without temporaries. */
 function zipped(dy: Tensor, v: Tensor, f: BinaryFn): Tensor {
-  const dx = Tensor.empty(v.shape, v.dtype)
+  const dx = Tensor.zeros(v.shape, v.dtype)
   binaryInto(dx.data, v.shape, dy.data, dy.shape, v.data, v.shape, f)
   return dx
 }
@@ -49,7 +49,7 @@ export const relu = unaryOp('relu', (v) => (v > 0 ? v : 0), (dy, x) => zipped(dy
 export const abs = unaryOp('abs', Math.abs, (dy, x) => zipped(dy, x, (g, v) => (v > 0 ? g : v < 0 ? -g : 0)), true)
 
 // sign: y = sign(x) ∈ {−1, 0, 1}; its derivative is 0 wherever it exists
-export const sign = unaryOp('sign', (v) => (v > 0 ? 1 : v < 0 ? -1 : v), (dy) => Tensor.empty(dy.shape, dy.dtype), true)
+export const sign = unaryOp('sign', (v) => (v > 0 ? 1 : v < 0 ? -1 : v), (dy) => Tensor.zeros(dy.shape, dy.dtype), true)
 
 // clamp: y = min(max(x, lo), hi); dy/dx = 1 where lo ≤ x ≤ hi, else 0 (PyTorch's convention)
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path'
 import { buildReport, resultsTable } from '../../compare/report.js'
 import { runComparison } from '../../compare/runner.js'
 import { TASK_NAMES, taskByName, type TaskName } from '../../compare/tasks.js'
-import type { CellName } from '../../models/language-model.js'
+import type { CellKind } from '../../models/recurrent.js'
 import { choiceOption, integerOption, parseCommand, UsageError } from '../args.js'
 import { writeFileAtomic } from '../files.js'
 import { progressReporter } from '../progress.js'
@@ -29,15 +29,15 @@ DIR/results.json and SVG charts, including the gradient norm ‖∂L/∂h_t‖ o
   --data     the text file for --task text
   --out      output directory (default seqgrad-report)`
 
-const CELLS: readonly CellName[] = ['rnn', 'lstm', 'gru']
+const CELLS: readonly CellKind[] = ['rnn', 'lstm', 'gru']
 
-function parseCells(raw: string | undefined): CellName[] {
+function parseCells(raw: string | undefined): CellKind[] {
   if (raw === undefined) return [...CELLS]
   const cells = raw.split(',').map((c) => c.trim())
-  const unknown = cells.find((c) => !CELLS.includes(c as CellName))
+  const unknown = cells.find((c) => !CELLS.includes(c as CellKind))
   if (unknown !== undefined || cells.length === 0) throw new UsageError(`--cells takes a comma-separated subset of rnn,lstm,gru; '${unknown ?? raw}' is not a cell`, COMPARE_USAGE)
   if (new Set(cells).size !== cells.length) throw new UsageError(`--cells names a cell twice: '${raw}'`, COMPARE_USAGE)
-  return cells as CellName[]
+  return cells as CellKind[]
 }
 
 function readText(path: string | undefined): string {

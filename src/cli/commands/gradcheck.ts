@@ -1,6 +1,6 @@
 // `seqgrad gradcheck`: the library's own gradient checks — every op, cell, layer, model and loss in float64
 // against central finite differences — as a pass/fail table with the worst errors. Exit code 1 on a failure.
-import { runGradcheckSuite } from '../../compare/gradcheck-suite.js'
+import { runGradcheckSuite } from '../../gradcheck/suite.js'
 import { integerOption, parseCommand } from '../args.js'
 
 export const GRADCHECK_USAGE = `usage: seqgrad gradcheck [--full] [--seed S] [--only TEXT]

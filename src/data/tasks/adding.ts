@@ -3,8 +3,8 @@
 // and the target is the sum of the two marked values. Predicting the mean sum (1) scores the variance of a
 // sum of two uniforms, 1/6 ≈ 0.167 — a model must carry the first marked value across ~T/2 steps to beat it.
 import { defaultGenerator, type Generator } from '../../tensor/random.js'
-import { describe } from '../../tensor/shape.js'
 import { Tensor } from '../../tensor/tensor.js'
+import { describe } from '../../validation/checks.js'
 
 /** MSE of always predicting 1, the expected sum: Var(U₁ + U₂) = 2 · 1/12. */
 export const ADDING_BASELINE_MSE = 1 / 6
@@ -21,8 +21,8 @@ export interface AddingBatch {
 export function addingBatch(batchSize: number, length: number, generator: Generator = defaultGenerator, dtype: 'float32' | 'float64' = 'float32'): AddingBatch {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`addingBatch: batchSize must be a positive integer, got ${describe(batchSize)}`)
   if (!Number.isInteger(length) || length < 2) throw new Error(`addingBatch: length must be an integer ≥ 2 (one marker per half), got ${describe(length)}`)
-  const x = Tensor.empty([batchSize, length, 2], dtype)
-  const target = Tensor.empty([batchSize, 1], dtype)
+  const x = Tensor.zeros([batchSize, length, 2], dtype)
+  const target = Tensor.zeros([batchSize, 1], dtype)
   const half = Math.floor(length / 2)
   const markers: [number, number][] = []
   for (let b = 0; b < batchSize; b++) {

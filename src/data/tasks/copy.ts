@@ -3,8 +3,8 @@
 // `count` more blanks during which the model must output the symbols it saw, in order. Before recall the
 // target is the blank. Inputs are one-hot over the alphabet, the blank and the go marker.
 import { defaultGenerator, type Generator } from '../../tensor/random.js'
-import { describe } from '../../tensor/shape.js'
 import { Tensor } from '../../tensor/tensor.js'
+import { describe } from '../../validation/checks.js'
 
 export interface CopyOptions {
   /** Symbols to remember (k); 5 by default. */
@@ -43,8 +43,8 @@ export function copyBatch(batchSize: number, delay: number, generator: Generator
   const channels = alphabet + 2
   const recallStart = count + delay + 1
   const T = recallStart + count
-  const x = Tensor.empty([batchSize, T, channels], opts.dtype ?? 'float32')
-  const targets = Tensor.empty([batchSize, T], 'int32')
+  const x = Tensor.zeros([batchSize, T, channels], opts.dtype ?? 'float32')
+  const targets = Tensor.zeros([batchSize, T], 'int32')
   const symbols = new Int32Array(batchSize * count)
   for (let b = 0; b < batchSize; b++) {
     for (let j = 0; j < count; j++) symbols[b * count + j] = generator.randint(alphabet)

@@ -2,8 +2,8 @@
 // Layouts: `gates` rows are [r | z | n] (3H wide, as the stacked weights); h lives in a whole-sequence
 // buffer of [B, H] blocks, `at` addressing this step's block and `prevAt` the state it read. b_hn stays
 // apart from the input projection because r scales it: n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)).
-import type { TypedArray } from '../dtype.js'
-import { activationBuffer, lanes, sigmoidInPlace, tanhInPlace } from './simd-math.js'
+import type { TypedArray } from '../../tensor/dtype.js'
+import { activationBuffer, lanes, sigmoidInPlace, tanhInPlace } from '../../tensor/kernels/simd-math.js'
 
 /**
  * Reads h at prevAt and writes h' at `at`. On entry `gates` (at gatesAt) holds W_ih x for this step;

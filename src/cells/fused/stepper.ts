@@ -2,14 +2,14 @@
 // generating a token needs. Each step runs the fused path's own step kernels on one row, with the two
 // projections as matrix–vector products by weights packed once (fixed-matvec.ts), so a token costs a few
 // microseconds of arithmetic rather than a graph of ops. The weights are read when the stepper is made.
-import { allocate, type FloatDType, type TypedArray } from '../tensor/dtype.js'
-import { fixedMatVec, type FixedMatVec } from '../tensor/kernels/fixed-matvec.js'
-import { gruForwardStep } from '../tensor/kernels/gru-step.js'
-import { lstmForwardStep } from '../tensor/kernels/lstm-step.js'
-import { rnnForwardStep } from '../tensor/kernels/rnn-step.js'
-import { splitBiases } from './fused.js'
-import type { CellParams } from './rnn.js'
-import { GATE_COUNT, type CellKind } from './sequence.js'
+import { allocate, type FloatDType, type TypedArray } from '../../tensor/dtype.js'
+import { GATE_COUNT, type CellMode } from '../kinds.js'
+import type { CellParams } from '../rnn.js'
+import { fixedMatVec, type FixedMatVec } from './fixed-matvec.js'
+import { gruForwardStep } from './gru.js'
+import { lstmForwardStep } from './lstm.js'
+import { rnnForwardStep } from './rnn.js'
+import { splitBiases } from './sequence.js'
 
 /** One layer's weights packed for products and its state: h and c as two [H] blocks, previous and next. */
 interface LayerState {
@@ -30,7 +30,7 @@ export class CellStack {
   private current = 0
 
   constructor(
-    readonly kind: CellKind,
+    readonly kind: CellMode,
     params: readonly CellParams[],
     readonly hiddenSize: number,
     readonly dtype: FloatDType,

@@ -4,8 +4,8 @@
 // weights are packed once (float32, WebAssembly SIMD, in a private module memory owned by the returned
 // object, so nothing is shared and several can live at once) and each product reads W once, four output
 // rows per f32x4. Without float32 weights or WebAssembly, plain loops accumulate in double.
-import type { TypedArray } from '../dtype.js'
-import { ensureBytes, FunctionBuilder, I32, instantiate, V128 } from './wasm-emit.js'
+import type { TypedArray } from '../../tensor/dtype.js'
+import { ensureBytes, FunctionBuilder, I32, instantiate, V128 } from '../../tensor/kernels/wasm-emit.js'
 
 /** A row-major rows×cols matrix in `data` from offset 0. */
 export interface MatrixRef {

@@ -6,8 +6,8 @@
 import { gradcheckReport, type GradcheckOptions } from '../autograd/gradcheck.js'
 import { Generator } from '../tensor/random.js'
 import { Tensor } from '../tensor/tensor.js'
-import { opSpecs } from './gradcheck-op-cases.js'
-import { cellSpecs, layerSpecs, modelSpecs, lossSpecs } from './gradcheck-module-cases.js'
+import { cellSpecs, layerSpecs, modelSpecs, lossSpecs } from './module-cases.js'
+import { opSpecs } from './op-cases.js'
 
 export type GradcheckGroup = 'op' | 'cell' | 'layer' | 'model' | 'loss'
 

@@ -14,13 +14,10 @@
 // first id is asked for (loadStateDict or an in-place change mid-stream is not seen); training mode is
 // restored; nothing is recorded for autograd.
 import fc from 'fast-check'
-import { CellStack } from '../../src/cells/stepper.js'
-import type { CellKind } from '../../src/cells/sequence.js'
-import {
-  GRU, LSTM, RNN, Generator, LanguageModel, Tensor, argmax, isGradEnabled, manualSeed, noGrad, sampleToken,
-  type CellName, type FloatDType, type RecurrentState, type TypedArray,
-} from '../../src/index.js'
-import { newLayer, type Layer } from '../helpers/layers.js'
+import { CellStack } from '../../../src/cells/fused/stepper.js'
+import type { CellMode as CellKind } from '../../../src/cells/kinds.js'
+import { GRU, LSTM, RNN, Generator, LanguageModel, Tensor, argmax, isGradEnabled, manualSeed, noGrad, sampleToken, type CellKind as CellName, type FloatDType, type RecurrentState, type TypedArray } from '../../../src/index.js'
+import { newLayer, type Layer } from '../../helpers/layers.js'
 
 const { abs, max, sqrt } = Math
 

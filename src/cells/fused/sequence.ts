@@ -6,25 +6,26 @@
 //
 // An op has one output, so the result is packed: [T, B, H] of h in time order, plus (LSTM) a row T holding
 // the last c. output, h and c are slices of it, and their gradients meet in the packed gradient.
-import { record } from '../autograd/engine.js'
-import { slice } from '../autograd/ops/layout.js'
-import { allocate, isFloat, type DType, type TypedArray } from '../tensor/dtype.js'
-import { binaryInto } from '../tensor/kernels/elementwise.js'
-import { gruBackwardStep, gruForwardStep } from '../tensor/kernels/gru-step.js'
-import { lstmBackwardStep, lstmForwardStep } from '../tensor/kernels/lstm-step.js'
-import { matmulInto, matmulTransAInto, matmulTransBInto, withFixedRight } from '../tensor/kernels/matmul.js'
-import { columnSumsInto } from '../tensor/kernels/reduce.js'
-import { rnnBackwardStep, rnnForwardStep } from '../tensor/kernels/rnn-step.js'
-import { formatShape, shapesEqual } from '../tensor/shape.js'
-import { Tensor } from '../tensor/tensor.js'
-import type { CellParams } from './rnn.js'
-import { GATE_COUNT, type CellKind, type SequenceResult } from './sequence.js'
+import { record } from '../../autograd/engine.js'
+import { slice } from '../../autograd/ops/layout.js'
+import { allocate, isFloat, type DType, type TypedArray } from '../../tensor/dtype.js'
+import { binaryInto } from '../../tensor/kernels/elementwise.js'
+import { matmulInto, matmulTransAInto, matmulTransBInto, withFixedRight } from '../../tensor/kernels/matmul.js'
+import { columnSumsInto } from '../../tensor/kernels/reduce.js'
+import { formatShape, shapesEqual } from '../../tensor/shape.js'
+import { Tensor } from '../../tensor/tensor.js'
+import { GATE_COUNT, type CellMode } from '../kinds.js'
+import type { CellParams } from '../rnn.js'
+import { type SequenceResult } from '../sequence.js'
+import { gruBackwardStep, gruForwardStep } from './gru.js'
+import { lstmBackwardStep, lstmForwardStep } from './lstm.js'
+import { rnnBackwardStep, rnnForwardStep } from './rnn.js'
 
 const add = (a: number, b: number) => a + b
 
 /** The operands and the per-step buffers that forward fills and backward reads. */
 interface Saved {
-  kind: CellKind
+  kind: CellMode
   reverse: boolean
   x: Tensor
   h0: Tensor
@@ -39,7 +40,7 @@ interface Saved {
   aux: TypedArray
 }
 
-export function fusedSequence(kind: CellKind, x: Tensor, h0: Tensor, c0: Tensor | null, p: CellParams, reverse: boolean): SequenceResult {
+export function fusedSequence(kind: CellMode, x: Tensor, h0: Tensor, c0: Tensor | null, p: CellParams, reverse: boolean): SequenceResult {
   checkOperands(kind, x, h0, c0, p)
   const lstm = kind === 'lstm'
   const [T, B, D] = x.shape
@@ -69,7 +70,7 @@ export function fusedSequence(kind: CellKind, x: Tensor, h0: Tensor, c0: Tensor 
       else rnnForwardStep(hSeq, at, gates, t * BH, hProj, bias, B, H, kind === 'rnn_relu')
     }
   })
-  const packed = Tensor.empty([lstm ? T + 1 : T, B, H], dtype)
+  const packed = Tensor.zeros([lstm ? T + 1 : T, B, H], dtype)
   packed.data.set(hSeq.subarray(shift * BH, (shift + T) * BH))
   if (lstm) packed.data.set(cSeq.subarray(shift * T * BH, (shift * T + 1) * BH), T * BH) // the last c reached
   // One gradient slot per candidate input; absent ones (no bias, no cell state) are not inputs of the op.
@@ -115,7 +116,7 @@ function backward(saved: Saved, dy: TypedArray): (Tensor | null)[] {
   })
   const make = (t: Tensor | null, fill: (out: TypedArray) => void): Tensor | null => {
     if (t === null || !t.requiresGrad) return null
-    const g = Tensor.empty(t.shape, dtype)
+    const g = Tensor.zeros(t.shape, dtype)
     fill(g.data)
     return g
   }
@@ -149,7 +150,7 @@ function workspace(dtype: DType, slot: number, size: number): TypedArray {
 }
 
 /** b_ih + b_hh for every gate (zeros where absent), except b_hn, which r must scale first. */
-export function splitBiases(kind: CellKind, p: CellParams, H: number): { bias: Float64Array; bHN: Float64Array } {
+export function splitBiases(kind: CellMode, p: CellParams, H: number): { bias: Float64Array; bHN: Float64Array } {
   const GH = GATE_COUNT[kind] * H
   const bias = new Float64Array(GH)
   const bHN = new Float64Array(kind === 'gru' ? H : 0)
@@ -166,7 +167,7 @@ export function splitBiases(kind: CellKind, p: CellParams, H: number): { bias: F
   return { bias, bHN }
 }
 
-function checkOperands(kind: CellKind, x: Tensor, h0: Tensor, c0: Tensor | null, p: CellParams): void {
+function checkOperands(kind: CellMode, x: Tensor, h0: Tensor, c0: Tensor | null, p: CellParams): void {
   const where = `fusedSequence(${kind})`
   if (!isFloat(x.dtype) || x.ndim !== 3 || x.shape[0] < 1) {
     throw new Error(`${where}: expected x to be a float [T, B, D] tensor with T ≥ 1; got ${x.dtype} ${formatShape(x.shape)}`)

@@ -2,8 +2,8 @@
 // Layouts: `gates` rows are [i | f | g | o] (4H wide, as the stacked weights); h and c live in
 // whole-sequence buffers of [B, H] blocks, `at` addressing this step's block and `prevAt` the state it read;
 // tanhC keeps tanh(c') of every step, [B, H] blocks at tanhCAt.
-import type { TypedArray } from '../dtype.js'
-import { activationBuffer, lanes, sigmoidInPlace, tanhInPlace } from './simd-math.js'
+import type { TypedArray } from '../../tensor/dtype.js'
+import { activationBuffer, lanes, sigmoidInPlace, tanhInPlace } from '../../tensor/kernels/simd-math.js'
 
 /**
  * Reads the state at prevAt and writes h', c' at `at`, and tanh(c') at tanhCAt (backward needs it). On

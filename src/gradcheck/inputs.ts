@@ -5,7 +5,7 @@ import type { Module } from '../models/module.js'
 import { rand, randn } from '../tensor/create.js'
 import { defaultGenerator, Generator } from '../tensor/random.js'
 import { Tensor } from '../tensor/tensor.js'
-import type { Fn, GradcheckGroup } from './gradcheck-suite.js'
+import type { Fn, GradcheckGroup } from './suite.js'
 
 export type Shape = readonly number[]
 

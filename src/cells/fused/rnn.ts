@@ -1,8 +1,8 @@
 // One time step of the fused Elman RNN (src/cells/fused.ts), forward and backward, over B rows of H units
 // (n = B·H elements). The caller has already computed both projections with matmuls; these loops do the
 // elementwise rest. Offsets address one step inside the whole-sequence buffers, so nothing is copied.
-import type { TypedArray } from '../dtype.js'
-import { activationBuffer, tanhInPlace } from './simd-math.js'
+import type { TypedArray } from '../../tensor/dtype.js'
+import { activationBuffer, tanhInPlace } from '../../tensor/kernels/simd-math.js'
 
 /**
  * h' = tanh(a) or relu(a) for B rows of H units, a = xProj + bias + hProj: xProj holds W_ih x for this step

@@ -2,13 +2,13 @@
 import { noGrad } from '../autograd/engine.js'
 import { GRUCell, LSTMCell, RNNCell } from '../models/cells.js'
 import { SequenceClassifier } from '../models/classifier.js'
-import { LanguageModel, type CellName } from '../models/language-model.js'
+import { LanguageModel } from '../models/language-model.js'
 import { LayerNorm, Linear } from '../models/layers.js'
-import { GRU, LSTM, RNN, type Impl } from '../models/recurrent.js'
+import { type CellKind, GRU, LSTM, RNN, type Impl } from '../models/recurrent.js'
 import { Seq2Seq } from '../models/seq2seq.js'
 import { crossEntropy, l1Penalty, l2Penalty, mseLoss } from '../optim/losses.js'
 import { Generator } from '../tensor/random.js'
-import { awayFrom, build, f64, indices, joined, normal, type Built, type Spec } from './gradcheck-inputs.js'
+import { awayFrom, build, f64, indices, joined, normal, type Built, type Spec } from './inputs.js'
 
 function liveIf(relu: boolean, make: (g: Generator) => Built): (g: Generator) => Built {
   if (!relu) return make
@@ -136,7 +136,7 @@ export function modelSpecs(): Spec[] {
   const V = 5
   const B = 2
   const T = 3
-  for (const cell of ['rnn', 'lstm', 'gru'] as const satisfies readonly CellName[]) {
+  for (const cell of ['rnn', 'lstm', 'gru'] as const satisfies readonly CellKind[]) {
     specs.push({
       group: 'model',
       name: `LanguageModel ${cell}`,
@@ -158,7 +158,7 @@ export function modelSpecs(): Spec[] {
       return { fn: (hh, cc) => { const r = lm.forward(tokens, { h: hh, c: cc }); return joined(r.logits, r.state.h, r.state.c) }, inputs: [h, c, ...lm.parameters()] }
     },
   })
-  const classifier = (cell: CellName, bidirectional: boolean, tokens: boolean): Spec => ({
+  const classifier = (cell: CellKind, bidirectional: boolean, tokens: boolean): Spec => ({
     group: 'model',
     name: `SequenceClassifier ${cell}${bidirectional ? ' bidirectional' : ''}, ${tokens ? 'token' : 'float'} inputs, lengths [3, 1, 2]`,
     build: (g) => {

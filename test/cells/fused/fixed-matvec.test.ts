@@ -8,17 +8,17 @@
 // accumulate in double: equal to a double loop bit for bit. Nothing outside y[yOffset, yOffset + rows) is
 // written. The weights are documented as read at creation: later changes to their data must not be seen.
 import fc from 'fast-check'
-import { fixedMatVec, type FixedMatVec, type MatrixRef } from '../../src/tensor/kernels/fixed-matvec.js'
-import { hasSimd } from '../../src/tensor/kernels/simd-gemm.js'
-import { expectUntouchedOutside, onePlusTinies, productOfRows, SENTINEL, TINY } from '../helpers/products.js'
-import { fillRandom, uniform, type Values } from '../helpers/random.js'
-import { loadFreshWith, refusingWasm, type WasmStandIn } from '../helpers/wasm.js'
+import { fixedMatVec, type FixedMatVec, type MatrixRef } from '../../../src/cells/fused/fixed-matvec.js'
+import { hasSimd } from '../../../src/tensor/kernels/simd-gemm.js'
+import { expectUntouchedOutside, onePlusTinies, productOfRows, SENTINEL, TINY } from '../../helpers/products.js'
+import { fillRandom, uniform, type Values } from '../../helpers/random.js'
+import { loadFreshWith, refusingWasm, type WasmStandIn } from '../../helpers/wasm.js'
 
 // Math's functions read once: looked up as Math.x on every call inside jest's sandbox, fround made the
 // reference loops a hundred times slower.
 const { abs, floor, fround } = Math
 
-type FixedMatVecModule = typeof import('../../src/tensor/kernels/fixed-matvec.js')
+type FixedMatVecModule = typeof import('../../../src/cells/fused/fixed-matvec.js')
 
 interface Shape {
   rows: number
@@ -360,7 +360,7 @@ describe('empty products', () => {
 describe('without WebAssembly SIMD', () => {
   /** A fresh copy of fixed-matvec.ts and an object made from `ms`, with globalThis.WebAssembly deleted or replaced meanwhile. */
   const createWithout = (standIn: WasmStandIn, ms: readonly MatrixRef[]): FixedMatVec =>
-    loadFreshWith(standIn, () => (require('../../src/tensor/kernels/fixed-matvec.js') as FixedMatVecModule).fixedMatVec(ms))
+    loadFreshWith(standIn, () => (require('../../../src/cells/fused/fixed-matvec.js') as FixedMatVecModule).fixedMatVec(ms))
 
   test.each([
     ['deleted', 'deleted' as const],

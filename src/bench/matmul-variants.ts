@@ -1,6 +1,6 @@
 // Simpler matrix-product variants, same contract as matmulInto in matmul.ts: the steps toward its packed
 // 4×4 kernel, kept as baselines so bench/matmul.ts can show what each idea buys. Not used by the library.
-import type { TypedArray } from '../dtype.js'
+import type { TypedArray } from '../tensor/dtype.js'
 
 
 /** Textbook i-j-k: one dot product per output, walking B down a column (cache-hostile). */

@@ -1,14 +1,6 @@
 // The gradient-check suite: every case passes (fast mode over the whole suite, whole Jacobians for a few),
 // it names every op of the API, a wrong backward is caught and measured, and a seed fixes every number.
-import {
-  checkGradients,
-  FAST_MODE_THRESHOLD,
-  gradcheckCases,
-  runGradcheckSuite,
-  type GradcheckCase,
-  type GradcheckOutcome,
-  type GradcheckSuiteResult,
-} from '../../src/compare/gradcheck-suite.js'
+import { checkGradients, FAST_MODE_THRESHOLD, gradcheckCases, runGradcheckSuite, type GradcheckCase, type GradcheckOutcome, type GradcheckSuiteResult } from '../../src/gradcheck/suite.js'
 import { defaultGenerator, defineOp, Generator, randn, type Tensor } from '../../src/index.js'
 
 // The Tensor methods listed in ../shared/design/API.md that are differentiable.

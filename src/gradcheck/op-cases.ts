@@ -11,7 +11,7 @@ import { logSoftmax, softmax } from '../autograd/ops/softmax.js'
 import { abs, clamp, exp, log, neg, relu, sigmoid, sign, sqrt, tanh } from '../autograd/ops/unary.js'
 import { Generator } from '../tensor/random.js'
 import { Tensor } from '../tensor/tensor.js'
-import { awayFrom, distinct, f64, nonZero, normal, uniform, type Built, type Shape, type Spec } from './gradcheck-inputs.js'
+import { awayFrom, distinct, f64, nonZero, normal, uniform, type Built, type Shape, type Spec } from './inputs.js'
 
 export function opSpecs(): Spec[] {
   const op = (name: string, b: (g: Generator) => Built): Spec => ({ group: 'op', name, build: b })
