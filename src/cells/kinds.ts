@@ -13,7 +13,10 @@ export type CellMode = 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru'
 /** Gates stacked in each weight matrix: W_ih is [G·H, D]. */
 export const GATE_COUNT: Record<CellMode, number> = { rnn_tanh: 1, rnn_relu: 1, lstm: 4, gru: 3 }
 
-/** A cell's recorded values by name (the keys are GATE_NAMES[kind]), each shaped like h. */
+/**
+ * A cell's recorded values by name (the keys are GATE_NAMES[kind]), each shaped like h: the general form
+ * of RNNGates, LSTMGates and GRUGates, which cells and layers return and which are each assignable to it.
+ */
 export type GateTrace = Record<string, Tensor>
 
 /** The keys of each cell's GateTrace: LSTM gates and cell state, GRU gates, the plain RNN's hidden state. */

@@ -1,10 +1,11 @@
 // Single-step cell modules, PyTorch's nn.RNNCell / nn.LSTMCell / nn.GRUCell: forward(x [B, D] or [D], state?)
 // runs one step of the cell's equations. State-dict keys: weight_ih, weight_hh, bias_ih, bias_hh.
-// forward(x, state, { recordGates: true }) also returns the step's gate values (see GATE_NAMES).
-import { gruCell } from '../cells/gru.js'
+// forward(x, state, { recordGates: true }) also returns the step's gate values, typed per cell (RNNGates,
+// LSTMGates, GRUGates: see GATE_NAMES).
+import { gruCell, type GRUGates } from '../cells/gru.js'
 import type { GateTrace } from '../cells/kinds.js'
-import { lstmCell } from '../cells/lstm.js'
-import { rnnCell, type CellParams, type Nonlinearity } from '../cells/rnn.js'
+import { lstmCell, type LSTMGates } from '../cells/lstm.js'
+import { rnnCell, type CellParams, type Nonlinearity, type RNNGates } from '../cells/rnn.js'
 import type { FloatDType } from '../tensor/dtype.js'
 import { floatDType } from '../tensor/dtype.js'
 import { formatShape, shapesEqual } from '../tensor/shape.js'
@@ -93,11 +94,11 @@ class CellBase extends Module {
 
 const unbatch = (t: Tensor, unbatched: boolean) => (unbatched ? t.squeeze(0) : t)
 
-/** Detached copies of a step's gates, shaped like h. */
-function detachGates(gates: GateTrace, unbatched: boolean): GateTrace {
+/** Detached copies of a step's gates, shaped like h, under the same names. */
+function detachGates<G extends GateTrace>(gates: G, unbatched: boolean): G {
   const out: GateTrace = {}
   for (const [name, value] of Object.entries(gates)) out[name] = unbatch(value.detach(), unbatched)
-  return out
+  return out as G
 }
 
 export class RNNCell extends CellBase {
@@ -108,19 +109,19 @@ export class RNNCell extends CellBase {
     this.nonlinearity = checkOneOf('RNNCell', 'nonlinearity', opts.nonlinearity ?? 'tanh', ['tanh', 'relu'])
   }
 
-  forward(input: Tensor, state: { h?: Tensor } | undefined, opts: { recordGates: true }): { h: Tensor; gates: GateTrace }
+  forward(input: Tensor, state: { h?: Tensor } | undefined, opts: { recordGates: true }): { h: Tensor; gates: RNNGates }
   forward(input: Tensor, state?: { h?: Tensor }, opts?: { recordGates?: false }): { h: Tensor }
-  forward(input: Tensor, state?: { h?: Tensor }, opts?: ForwardOptions): { h: Tensor; gates?: GateTrace }
-  forward(input: Tensor, state?: { h?: Tensor }, opts?: ForwardOptions): { h: Tensor; gates?: GateTrace } {
+  forward(input: Tensor, state?: { h?: Tensor }, opts?: ForwardOptions): { h: Tensor; gates?: RNNGates }
+  forward(input: Tensor, state?: { h?: Tensor }, opts?: ForwardOptions): { h: Tensor; gates?: RNNGates } {
     const recordGates = recordGatesOption('RNNCell.forward', state, opts)
     const { x, unbatched } = this.input(input)
     const h = this.state('h', state?.h, x.shape[0], unbatched)
     if (!recordGates) return { h: unbatch(rnnCell(x, h, this.p, this.nonlinearity), unbatched) }
-    let gates: GateTrace = {}
+    const recorded: RNNGates[] = []
     const hNext = rnnCell(x, h, this.p, this.nonlinearity, (step) => {
-      gates = detachGates(step, unbatched)
+      recorded.push(detachGates(step, unbatched))
     })
-    return { h: unbatch(hNext, unbatched), gates }
+    return { h: unbatch(hNext, unbatched), gates: recorded[0] }
   }
 }
 
@@ -129,10 +130,10 @@ export class LSTMCell extends CellBase {
     super('LSTMCell', 4, opts)
   }
 
-  forward(input: Tensor, state: { h: Tensor; c: Tensor } | undefined, opts: { recordGates: true }): { h: Tensor; c: Tensor; gates: GateTrace }
+  forward(input: Tensor, state: { h: Tensor; c: Tensor } | undefined, opts: { recordGates: true }): { h: Tensor; c: Tensor; gates: LSTMGates }
   forward(input: Tensor, state?: { h: Tensor; c: Tensor }, opts?: { recordGates?: false }): { h: Tensor; c: Tensor }
-  forward(input: Tensor, state?: { h: Tensor; c: Tensor }, opts?: ForwardOptions): { h: Tensor; c: Tensor; gates?: GateTrace }
-  forward(input: Tensor, state?: { h: Tensor; c: Tensor }, opts?: ForwardOptions): { h: Tensor; c: Tensor; gates?: GateTrace } {
+  forward(input: Tensor, state?: { h: Tensor; c: Tensor }, opts?: ForwardOptions): { h: Tensor; c: Tensor; gates?: LSTMGates }
+  forward(input: Tensor, state?: { h: Tensor; c: Tensor }, opts?: ForwardOptions): { h: Tensor; c: Tensor; gates?: LSTMGates } {
     const recordGates = recordGatesOption('LSTMCell.forward', state, opts)
     const { x, unbatched } = this.input(input)
     if (state !== undefined && (state.h === undefined || state.c === undefined)) throw new Error('LSTMCell.forward: the state must hold both h and c')
@@ -142,11 +143,11 @@ export class LSTMCell extends CellBase {
       const next = lstmCell(x, previous, this.p)
       return { h: unbatch(next.h, unbatched), c: unbatch(next.c, unbatched) }
     }
-    let gates: GateTrace = {}
+    const recorded: LSTMGates[] = []
     const next = lstmCell(x, previous, this.p, (step) => {
-      gates = detachGates(step, unbatched)
+      recorded.push(detachGates(step, unbatched))
     })
-    return { h: unbatch(next.h, unbatched), c: unbatch(next.c, unbatched), gates }
+    return { h: unbatch(next.h, unbatched), c: unbatch(next.c, unbatched), gates: recorded[0] }
   }
 }
 
@@ -155,18 +156,18 @@ export class GRUCell extends CellBase {
     super('GRUCell', 3, opts)
   }
 
-  forward(input: Tensor, state: { h?: Tensor } | undefined, opts: { recordGates: true }): { h: Tensor; gates: GateTrace }
+  forward(input: Tensor, state: { h?: Tensor } | undefined, opts: { recordGates: true }): { h: Tensor; gates: GRUGates }
   forward(input: Tensor, state?: { h?: Tensor }, opts?: { recordGates?: false }): { h: Tensor }
-  forward(input: Tensor, state?: { h?: Tensor }, opts?: ForwardOptions): { h: Tensor; gates?: GateTrace }
-  forward(input: Tensor, state?: { h?: Tensor }, opts?: ForwardOptions): { h: Tensor; gates?: GateTrace } {
+  forward(input: Tensor, state?: { h?: Tensor }, opts?: ForwardOptions): { h: Tensor; gates?: GRUGates }
+  forward(input: Tensor, state?: { h?: Tensor }, opts?: ForwardOptions): { h: Tensor; gates?: GRUGates } {
     const recordGates = recordGatesOption('GRUCell.forward', state, opts)
     const { x, unbatched } = this.input(input)
     const h = this.state('h', state?.h, x.shape[0], unbatched)
     if (!recordGates) return { h: unbatch(gruCell(x, h, this.p), unbatched) }
-    let gates: GateTrace = {}
+    const recorded: GRUGates[] = []
     const hNext = gruCell(x, h, this.p, (step) => {
-      gates = detachGates(step, unbatched)
+      recorded.push(detachGates(step, unbatched))
     })
-    return { h: unbatch(hNext, unbatched), gates }
+    return { h: unbatch(hNext, unbatched), gates: recorded[0] }
   }
 }

@@ -1,12 +1,15 @@
 // RNN, LSTM and GRU layers: stacked, optionally bidirectional, exactly PyTorch's nn.RNN / nn.LSTM / nn.GRU
 // (same options, shapes, state layout and state-dict names). Each layer and direction runs as one fused
 // op by default; impl: 'reference' runs the cells' equations step by step instead. forward(x, state,
-// { recordGates: true }) also returns every step's gate values (see GATE_NAMES), for looking inside.
+// { recordGates: true }) also returns every step's gate values, typed per cell (RNNGates, LSTMGates,
+// GRUGates: see GATE_NAMES), for looking inside.
 import { dropout } from '../autograd/ops/dropout.js'
 import { cat, stack } from '../autograd/ops/layout.js'
 import { fusedSequence } from '../cells/fused/sequence.js'
+import type { GRUGates } from '../cells/gru.js'
 import { GATE_COUNT, type CellKind, type CellMode, type GateTrace } from '../cells/kinds.js'
-import type { CellParams, Nonlinearity } from '../cells/rnn.js'
+import type { LSTMGates } from '../cells/lstm.js'
+import type { CellParams, Nonlinearity, RNNGates } from '../cells/rnn.js'
 import { referenceSequence, traceSequence } from '../cells/sequence.js'
 import type { FloatDType } from '../tensor/dtype.js'
 import { floatDType } from '../tensor/dtype.js'
@@ -38,8 +41,8 @@ export interface RNNOptions extends RecurrentOptions {
 
 const OPTION_KEYS = ['inputSize', 'hiddenSize', 'numLayers', 'bias', 'batchFirst', 'dropout', 'bidirectional', 'dtype', 'impl']
 
-/** What RNN, LSTM and GRU share: options, parameters, and running every layer and direction. */
-class RecurrentBase extends Module {
+/** What RNN, LSTM and GRU share: options, parameters, and running every layer and direction. G: the cell's gate trace. */
+class RecurrentBase<G extends GateTrace> extends Module {
   readonly inputSize: number
   readonly hiddenSize: number
   readonly numLayers: number
@@ -109,7 +112,7 @@ class RecurrentBase extends Module {
    * With recordGates, each layer and direction's gates are traced by a second, gradient-free pass of the
    * reference equations over the same input (after the same dropout), shaped like its output.
    */
-  protected run(x: Tensor, h0: Tensor | undefined, c0: Tensor | undefined | null, recordGates: boolean): { output: Tensor; h: Tensor; c: Tensor | null; gates: GateTrace[] | null } {
+  protected run(x: Tensor, h0: Tensor | undefined, c0: Tensor | undefined | null, recordGates: boolean): { output: Tensor; h: Tensor; c: Tensor | null; gates: G[] | null } {
     const where = `${this.where}.forward`
     if (!(x instanceof Tensor)) throw new Error(`${where}: expected x to be a Tensor, got ${describe(x)}`)
     if (x.ndim !== 2 && x.ndim !== 3) throw new Error(`${where}: x must be 3-d ${this.batchFirst ? '[B, T, D]' : '[T, B, D]'} or 2-d [T, D] (unbatched); got shape ${formatShape(x.shape)}`)
@@ -154,7 +157,8 @@ class RecurrentBase extends Module {
     }
     const shapeOutput = (steps: Tensor) => (unbatched ? steps.squeeze(1) : this.batchFirst ? steps.transpose(0, 1) : steps)
     const shapeState = (states: Tensor[]) => (unbatched ? stack(states, 0).squeeze(1) : stack(states, 0))
-    const gates = traces === null ? null : traces.map((trace) => shapeTrace(trace, shapeOutput))
+    // traceSequence names the values by GATE_NAMES[mode], the keys of this layer's G
+    const gates = traces === null ? null : traces.map((trace) => shapeTrace(trace, shapeOutput) as G)
     return { output: shapeOutput(input), h: shapeState(finalH), c: c === null ? null : shapeState(finalC), gates }
   }
 }
@@ -167,7 +171,7 @@ function shapeTrace(trace: GateTrace, shape: (steps: Tensor) => Tensor): GateTra
 }
 
 /** Elman RNN: h' = tanh(W_ih x + b_ih + W_hh h + b_hh), or relu. */
-export class RNN extends RecurrentBase {
+export class RNN extends RecurrentBase<RNNGates> {
   readonly nonlinearity: Nonlinearity
 
   constructor(opts: RNNOptions) {
@@ -176,25 +180,25 @@ export class RNN extends RecurrentBase {
     this.nonlinearity = nonlinearity
   }
 
-  forward(x: Tensor, state: { h?: Tensor } | undefined, opts: { recordGates: true }): { output: Tensor; h: Tensor; gates: GateTrace[] }
+  forward(x: Tensor, state: { h?: Tensor } | undefined, opts: { recordGates: true }): { output: Tensor; h: Tensor; gates: RNNGates[] }
   forward(x: Tensor, state?: { h?: Tensor }, opts?: { recordGates?: false }): { output: Tensor; h: Tensor }
-  forward(x: Tensor, state?: { h?: Tensor }, opts?: ForwardOptions): { output: Tensor; h: Tensor; gates?: GateTrace[] }
-  forward(x: Tensor, state?: { h?: Tensor }, opts?: ForwardOptions): { output: Tensor; h: Tensor; gates?: GateTrace[] } {
+  forward(x: Tensor, state?: { h?: Tensor }, opts?: ForwardOptions): { output: Tensor; h: Tensor; gates?: RNNGates[] }
+  forward(x: Tensor, state?: { h?: Tensor }, opts?: ForwardOptions): { output: Tensor; h: Tensor; gates?: RNNGates[] } {
     const { output, h, gates } = this.run(x, state?.h, null, recordGatesOption('RNN.forward', state, opts))
     return gates === null ? { output, h } : { output, h, gates }
   }
 }
 
-export class LSTM extends RecurrentBase {
+export class LSTM extends RecurrentBase<LSTMGates> {
   constructor(opts: RecurrentOptions) {
     super('LSTM', 'lstm', opts)
   }
 
   /** The state, when given, needs both h and c. */
-  forward(x: Tensor, state: { h: Tensor; c: Tensor } | undefined, opts: { recordGates: true }): { output: Tensor; h: Tensor; c: Tensor; gates: GateTrace[] }
+  forward(x: Tensor, state: { h: Tensor; c: Tensor } | undefined, opts: { recordGates: true }): { output: Tensor; h: Tensor; c: Tensor; gates: LSTMGates[] }
   forward(x: Tensor, state?: { h: Tensor; c: Tensor }, opts?: { recordGates?: false }): { output: Tensor; h: Tensor; c: Tensor }
-  forward(x: Tensor, state?: { h: Tensor; c: Tensor }, opts?: ForwardOptions): { output: Tensor; h: Tensor; c: Tensor; gates?: GateTrace[] }
-  forward(x: Tensor, state?: { h: Tensor; c: Tensor }, opts?: ForwardOptions): { output: Tensor; h: Tensor; c: Tensor; gates?: GateTrace[] } {
+  forward(x: Tensor, state?: { h: Tensor; c: Tensor }, opts?: ForwardOptions): { output: Tensor; h: Tensor; c: Tensor; gates?: LSTMGates[] }
+  forward(x: Tensor, state?: { h: Tensor; c: Tensor }, opts?: ForwardOptions): { output: Tensor; h: Tensor; c: Tensor; gates?: LSTMGates[] } {
     const recordGates = recordGatesOption('LSTM.forward', state, opts)
     if (state !== undefined && (!(state.h instanceof Tensor) || !(state.c instanceof Tensor))) {
       throw new Error(`LSTM.forward: the state must hold both h and c tensors; got ${state.h instanceof Tensor ? 'h' : 'no h'} and ${state.c instanceof Tensor ? 'c' : 'no c'}`)
@@ -204,15 +208,15 @@ export class LSTM extends RecurrentBase {
   }
 }
 
-export class GRU extends RecurrentBase {
+export class GRU extends RecurrentBase<GRUGates> {
   constructor(opts: RecurrentOptions) {
     super('GRU', 'gru', opts)
   }
 
-  forward(x: Tensor, state: { h?: Tensor } | undefined, opts: { recordGates: true }): { output: Tensor; h: Tensor; gates: GateTrace[] }
+  forward(x: Tensor, state: { h?: Tensor } | undefined, opts: { recordGates: true }): { output: Tensor; h: Tensor; gates: GRUGates[] }
   forward(x: Tensor, state?: { h?: Tensor }, opts?: { recordGates?: false }): { output: Tensor; h: Tensor }
-  forward(x: Tensor, state?: { h?: Tensor }, opts?: ForwardOptions): { output: Tensor; h: Tensor; gates?: GateTrace[] }
-  forward(x: Tensor, state?: { h?: Tensor }, opts?: ForwardOptions): { output: Tensor; h: Tensor; gates?: GateTrace[] } {
+  forward(x: Tensor, state?: { h?: Tensor }, opts?: ForwardOptions): { output: Tensor; h: Tensor; gates?: GRUGates[] }
+  forward(x: Tensor, state?: { h?: Tensor }, opts?: ForwardOptions): { output: Tensor; h: Tensor; gates?: GRUGates[] } {
     const { output, h, gates } = this.run(x, state?.h, null, recordGatesOption('GRU.forward', state, opts))
     return gates === null ? { output, h } : { output, h, gates }
   }

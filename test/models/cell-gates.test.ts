@@ -119,7 +119,7 @@ test('LanguageModel.forward passes its layer\'s traces through: one per layer, [
     const traced = model.forward(tokens, undefined, { recordGates: true })
     expect(Array.from(traced.logits.data)).toEqual(Array.from(plain.logits.data))
     const gates = traced.gates as GateTrace[]
-    const direct = model.rnn.forward(model.embedding.forward(tokens), undefined, { recordGates: true }).gates
+    const direct: GateTrace[] = model.rnn.forward(model.embedding.forward(tokens), undefined, { recordGates: true }).gates
     expect(gates).toHaveLength(2)
     gates.forEach((trace, k) => {
       expect(Object.keys(trace)).toEqual(GATE_NAMES[model.rnn.cellKind])
