@@ -1,7 +1,7 @@
 // seqgrad's core: tensors, autograd, cells, layers, losses, optimizers, clipping, LR schedules and
 // safetensors, without the models on top of the layers, the trainer, the tokenizer, the data tasks or
-// checkpoints. Every export here is also an export of src/index.ts, from the same module; importing
-// `seqgrad/core` (or bundling `seqgrad/browser-core`) pulls in nothing else.
+// checkpoints. src/index.ts exports all of it and adds those; importing `seqgrad/core` (or bundling
+// `seqgrad/browser-core`) pulls in nothing else. The plumbing under it is in src/internals.ts.
 
 // Tensors
 export { Tensor, type NestedArray } from './tensor/tensor.js'
@@ -12,9 +12,9 @@ export { Generator, manualSeed, defaultGenerator } from './tensor/random.js'
 export { fromNdarray, toNdarray, type NdarrayLike } from './tensor/ndarray.js'
 
 // Differentiable ops as free functions (the same as the Tensor methods)
-export { add, sub, mul, div, pow } from './autograd/ops/arithmetic.js'
+export { add, sub, mul, div, pow, type BinaryOp } from './autograd/ops/arithmetic.js'
 export { neg, exp, log, sqrt, tanh, sigmoid, relu, abs, sign, clamp } from './autograd/ops/unary.js'
-export { sum, mean, max } from './autograd/ops/reduce.js'
+export { sum, mean, max, argmax } from './autograd/ops/reduce.js'
 export { softmax, logSoftmax } from './autograd/ops/softmax.js'
 export { matmul } from './autograd/ops/matmul.js'
 export { reshape, transpose, slice, cat, cat as concat, stack, split, expand, unsqueeze, squeeze } from './autograd/ops/layout.js'
@@ -28,13 +28,11 @@ export { noGrad, isGradEnabled, grad, type GradNode, type BackwardFn } from './a
 export { defineOp, type OpDefinition } from './autograd/define-op.js'
 export { gradcheck, gradcheckReport, type GradcheckOptions, type GradcheckReport } from './autograd/gradcheck.js'
 
-// Cells: the equations (reference path) and the fused sequence op (fast path)
+// Cells: the equations, one step each, and the names of what they show
 export { rnnCell, type CellParams, type Nonlinearity, type GateRecorder, type RNNGates } from './cells/rnn.js'
 export { lstmCell, type LSTMState, type LSTMGates } from './cells/lstm.js'
 export { gruCell, type GRUGates } from './cells/gru.js'
-export { referenceSequence, traceSequence, cellStep, type SequenceResult } from './cells/sequence.js'
-export { GATE_COUNT, GATE_NAMES, type CellKind, type CellMode, type GateTrace } from './cells/kinds.js'
-export { fusedSequence } from './cells/fused/sequence.js'
+export { GATE_NAMES, type CellKind, type CellMode, type GateTrace } from './cells/kinds.js'
 export { hasSimd } from './tensor/kernels/simd-gemm.js'
 
 // Modules

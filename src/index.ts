@@ -1,52 +1,14 @@
-// seqgrad's public API. Every export is listed here by name.
+// seqgrad's public API: the core (src/core.ts, also `seqgrad/core`) and what is built on it — the models
+// on top of the layers, sampling, the character tokenizer, the trainer, checkpoints, the Keras mapping —
+// and the built-in tasks' data as the namespace `data` (also `seqgrad/data`). The plumbing under all of
+// it is `seqgrad/internals`.
+export * from './core.js'
 
-// Tensors
-export { Tensor, type NestedArray } from './tensor/tensor.js'
-export { tensor, zeros, ones, full, rand, randn, arange, type TensorOptions, type CreateOptions, type RandomOptions } from './tensor/create.js'
-export { type DType, type FloatDType, type TypedArray, promoteTypes } from './tensor/dtype.js'
-export { broadcastShapes, type Shape } from './tensor/shape.js'
-export { Generator, manualSeed, defaultGenerator } from './tensor/random.js'
-export { fromNdarray, toNdarray, type NdarrayLike } from './tensor/ndarray.js'
-
-// Differentiable ops as free functions (the same as the Tensor methods)
-export { add, sub, mul, div, pow } from './autograd/ops/arithmetic.js'
-export { neg, exp, log, sqrt, tanh, sigmoid, relu, abs, sign, clamp } from './autograd/ops/unary.js'
-export { sum, mean, max } from './autograd/ops/reduce.js'
-export { softmax, logSoftmax } from './autograd/ops/softmax.js'
-export { matmul } from './autograd/ops/matmul.js'
-export { reshape, transpose, slice, cat, cat as concat, stack, split, expand, unsqueeze, squeeze } from './autograd/ops/layout.js'
-export { clone, to } from './autograd/ops/cast.js'
-export { linear } from './autograd/ops/linear.js'
-export { embedding } from './autograd/ops/indexing.js'
-export { dropout } from './autograd/ops/dropout.js'
-
-// Autograd
-export { noGrad, isGradEnabled, grad, type GradNode, type BackwardFn } from './autograd/engine.js'
-export { defineOp, type OpDefinition } from './autograd/define-op.js'
-export { gradcheck, gradcheckReport, type GradcheckOptions, type GradcheckReport } from './autograd/gradcheck.js'
-
-// Cells: the equations (reference path) and the fused sequence op (fast path)
-export { rnnCell, type CellParams, type Nonlinearity, type GateRecorder, type RNNGates } from './cells/rnn.js'
-export { lstmCell, type LSTMState, type LSTMGates } from './cells/lstm.js'
-export { gruCell, type GRUGates } from './cells/gru.js'
-export { referenceSequence, traceSequence, cellStep, type SequenceResult } from './cells/sequence.js'
-export { GATE_COUNT, GATE_NAMES, type CellKind, type CellMode, type GateTrace } from './cells/kinds.js'
-export { fusedSequence } from './cells/fused/sequence.js'
-export { hasSimd } from './tensor/kernels/simd-gemm.js'
-
-// Modules
-export { Module, type LoadStateDictOptions } from './models/module.js'
-export { Linear, Embedding, Dropout, LayerNorm, type LinearOptions, type EmbeddingOptions, type LayerNormOptions } from './models/layers.js'
-export { RNNCell, LSTMCell, GRUCell, type CellOptions, type RNNCellOptions, type ForwardOptions } from './models/cells.js'
-export { RNN, LSTM, GRU, type RecurrentOptions, type RNNOptions, type Impl } from './models/recurrent.js'
-
-// Files
-export { saveSafetensors, loadSafetensors, type SafetensorsContents } from './io/safetensors.js'
+// Keras weights
 export { fromKerasWeights, toKerasWeights, type KerasKind, type KerasWeights } from './io/keras.js'
 
-// Losses, sampling and text
-export { crossEntropy, mseLoss, l1Penalty, l2Penalty, type Reduction, type Targets as ClassTargets, type CrossEntropyOptions, type MSELossOptions } from './optim/losses.js'
-export { sampleToken, tokenProbabilities, drawIndex, argmax, type SamplingOptions } from './models/sampling.js'
+// Sampling and text
+export { sampleToken, tokenProbabilities, type SamplingOptions } from './models/sampling.js'
 export { CharTokenizer, type CharTokenizerOptions, type CharTokenizerJSON } from './data/char-tokenizer.js'
 
 // Models, training and checkpoints
@@ -56,15 +18,6 @@ export { SequenceClassifier, type SequenceClassifierOptions } from './models/cla
 export { Seq2Seq, type Seq2SeqOptions, type DecodeOptions } from './models/seq2seq.js'
 export { trainLanguageModel, evaluateLanguageModel, type TrainLanguageModelOptions, type TrainResult, type TrainerState, type StepInfo, type Evaluation } from './optim/trainer.js'
 export { saveCheckpoint, loadCheckpoint, type SaveCheckpointOptions, type LoadedCheckpoint, type JsonValue } from './io/checkpoint.js'
-export { batchStreams, streamWindow, type StreamBatches } from './data/batching.js'
-export { embeddedReberString, embeddedReberText, embeddedReberEntropies, embeddedReberNextSymbols, isEmbeddedReber, reberString, REBER_SYMBOLS } from './data/tasks/reber.js'
-export { addingBatch, ADDING_BASELINE_MSE, type AddingBatch } from './data/tasks/adding.js'
 
-// Optimizers, clipping, LR schedules
-export { Optimizer, type OptimizerStateDict, type ConfigValue } from './optim/optimizer.js'
-export { SGD, type SGDOptions } from './optim/sgd.js'
-export { Adam, AdamW, type AdamOptions } from './optim/adam.js'
-export { RMSprop, type RMSpropOptions } from './optim/rmsprop.js'
-export { clipGradNorm, clipGradValue, type ClipGradNormOptions } from './optim/clip.js'
-export { LRScheduler, StepLR, ExponentialLR, CosineAnnealingLR, LinearLR, type StepLROptions, type ExponentialLROptions, type CosineAnnealingLROptions, type LinearLROptions, type ScheduleStateDict } from './optim/schedules.js'
-export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from './optim/plateau.js'
+// The built-in tasks' data and stream batching: data.addingBatch, data.embeddedReberString, …
+export * as data from './data/index.js'

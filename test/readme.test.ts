@@ -1,5 +1,5 @@
 // The README's TypeScript examples compile against the library as it is: each ```ts block becomes a module
-// importing 'seqgrad' (and 'seqgrad/testing') from src/, type-checked by tsc.
+// importing 'seqgrad' (and its subpaths: seqgrad/core, /data, /internals, /testing) from src/, type-checked by tsc.
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -17,7 +17,7 @@ test('every TypeScript example in the README type-checks', () => {
   const config = {
     compilerOptions: {
       target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, esModuleInterop: true,
-      types: ['node', 'jest'], baseUrl: root, paths: { seqgrad: ['src/index.ts'], 'seqgrad/testing': ['src/testing/index.ts'] },
+      types: ['node', 'jest'], baseUrl: root, paths: { seqgrad: ['src/index.ts'], 'seqgrad/core': ['src/core.ts'], 'seqgrad/data': ['src/data/index.ts'], 'seqgrad/internals': ['src/internals.ts'], 'seqgrad/testing': ['src/testing/index.ts'] },
     },
     files: blocks.map((_, i) => `example-${i + 1}.ts`),
   }

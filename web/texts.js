@@ -204,12 +204,12 @@ export async function sampleText(id) {
   const sample = SAMPLES.find((s) => s.id === id)
   if (sample === undefined) return ''
   if (sample.text !== null) return sample.text
-  const { Generator, embeddedReberString } = await import('./dist/seqgrad.min.js')
+  const { Generator, data } = await import('./dist/seqgrad.min.js')
   if (sample.id === 'brackets') {
     const generator = new Generator(7)
     return bracketsText(() => generator.uniform53())
   }
   // embedded Reber strings, one per line: B T <reber> T E or B P <reber> P E
   const generator = new Generator(11)
-  return Array.from({ length: 220 }, () => embeddedReberString(generator)).join('\n') + '\n'
+  return Array.from({ length: 220 }, () => data.embeddedReberString(generator)).join('\n') + '\n'
 }

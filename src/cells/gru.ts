@@ -2,6 +2,7 @@
 // the order r, z, n: W_ih is [3H, D]. r is a *reset* gate (not an output gate): it scales the recurrent
 // part of the candidate n, bias b_hn included, which is where PyTorch (and Keras's reset_after=True) differ
 // from the paper's r ⊙ h inside the product.
+import { sub } from '../autograd/ops/arithmetic.js'
 import { linear } from '../autograd/ops/linear.js'
 import type { Tensor } from '../tensor/tensor.js'
 import type { CellParams, GateRecorder } from './rnn.js'
@@ -17,5 +18,5 @@ export function gruCell(x: Tensor, h: Tensor, p: CellParams, record?: GateRecord
   const z = xZ.add(hZ).sigmoid() //     z = σ(W_iz x + b_iz + W_hz h + b_hz)
   const n = xN.add(r.mul(hN)).tanh() // n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
   record?.({ r, z, n })
-  return z.neg().add(1).mul(n).add(z.mul(h)) // h' = (1 − z) ⊙ n + z ⊙ h
+  return sub(1, z).mul(n).add(z.mul(h)) // h' = (1 − z) ⊙ n + z ⊙ h
 }

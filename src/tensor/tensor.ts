@@ -129,6 +129,8 @@ export class Tensor {
   // Elementwise arithmetic, broadcasting NumPy-style; a number acts as a 0-d tensor.
   add(other: Tensor | number): Tensor { return arithmetic.add(this, other) }
   sub(other: Tensor | number): Tensor { return arithmetic.sub(this, other) }
+  /** other − this, as torch.rsub: `z.rsub(1)` is 1 − z. */
+  rsub(other: Tensor | number): Tensor { return arithmetic.sub(other, this) }
   mul(other: Tensor | number): Tensor { return arithmetic.mul(this, other) }
   div(other: Tensor | number): Tensor { return arithmetic.div(this, other) }
   pow(exponent: Tensor | number): Tensor { return arithmetic.pow(this, exponent) }
@@ -151,6 +153,8 @@ export class Tensor {
   sum(dim?: number | readonly number[], keepDim = false): Tensor { return reduce.sum(this, dim, keepDim) }
   mean(dim?: number | readonly number[], keepDim = false): Tensor { return reduce.mean(this, dim, keepDim) }
   max(dim?: number, keepDim = false): Tensor { return reduce.max(this, dim, keepDim) }
+  /** The int32 index of the first maximum along `dim` (of the flattened tensor when absent); not differentiable. */
+  argmax(dim?: number, keepDim = false): Tensor { return reduce.argmax(this, dim, keepDim) }
   softmax(dim = -1): Tensor { return softmax(this, dim) }
   logSoftmax(dim = -1): Tensor { return logSoftmax(this, dim) }
 

@@ -1,6 +1,7 @@
 // The adding problem's generator: two markers, one in each half; the target is the sum of the marked values.
 import fc from 'fast-check'
-import { ADDING_BASELINE_MSE, addingBatch, Generator } from '../../src/index.js'
+import { Generator } from '../../src/index.js'
+import { ADDING_BASELINE_MSE, addingBatch } from '../../src/data/index.js'
 
 test('exactly two markers, one in each half, and the target sums the marked values', () => {
   fc.assert(

@@ -1,6 +1,7 @@
 // LanguageModel: shapes, tied weights, gradcheck, and seeded generation (topK = 1 is greedy, the same seed
 // gives the same ids, a stop token ends the stream).
-import { argmax, gradcheck, LanguageModel, manualSeed, tensor, Tensor } from '../../src/index.js'
+import { gradcheck, LanguageModel, manualSeed, tensor, Tensor } from '../../src/index.js'
+import { argmax } from '../../src/internals.js'
 
 const tokens = (rows: number[][]) => tensor(rows, { dtype: 'int32' })
 

@@ -1,7 +1,8 @@
 // An honest learning test: an LSTM language model trained by truncated BPTT on embedded Reber text must
 // come within 10% of the grammar's optimal cross-entropy (computed exactly below from its transition
 // probabilities), far below the unigram cross-entropy. Both gaps are asserted.
-import { Adam, CharTokenizer, embeddedReberText, Generator, LanguageModel, manualSeed, trainLanguageModel } from '../../src/index.js'
+import { Adam, CharTokenizer, Generator, LanguageModel, manualSeed, trainLanguageModel } from '../../src/index.js'
+import { embeddedReberText } from '../../src/data/index.js'
 
 // Hand derivation (independent of the library's embeddedReberEntropies): the inner Reber graph makes 6
 // binary choices on average (expected node visits 1, 1, 2, 1, 1), the outer T/P one more, in 12 symbols.

@@ -1,6 +1,7 @@
 // The truncated-BPTT trainer: windows and carried state, determinism, exact resume through a checkpoint,
 // early stop, callbacks, and the stop on a non-finite loss or gradient.
-import { Adam, CharTokenizer, embeddedReberText, evaluateLanguageModel, Generator, LanguageModel, loadCheckpoint, manualSeed, saveCheckpoint, SGD, StepLR, trainLanguageModel, batchStreams, streamWindow, type Tensor } from '../../src/index.js'
+import { Adam, CharTokenizer, evaluateLanguageModel, Generator, LanguageModel, loadCheckpoint, manualSeed, saveCheckpoint, SGD, StepLR, trainLanguageModel, type Tensor } from '../../src/index.js'
+import { batchStreams, embeddedReberText, streamWindow } from '../../src/data/index.js'
 
 const text = embeddedReberText(80, new Generator(3))
 const tokenizer = new CharTokenizer(text)

@@ -1,20 +1,26 @@
-// Elementwise binary arithmetic with NumPy broadcasting. A broadcast operand's gradient is summed back
-// to its shape. sub and div are primitives too, not a + (−b) and a · b⁻¹: one IEEE operation gives
-// PyTorch's exact results (b⁻¹ overflows for subnormal b even where a / b is finite).
+// Elementwise binary arithmetic with NumPy broadcasting. Either operand may be a number (the other a
+// Tensor, whose dtype the number takes). A broadcast operand's gradient is summed back to its shape. sub
+// and div are primitives too, not a + (−b) and a · b⁻¹: one IEEE operation gives PyTorch's exact results
+// (b⁻¹ overflows for subnormal b even where a / b is finite).
 import { allocate } from '../../tensor/dtype.js'
 import { binaryInto, type BinaryFn } from '../../tensor/kernels/elementwise.js'
 import { broadcastShapes, sizeOf } from '../../tensor/shape.js'
 import { Tensor } from '../../tensor/tensor.js'
 import { record } from '../engine.js'
-import { asFloat, asOperand, checkTensor, promotePair } from './operands.js'
+import { asFloat, operandPair, promotePair } from './operands.js'
 import { sumToShape } from './reduce.js'
 
 type PartialGrad = (dy: Tensor, a: Tensor, b: Tensor, out: Tensor) => Tensor
 
-function binaryOp(name: string, f: BinaryFn, gradA: PartialGrad, gradB: PartialGrad) {
-  return (left: Tensor, right: Tensor | number): Tensor => {
-    checkTensor(name, left, 'the left operand')
-    const [a, b] = promotePair(left, asOperand(name, right, left))
+/** A binary op's signature: two operands, at least one of them a Tensor (`sub(1, z)` is 1 − z). */
+export interface BinaryOp {
+  (a: Tensor, b: Tensor | number): Tensor
+  (a: Tensor | number, b: Tensor): Tensor
+}
+
+function binaryOp(name: string, f: BinaryFn, gradA: PartialGrad, gradB: PartialGrad): BinaryOp {
+  return (left: Tensor | number, right: Tensor | number): Tensor => {
+    const [a, b] = promotePair(...operandPair(name, left, right))
     const shape = broadcastShapes(name, a.shape, b.shape)
     const out = new Tensor(allocate(a.dtype, sizeOf(shape)), shape)
     binaryInto(out.data, shape, a.data, a.shape, b.data, b.shape, f)
@@ -48,7 +54,8 @@ export const sub = binaryOp('sub', (x, y) => x - y, (dy) => dy, (dy) => dy.neg()
 
 // div: y = a / b; dy/da = 1/b, dy/db = −a/b² = −y/b. Integer operands divide in float32, as in PyTorch.
 const floatDiv = binaryOp('div', (x, y) => x / y, (dy, _a, b) => dy.div(b), (dy, _a, b, y) => dy.mul(y).div(b).neg())
-export function div(a: Tensor, b: Tensor | number): Tensor {
-  checkTensor('div', a, 'the left operand')
-  return floatDiv(asFloat(a), b instanceof Tensor ? asFloat(b) : b)
+export function div(a: Tensor, b: Tensor | number): Tensor
+export function div(a: Tensor | number, b: Tensor): Tensor
+export function div(a: Tensor | number, b: Tensor | number): Tensor {
+  return floatDiv(...operandPair('div', a instanceof Tensor ? asFloat(a) : a, b instanceof Tensor ? asFloat(b) : b))
 }

@@ -21,6 +21,18 @@ export function asOperand(where: string, value: Tensor | number, like: Tensor): 
   return scalar
 }
 
+/**
+ * The two operands of a binary op as tensors: at least one must be a Tensor, and a number takes its
+ * dtype (see asOperand), whichever side it is on.
+ */
+export function operandPair(where: string, left: Tensor | number, right: Tensor | number): [Tensor, Tensor] {
+  if (left instanceof Tensor) return [left, asOperand(where, right, left)]
+  if (right instanceof Tensor) return [asOperand(where, left, right), right]
+  const bad = typeof left !== 'number' ? left : right
+  if (typeof bad !== 'number') throw new Error(`${where}: expected a Tensor or a number, got ${describe(bad)}`)
+  throw new Error(`${where}: expected at least one operand to be a Tensor, got ${describe(left)} and ${describe(right)}`)
+}
+
 /** Both operands in their promoted dtype (the casts are recorded, so gradients flow back). */
 export function promotePair(a: Tensor, b: Tensor): [Tensor, Tensor] {
   const dtype = promoteTypes(a.dtype, b.dtype)

@@ -1,4 +1,4 @@
-// Reductions: sum and max are primitives, mean is sum / count.
+// Reductions: sum and max are primitives, mean is sum / count; argmax returns indices, outside the tape.
 import { allocate } from '../../tensor/dtype.js'
 import { maxDimInto, sumDimInto } from '../../tensor/kernels/reduce.js'
 import { formatShape, normalizeDim, sizeOf, splitAtDim, type Shape } from '../../tensor/shape.js'
@@ -56,21 +56,44 @@ export function max(x: Tensor, dim?: number, keepDim = false): Tensor {
   const { outer, size, inner } = splitAtDim(x.shape, d)
   const kept = keptShape(x.shape, [d])
   const values = new Tensor(allocate(x.dtype, outer * inner), keepDim ? kept : x.shape.filter((_, i) => i !== d))
-  const argmax = new Int32Array(outer * inner)
-  maxDimInto(values.data, argmax, x.data, outer, size, inner)
+  const firstMax = new Int32Array(outer * inner)
+  maxDimInto(values.data, firstMax, x.data, outer, size, inner)
   return record('max', [x], values, (dy) => {
     const dx = Tensor.zeros(x.shape, x.dtype)
     for (let o = 0; o < outer; o++) {
-      for (let j = 0; j < inner; j++) dx.data[(o * size + argmax[o * inner + j]) * inner + j] = dy.data[o * inner + j]
+      for (let j = 0; j < inner; j++) dx.data[(o * size + firstMax[o * inner + j]) * inner + j] = dy.data[o * inner + j]
     }
     return [dx]
   })
 }
 
+// argmax: the int32 index of the first maximum along dim, or in the flattened tensor when dim is absent
+// (a 0-d result; keepDim then keeps every dim with size 1). NaN counts as the maximum, as in PyTorch. An
+// index has no gradient, so nothing is recorded and the result never requires grad.
+export function argmax(x: Tensor, dim?: number, keepDim = false): Tensor {
+  checkTensor('argmax', x)
+  if (dim === undefined) {
+    if (x.size === 0) throw new Error(`argmax: the tensor is empty (shape ${formatShape(x.shape)}), so it has no maximum; pass a dim whose size is not 0`)
+    return indicesOfMax(x, 1, x.size, 1, keepDim ? x.shape.map(() => 1) : [])
+  }
+  // A 0-d tensor has one dim to reduce, 0 or -1, as in PyTorch; the result stays 0-d.
+  const shape = x.ndim === 0 ? [1] : x.shape
+  const d = normalizeDim('argmax', dim, shape.length)
+  if (shape[d] === 0) throw new Error(`argmax: dim ${dim} of shape ${formatShape(x.shape)} has size 0, so it has no maximum`)
+  const { outer, size, inner } = splitAtDim(shape, d)
+  return indicesOfMax(x, outer, size, inner, keepDim ? keptShape(x.shape, [d]) : x.shape.filter((_, i) => i !== d))
+}
+
+/** The argmax kernel over x seen as [outer, size, inner], as an int32 tensor of `shape`. */
+function indicesOfMax(x: Tensor, outer: number, size: number, inner: number, shape: Shape): Tensor {
+  const indices = new Int32Array(outer * inner)
+  maxDimInto(allocate(x.dtype, outer * inner), indices, x.data, outer, size, inner)
+  return new Tensor(indices, shape)
+}
+
 function maxAll(x: Tensor): Tensor {
   const value = new Tensor(allocate(x.dtype, 1), [])
-  const argmax = new Int32Array(1)
-  maxDimInto(value.data, argmax, x.data, 1, x.size, 1)
+  maxDimInto(value.data, new Int32Array(1), x.data, 1, x.size, 1)
   return record('max', [x], value, (dy) => {
     const dx = Tensor.zeros(x.shape, x.dtype)
     const top = value.data[0]

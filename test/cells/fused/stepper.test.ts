@@ -16,7 +16,8 @@
 import fc from 'fast-check'
 import { CellStack } from '../../../src/cells/fused/stepper.js'
 import type { CellMode as CellKind } from '../../../src/cells/kinds.js'
-import { GRU, LSTM, RNN, Generator, LanguageModel, Tensor, argmax, isGradEnabled, manualSeed, noGrad, sampleToken, type CellKind as CellName, type FloatDType, type RecurrentState, type TypedArray } from '../../../src/index.js'
+import { GRU, LSTM, RNN, Generator, LanguageModel, Tensor, isGradEnabled, manualSeed, noGrad, sampleToken, type CellKind as CellName, type FloatDType, type RecurrentState, type TypedArray } from '../../../src/index.js'
+import { argmax } from '../../../src/internals.js'
 import { newLayer, type Layer } from '../../helpers/layers.js'
 
 const { abs, max, sqrt } = Math
