@@ -2,6 +2,7 @@
 // the order r, z, n: W_ih is [3H, D]. r is a *reset* gate (not an output gate): it scales the recurrent
 // part of the candidate n, bias b_hn included, which is where PyTorch (and Keras's reset_after=True) differ
 // from the paper's r ⊙ h inside the product.
+// Its fused forward and backward steps (the fast path): src/cells/fused/gru.ts.
 import { sub } from '../autograd/ops/arithmetic.js'
 import { linear } from '../autograd/ops/linear.js'
 import type { Tensor } from '../tensor/tensor.js'

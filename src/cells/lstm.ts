@@ -1,6 +1,7 @@
 // The LSTM cell (Hochreiter & Schmidhuber, 1997, with the forget gate of Gers et al., 2000), exactly as
 // PyTorch computes it. The stacked weights hold the gates in the order i, f, g, o: W_ih is [4H, D].
 // There is no "update gate": i (input), f (forget) and o (output) are gates; g is the candidate cell.
+// Its fused forward and backward steps (the fast path): src/cells/fused/lstm.ts.
 import { linear } from '../autograd/ops/linear.js'
 import type { Tensor } from '../tensor/tensor.js'
 import type { CellParams, GateRecorder } from './rnn.js'

@@ -1,6 +1,7 @@
 // The Elman RNN cell, as PyTorch defines it:
 //   h' = tanh(W_ih x + b_ih + W_hh h + b_hh)        (or relu in place of tanh)
 // The stacked weights hold one gate: W_ih is [H, D], W_hh [H, H].
+// Its fused forward and backward steps (the fast path): src/cells/fused/rnn.ts.
 import { linear } from '../autograd/ops/linear.js'
 import type { Tensor } from '../tensor/tensor.js'
 

@@ -1,20 +1,19 @@
-// One time step of the fused GRU (src/cells/fused.ts), forward and backward, over B rows of H units.
-// Layouts: `gates` rows are [r | z | n] (3H wide, as the stacked weights); h lives in a whole-sequence
-// buffer of [B, H] blocks, `at` addressing this step's block and `prevAt` the state it read. b_hn stays
-// apart from the input projection because r scales it: n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)).
-import type { TypedArray } from '../../tensor/dtype.js'
+// The fused GRU (the equations: src/cells/gru.ts): one time step forward and back over B rows of H units,
+// and its record in the table (cells.ts). `gates` rows are [r | z | n], 3H wide, as the stacked weights.
+// b_hn stays apart from the input projection because r scales it: n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)),
+// and aux keeps W_hn h + b_hn of every step for backward.
 import { activationBuffer, lanes, sigmoidInPlace, tanhInPlace } from '../../tensor/kernels/simd-math.js'
+import { GATE_COUNT } from '../kinds.js'
+import type { FusedCell, GradientBuffers, StepBuffers, StepOffsets } from './cells.js'
 
 /**
- * Reads h at prevAt and writes h' at `at`. On entry `gates` (at gatesAt) holds W_ih x for this step;
- * hProj = W_hh h ([B, 3H], from offset 0); bias ([3H]) is b_ih + b_hh but for its n block, b_in alone, and
- * bHN ([H]) is b_hn. The gates are overwritten in place by r, z, n, and hn (at hnAt, [B, H]) keeps
- * W_hn h + b_hn: backward needs all four.
+ * On entry the step's gates hold W_ih x; hProj is W_hh h, bias b_ih + b_hh but for its n block, b_in
+ * alone, and bHN is b_hn. The gates are overwritten in place by r, z, n, and aux keeps W_hn h + b_hn:
+ * backward needs all four.
  */
-export function gruForwardStep(
-  h: TypedArray, at: number, prevAt: number, gates: TypedArray, gatesAt: number,
-  hn: TypedArray, hnAt: number, hProj: TypedArray, bias: Float64Array, bHN: Float64Array, B: number, H: number,
-): void {
+function gruForwardStep(buffers: StepBuffers, step: StepOffsets): void {
+  const { B, H, h, gates, aux: hn, hProj, bias, bHN } = buffers
+  const { at, prevAt, gatesAt, auxAt: hnAt } = step
   // Scratch ranges, each B·H: [r | z] (σ), then [n] (tanh), which needs r first
   const R = lanes(B * H)
   const pre = activationBuffer(h instanceof Float32Array, 3 * R)
@@ -51,17 +50,16 @@ export function gruForwardStep(
 }
 
 /**
- * Writes the pre-activation gradients at gatesAt twice: daX for the input side [da_r | da_z | da_n] and
- * daH for the recurrent side, whose n block is da_n ⊙ r since r multiplies W_hn h + b_hn. dh = dOut (this
- * step's output row, at dOutAt) + dhNext (through W_hh from the step read after this one) + dhZ (through
- * z ⊙ h from that step); dhZ ([B, H]) is then overwritten with the z ⊙ h part for the state this step read.
+ * Writes the pre-activation gradients twice: da for the input side [da_r | da_z | da_n] and daH for the
+ * recurrent side, whose n block is da_n ⊙ r since r multiplies W_hn h + b_hn. dh = dOut + dhNext + dhZ
+ * (through z ⊙ h from the step read after this one); dhZ is then overwritten with the z ⊙ h part for the
+ * state this step read.
  */
-export function gruBackwardStep(
-  daX: TypedArray, daH: TypedArray, dOut: TypedArray, dOutAt: number, dhNext: TypedArray, dhZ: TypedArray,
-  gates: TypedArray, gatesAt: number, hn: TypedArray, hnAt: number, h: TypedArray, prevAt: number, B: number, H: number,
-): void {
+function gruBackwardStep(buffers: GradientBuffers, step: StepOffsets): void {
+  const { B, H, h, gates, aux: hn, da: daX, daH, dOut, dhNext, dhZ } = buffers
+  const { prevAt, gatesAt, auxAt: hnAt, dOutAt } = step
   for (let b = 0; b < B; b++) {
-    const row = gatesAt + b * 3 * H
+    const row = gatesAt + b * 3 * H // of gates, and of daX and daH, laid out alike
     const s = b * H
     for (let j = 0; j < H; j++) {
       const r = gates[row + j], z = gates[row + H + j], n = gates[row + 2 * H + j]
@@ -83,4 +81,14 @@ export function gruBackwardStep(
       dhZ[s + j] = dh * z
     }
   }
+}
+
+export const GRU: FusedCell = {
+  gates: GATE_COUNT.gru,
+  cellState: false,
+  keepsAux: true,
+  hnApart: true,
+  directH: true,
+  forwardStep: gruForwardStep,
+  backwardStep: gruBackwardStep,
 }

@@ -14,12 +14,12 @@ import { matmulInto, matmulTransAInto, matmulTransBInto, withFixedRight } from '
 import { columnSumsInto } from '../../tensor/kernels/reduce.js'
 import { formatShape, shapesEqual } from '../../tensor/shape.js'
 import { Tensor } from '../../tensor/tensor.js'
-import { GATE_COUNT, type CellMode } from '../kinds.js'
+import type { CellMode } from '../kinds.js'
 import type { CellParams } from '../rnn.js'
 import { type SequenceResult } from '../sequence.js'
-import { gruBackwardStep, gruForwardStep } from './gru.js'
-import { lstmBackwardStep, lstmForwardStep } from './lstm.js'
-import { rnnBackwardStep, rnnForwardStep } from './rnn.js'
+import { FUSED_CELLS, splitBiases, type GradientBuffers, type StepBuffers, type StepOffsets } from './cells.js'
+
+export { splitBiases } // it lives with the table; importers of the sequence op find it here too
 
 const add = (a: number, b: number) => a + b
 
@@ -31,58 +31,59 @@ interface Saved {
   h0: Tensor
   c0: Tensor | null
   p: CellParams
-  /** T + 1 blocks of [B, H], see `fusedSequence`; c likewise (LSTM only, else empty). */
-  hSeq: TypedArray
-  cSeq: TypedArray
-  /** [T·B, G·H]: every step's gate activations (RNN: only its input projection; backward reads h instead). */
-  gates: TypedArray
-  /** What backward needs per step besides the gates, [T·B, H]: GRU W_hn h + b_hn, LSTM tanh(c'); empty for the RNN. */
-  aux: TypedArray
+  /**
+   * h: T + 1 blocks of [B, H], see `fusedSequence`, c likewise; gates: [T·B, G·H], every step's gate
+   * activations (RNN: only its input projection; backward reads h instead); aux: [T·B, H].
+   */
+  buffers: StepBuffers
 }
 
 export function fusedSequence(kind: CellMode, x: Tensor, h0: Tensor, c0: Tensor | null, p: CellParams, reverse: boolean): SequenceResult {
   checkOperands(kind, x, h0, c0, p)
-  const lstm = kind === 'lstm'
+  const cell = FUSED_CELLS[kind], cellState = cell.cellState
   const [T, B, D] = x.shape
-  const H = h0.shape[1], GH = GATE_COUNT[kind] * H, BH = B * H, dtype = x.dtype
+  const H = h0.shape[1], GH = cell.gates * H, BH = B * H, dtype = x.dtype
   // hSeq holds h in time order with the initial state where reading starts: [h0, h_0 … h_T−1] forward,
   // [h_0 … h_T−1, h0] in reverse. Step t writes block t + shift and reads block t + 1 − shift, so the
   // outputs are one contiguous run, and so are the states the steps read (the Hprev of dW_hh).
   const shift = reverse ? 0 : 1
   const hSeq = allocate(dtype, (T + 1) * BH)
-  const cSeq = allocate(dtype, lstm ? (T + 1) * BH : 0)
+  const cSeq = allocate(dtype, cellState ? (T + 1) * BH : 0)
   hSeq.set(h0.data, (1 - shift) * T * BH)
-  if (lstm && c0 !== null) cSeq.set(c0.data, (1 - shift) * T * BH)
+  if (cellState && c0 !== null) cSeq.set(c0.data, (1 - shift) * T * BH)
   // The input projection of all T steps at once, X·W_ihᵀ; the step kernels add the biases.
   const gates = allocate(dtype, T * B * GH)
   matmulTransBInto(gates, x.data, p.W_ih.data, T * B, D, GH)
   const { bias, bHN } = splitBiases(kind, p, H)
-  const aux = allocate(dtype, kind === 'rnn_tanh' || kind === 'rnn_relu' ? 0 : T * BH)
+  const aux = allocate(dtype, cell.keepsAux ? T * BH : 0)
   const hProj = allocate(dtype, B * GH)
+  const buffers: StepBuffers = { B, H, h: hSeq, c: cSeq, gates, aux, hProj, bias, bHN }
+  const offsets: StepOffsets = { at: 0, prevAt: 0, gatesAt: 0, auxAt: 0, dOutAt: 0 }
   // W_hh h: the only matmul left inside the recurrence, by a W_hhᵀ packed once for all steps
   withFixedRight(p.W_hh.data, H, GH, true, (timesWhhT) => {
     for (let step = 0; step < T; step++) {
       const t = reverse ? T - 1 - step : step
-      const at = (t + shift) * BH, prevAt = (t + 1 - shift) * BH
-      timesWhhT(hProj, 0, hSeq, prevAt, B)
-      if (lstm) lstmForwardStep(hSeq, cSeq, at, prevAt, aux, t * BH, gates, t * B * GH, hProj, bias, B, H)
-      else if (kind === 'gru') gruForwardStep(hSeq, at, prevAt, gates, t * B * GH, aux, t * BH, hProj, bias, bHN, B, H)
-      else rnnForwardStep(hSeq, at, gates, t * BH, hProj, bias, B, H, kind === 'rnn_relu')
+      offsets.at = (t + shift) * BH
+      offsets.prevAt = (t + 1 - shift) * BH
+      offsets.gatesAt = t * B * GH
+      offsets.auxAt = t * BH
+      timesWhhT(hProj, 0, hSeq, offsets.prevAt, B)
+      cell.forwardStep(buffers, offsets)
     }
   })
-  const packed = Tensor.zeros([lstm ? T + 1 : T, B, H], dtype)
+  const packed = Tensor.zeros([cellState ? T + 1 : T, B, H], dtype)
   packed.data.set(hSeq.subarray(shift * BH, (shift + T) * BH))
-  if (lstm) packed.data.set(cSeq.subarray(shift * T * BH, (shift * T + 1) * BH), T * BH) // the last c reached
+  if (cellState) packed.data.set(cSeq.subarray(shift * T * BH, (shift * T + 1) * BH), T * BH) // the last c reached
   // One gradient slot per candidate input; absent ones (no bias, no cell state) are not inputs of the op.
-  const candidates = [x, h0, lstm ? c0 : null, p.W_ih, p.W_hh, p.b_ih, p.b_hh]
+  const candidates = [x, h0, cellState ? c0 : null, p.W_ih, p.W_hh, p.b_ih, p.b_hh]
   const inputs = candidates.filter((t): t is Tensor => t !== null)
-  const saved: Saved = { kind, reverse, x, h0, c0, p, hSeq, cSeq, gates, aux }
+  const saved: Saved = { kind, reverse, x, h0, c0, p, buffers }
   const y = record(`fused_${kind}`, inputs, packed, (dy) => backward(saved, dy.data).filter((_, k) => candidates[k] !== null))
   const last = reverse ? 0 : T - 1
   return {
-    output: lstm ? slice(y, 0, 0, T) : y,
+    output: cellState ? slice(y, 0, 0, T) : y,
     h: slice(y, 0, last, last + 1).reshape([B, H]),
-    c: lstm ? slice(y, 0, T, T + 1).reshape([B, H]) : null,
+    c: cellState ? slice(y, 0, T, T + 1).reshape([B, H]) : null,
   }
 }
 
@@ -91,27 +92,32 @@ export function fusedSequence(kind: CellMode, x: Tensor, h0: Tensor, c0: Tensor 
  * packed gradient: row t is dL/dh_t from every use of the output, row T (LSTM) is dL/dc of the last state.
  */
 function backward(saved: Saved, dy: TypedArray): (Tensor | null)[] {
-  const { kind, reverse, x, h0, c0, p, hSeq, cSeq, gates, aux } = saved
+  const { kind, reverse, x, h0, c0, p, buffers } = saved
+  const cell = FUSED_CELLS[kind]
   const [T, B, D] = x.shape, H = h0.shape[1]
-  const GH = GATE_COUNT[kind] * H, BH = B * H, dtype = x.dtype, shift = reverse ? 0 : 1
-  const gru = kind === 'gru'
+  const GH = cell.gates * H, BH = B * H, dtype = x.dtype, shift = reverse ? 0 : 1
   // da of all steps, [T·B, G·H]; the GRU's recurrent side differs in its n block (da_n ⊙ r), so it has its own.
   // Every step writes its rows whole, so these come from a workspace kept between calls, not zeroed.
   const daX = workspace(dtype, 0, T * B * GH)
-  const daH = gru ? workspace(dtype, 1, T * B * GH) : daX
+  const daH = cell.hnApart ? workspace(dtype, 1, T * B * GH) : daX
   const dhNext = allocate(dtype, BH) // zero at first: no step reads the last state
-  const dhZ = allocate(dtype, gru ? BH : 0)
-  const dc = allocate(dtype, kind === 'lstm' ? BH : 0)
+  const dhZ = allocate(dtype, cell.directH ? BH : 0)
+  const dc = allocate(dtype, cell.cellState ? BH : 0)
   dc.set(dy.subarray(T * BH, T * BH + dc.length))
+  // Field by field, not a spread, so every call's object has one shape (see StepBuffers)
+  const { h: hSeq, c, gates, aux, hProj, bias, bHN } = buffers
+  const grads: GradientBuffers = { B, H, h: hSeq, c, gates, aux, hProj, bias, bHN, da: daX, daH, dOut: dy, dhNext, dc, dhZ }
+  const offsets: StepOffsets = { at: 0, prevAt: 0, gatesAt: 0, auxAt: 0, dOutAt: 0 }
   withFixedRight(p.W_hh.data, GH, H, false, (timesWhh) => {
     for (let step = T - 1; step >= 0; step--) {
       const t = reverse ? T - 1 - step : step
-      const at = (t + shift) * BH, prevAt = (t + 1 - shift) * BH, gatesAt = t * B * GH
-      if (kind === 'lstm') lstmBackwardStep(daX, gatesAt, dy, t * BH, dhNext, dc, gates, gatesAt, cSeq, prevAt, aux, t * BH, B, H)
-      else if (gru) gruBackwardStep(daX, daH, dy, t * BH, dhNext, dhZ, gates, gatesAt, aux, t * BH, hSeq, prevAt, B, H)
-      else rnnBackwardStep(daX, gatesAt, dy, t * BH, dhNext, hSeq, at, BH, kind === 'rnn_relu')
+      offsets.at = (t + shift) * BH
+      offsets.prevAt = (t + 1 - shift) * BH
+      offsets.gatesAt = t * B * GH
+      offsets.auxAt = offsets.dOutAt = t * BH
+      cell.backwardStep(grads, offsets)
       // dh of the state this step read = da_t · W_hh (at the first step that is dh0, only wanted for h0)
-      if (step > 0 || h0.requiresGrad) timesWhh(dhNext, 0, daH, gatesAt, B)
+      if (step > 0 || h0.requiresGrad) timesWhh(dhNext, 0, daH, offsets.gatesAt, B)
     }
   })
   const make = (t: Tensor | null, fill: (out: TypedArray) => void): Tensor | null => {
@@ -127,8 +133,8 @@ function backward(saved: Saved, dy: TypedArray): (Tensor | null)[] {
     // dx = dA · W_ih
     make(x, (out) => matmulInto(out, daX, p.W_ih.data, T * B, GH, D)),
     // dh0 = da_0 · W_hh (+ dh' ⊙ z for the GRU)
-    make(h0, (out) => (gru ? binaryInto(out, [BH], dhNext, [BH], dhZ, [BH], add) : out.set(dhNext))),
-    make(kind === 'lstm' ? c0 : null, (out) => out.set(dc)),
+    make(h0, (out) => (cell.directH ? binaryInto(out, [BH], dhNext, [BH], dhZ, [BH], add) : out.set(dhNext))),
+    make(cell.cellState ? c0 : null, (out) => out.set(dc)),
     // dW_ih = dAᵀ · X
     make(p.W_ih, (out) => matmulTransAInto(out, daX, x.data, GH, T * B, D)),
     // dW_hh = dAᵀ · Hprev, Hprev being the contiguous run of states the steps read
@@ -149,24 +155,6 @@ function workspace(dtype: DType, slot: number, size: number): TypedArray {
   return kept[slot].subarray(0, size)
 }
 
-/** b_ih + b_hh for every gate (zeros where absent), except b_hn, which r must scale first. */
-export function splitBiases(kind: CellMode, p: CellParams, H: number): { bias: Float64Array; bHN: Float64Array } {
-  const GH = GATE_COUNT[kind] * H
-  const bias = new Float64Array(GH)
-  const bHN = new Float64Array(kind === 'gru' ? H : 0)
-  for (let k = 0; k < GH; k++) {
-    const bih = p.b_ih === null ? 0 : p.b_ih.data[k]
-    const bhh = p.b_hh === null ? 0 : p.b_hh.data[k]
-    if (kind === 'gru' && k >= 2 * H) {
-      bias[k] = bih
-      bHN[k - 2 * H] = bhh
-    } else {
-      bias[k] = bih + bhh
-    }
-  }
-  return { bias, bHN }
-}
-
 function checkOperands(kind: CellMode, x: Tensor, h0: Tensor, c0: Tensor | null, p: CellParams): void {
   const where = `fusedSequence(${kind})`
   if (!isFloat(x.dtype) || x.ndim !== 3 || x.shape[0] < 1) {
@@ -174,10 +162,11 @@ function checkOperands(kind: CellMode, x: Tensor, h0: Tensor, c0: Tensor | null,
   }
   if (h0.ndim !== 2 || h0.shape[0] !== x.shape[1]) throw new Error(`${where}: h0 has shape ${formatShape(h0.shape)} but x ${formatShape(x.shape)} needs [${x.shape[1]}, H]`)
   const [, B, D] = x.shape
-  const H = h0.shape[1], GH = GATE_COUNT[kind] * H
-  if (kind === 'lstm' && c0 === null) throw new Error(`${where}: the initial cell state c0 is missing`)
+  const { gates, cellState } = FUSED_CELLS[kind]
+  const H = h0.shape[1], GH = gates * H
+  if (cellState && c0 === null) throw new Error(`${where}: the initial cell state c0 is missing`)
   const expected: [string, Tensor | null, number[]][] = [
-    ['h0', h0, [B, H]], ['c0', kind === 'lstm' ? c0 : null, [B, H]], ['W_ih', p.W_ih, [GH, D]],
+    ['h0', h0, [B, H]], ['c0', cellState ? c0 : null, [B, H]], ['W_ih', p.W_ih, [GH, D]],
     ['W_hh', p.W_hh, [GH, H]], ['b_ih', p.b_ih, [GH]], ['b_hh', p.b_hh, [GH]],
   ]
   for (const [name, t, shape] of expected) {
