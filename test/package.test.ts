@@ -8,10 +8,10 @@ import { expectSameFromRequireAndImport } from './helpers/built-package.js'
 const root = join(__dirname, '..')
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<string, unknown>
 
-function sourceFiles(dir: string): string[] {
+function sourceFiles(dir: string, ending = '.ts'): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name)
-    return statSync(path).isDirectory() ? sourceFiles(path) : path.endsWith('.ts') ? [path] : []
+    return statSync(path).isDirectory() ? sourceFiles(path, ending) : path.endsWith(ending) ? [path] : []
   })
 }
 
@@ -45,4 +45,17 @@ test('the tensor and autograd names of the API contract are exported', () => {
 
 test('the built package loads from ESM and CommonJS with the same exports', () => {
   expectSameFromRequireAndImport('seqgrad', 'cjs/index.js', Object.keys(seqgrad).sort())
+})
+
+test('the package carries its licence, and every source map carries the sources it maps', () => {
+  const license = readFileSync(join(root, 'LICENSE'), 'utf8')
+  expect(license).toMatch(/^MIT License/)
+  expect(pkg.license).toBe('MIT')
+  const maps = sourceFiles(join(root, 'dist'), '.map')
+  expect(maps.length).toBeGreaterThan(50)
+  for (const file of maps) {
+    const map = JSON.parse(readFileSync(file, 'utf8')) as { sources: string[]; sourcesContent?: (string | null)[] }
+    const carried = map.sourcesContent ?? []
+    expect({ file, missing: map.sources.filter((_, i) => typeof carried[i] !== 'string') }).toEqual({ file, missing: [] })
+  }
 })
