@@ -126,6 +126,8 @@ export function trainLanguageModel(opts: TrainLanguageModelOptions): TrainResult
   const { model, optimizer, batchSize, bptt, clipNorm, schedule, earlyStop, onStep, onEvaluation } = opts
   const batches = batchStreams('trainLanguageModel', opts.train, batchSize, bptt)
   const evalEvery = opts.validation === undefined ? Infinity : (opts.evalEvery ?? Infinity)
+  // The validation set must hold a window per stream too: say so now, not after training.
+  if (opts.validation !== undefined) batchStreams('trainLanguageModel: validation', opts.validation, batchSize, bptt)
   const state: TrainerState = opts.resume
     ? { ...opts.resume, hidden: opts.resume.hidden && detached(opts.resume.hidden) }
     : { step: 0, window: 0, hidden: null, bestValidation: Infinity, evaluationsSinceBest: 0 }

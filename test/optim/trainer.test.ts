@@ -93,3 +93,13 @@ test('callbacks can stop training; early stop watches validation; evaluation rep
   expect(evaluation.bitsPerToken).toBeCloseTo(evaluation.loss / Math.LN2, 12)
   expect(evaluation.loss).toBeCloseTo(early.evaluations[0].loss, 12)
 })
+
+test('a validation set too short for the streams is refused before the first step, not after training', () => {
+  const { model, optimizer } = setup(2)
+  const before = weights(model)
+  let steps = 0
+  const run = () => trainLanguageModel({ model, optimizer, train: ids, validation: ids.slice(0, 40), batchSize: 4, bptt: 10, steps: 8, evalEvery: 4, onStep: () => void steps++ })
+  expect(run).toThrow(/^trainLanguageModel: validation: 40 tokens are too few for 4 streams with bptt 10: .* at least 44 tokens$/)
+  expect(steps).toBe(0)
+  expect(weights(model)).toEqual(before)
+})
