@@ -36,7 +36,7 @@ export { GATE_NAMES, type CellKind, type CellMode, type GateTrace } from './cell
 export { hasSimd } from './tensor/kernels/simd-gemm.js'
 
 // Modules
-export { Module, type LoadStateDictOptions } from './models/module.js'
+export { Module, type LoadStateDictOptions, type CheckedStateDict } from './models/module.js'
 export { Linear, Embedding, Dropout, LayerNorm, type LinearOptions, type EmbeddingOptions, type LayerNormOptions } from './models/layers.js'
 export { RNNCell, LSTMCell, GRUCell, type CellOptions, type RNNCellOptions, type ForwardOptions } from './models/cells.js'
 export { RNN, LSTM, GRU, type RecurrentOptions, type RNNOptions, type Impl } from './models/recurrent.js'
@@ -48,10 +48,10 @@ export { saveSafetensors, loadSafetensors, type SafetensorsContents } from './io
 export { crossEntropy, mseLoss, l1Penalty, l2Penalty, type Reduction, type Targets as ClassTargets, type CrossEntropyOptions, type MSELossOptions } from './optim/losses.js'
 
 // Optimizers, clipping, LR schedules
-export { Optimizer, type OptimizerStateDict, type ConfigValue } from './optim/optimizer.js'
+export { Optimizer, type OptimizerStateDict, type ConfigValue, type OptimizerLoadOptions, type CheckedOptimizerState } from './optim/optimizer.js'
 export { SGD, type SGDOptions } from './optim/sgd.js'
 export { Adam, AdamW, type AdamOptions } from './optim/adam.js'
 export { RMSprop, type RMSpropOptions } from './optim/rmsprop.js'
 export { clipGradNorm, clipGradValue, type ClipGradNormOptions } from './optim/clip.js'
-export { LRScheduler, StepLR, ExponentialLR, CosineAnnealingLR, LinearLR, type StepLROptions, type ExponentialLROptions, type CosineAnnealingLROptions, type LinearLROptions, type ScheduleStateDict } from './optim/schedules.js'
-export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from './optim/plateau.js'
+export { LRScheduler, StepLR, ExponentialLR, CosineAnnealingLR, LinearLR, type StepLROptions, type ExponentialLROptions, type CosineAnnealingLROptions, type LinearLROptions, type ScheduleStateDict, type CheckedScheduleState } from './optim/schedules.js'
+export { ReduceLROnPlateau, type ReduceLROnPlateauOptions, type CheckedPlateauState } from './optim/plateau.js'

@@ -17,7 +17,7 @@ export { type RecurrentState } from './models/recurrent.js'
 export { SequenceClassifier, type SequenceClassifierOptions } from './models/classifier.js'
 export { Seq2Seq, type Seq2SeqOptions, type DecodeOptions } from './models/seq2seq.js'
 export { trainLanguageModel, evaluateLanguageModel, type TrainLanguageModelOptions, type TrainResult, type TrainerState, type StepInfo, type Evaluation } from './optim/trainer.js'
-export { saveCheckpoint, loadCheckpoint, type SaveCheckpointOptions, type LoadedCheckpoint, type JsonValue } from './io/checkpoint.js'
+export { saveCheckpoint, loadCheckpoint, type SaveCheckpointOptions, type LoadCheckpointOptions, type LoadedCheckpoint, type JsonValue } from './io/checkpoint.js'
 
 // The built-in tasks' data and stream batching: data.addingBatch, data.embeddedReberString, …
 export * as data from './data/index.js'

@@ -1,14 +1,26 @@
 // Module: the base of every layer. It owns named parameters and child modules, and gives them out
 // under PyTorch's state-dict names (children joined with '.'), so weights move to and from PyTorch.
-import { checkDType, type FloatDType } from '../tensor/dtype.js'
+import { allocate, checkDType, type FloatDType, type TypedArray } from '../tensor/dtype.js'
 import { defaultGenerator } from '../tensor/random.js'
 import { formatShape, shapesEqual } from '../tensor/shape.js'
 import { Tensor } from '../tensor/tensor.js'
-import { describe } from '../validation/checks.js'
+import { checkBoolean, checkOptionKeys, describeElement, describeNonRecord, firstNonFinite, isPlainRecord } from '../validation/checks.js'
 
 export interface LoadStateDictOptions {
   /** Require exactly the module's keys (true, the default) or load only the keys both share. */
   strict?: boolean
+  /**
+   * Load NaN and ±Infinity too (false by default: a non-finite value, or a float64 value too large for a
+   * float32 parameter, is an error naming the key and its first such element).
+   */
+  allowNonFinite?: boolean
+}
+
+/** A state dict checked against a module by checkStateDict: every value converted, ready to copy in. */
+export interface CheckedStateDict {
+  readonly module: Module
+  /** Each parameter to write, with its new values already in its dtype. */
+  readonly writes: readonly (readonly [Tensor, TypedArray])[]
 }
 
 export class Module {
@@ -31,47 +43,77 @@ export class Module {
 
   /** Live parameters keyed by their state-dict names. */
   namedParameters(): Record<string, Tensor> {
-    const out: Record<string, Tensor> = {}
-    for (const [name, p] of this.ownParameters) out[name] = p
+    return Object.fromEntries(this.parameterMap()) // fromEntries: any name, even "__proto__", stays an own key
+  }
+
+  /** The same, as a Map: names are data, never looked up on an object. */
+  private parameterMap(): Map<string, Tensor> {
+    const out = new Map(this.ownParameters)
     for (const [prefix, child] of this.children) {
-      for (const [name, p] of Object.entries(child.namedParameters())) out[`${prefix}.${name}`] = p
+      for (const [name, p] of child.parameterMap()) out.set(`${prefix}.${name}`, p)
     }
     return out
   }
 
   parameters(): Tensor[] {
-    return Object.values(this.namedParameters())
+    return Array.from(this.parameterMap().values())
   }
 
   /** The parameters' values, detached (sharing data, as PyTorch's state_dict does). */
   stateDict(): Record<string, Tensor> {
-    const out: Record<string, Tensor> = {}
-    for (const [name, p] of Object.entries(this.namedParameters())) out[name] = p.detach()
-    return out
+    return Object.fromEntries(Array.from(this.parameterMap(), ([name, p]) => [name, p.detach()]))
   }
 
   /**
    * Copies values into the parameters, converting dtype if needed. With `strict` (the default) the keys
-   * must match exactly; any missing, unexpected or mis-shaped key is an error that names it, and
-   * nothing is written unless every key is sound.
+   * must match exactly; any missing, unexpected or mis-shaped key, and any non-finite value, is an error
+   * that names it, and nothing is written unless every key is sound.
    */
-  loadStateDict(dict: Record<string, Tensor>, { strict = true }: LoadStateDictOptions = {}): void {
-    if (dict === null || typeof dict !== 'object') throw new Error(`loadStateDict: expected an object of tensors, got ${describe(dict)}`)
-    const params = this.namedParameters()
+  loadStateDict(dict: Record<string, Tensor>, options: LoadStateDictOptions = {}): void {
+    this.applyStateDict(this.checkStateDict(dict, options))
+  }
+
+  /**
+   * loadStateDict's first half: checks `dict` as loadStateDict would and returns the values to write, converted
+   * to each parameter's dtype, without changing the module. `applyStateDict` writes them.
+   */
+  checkStateDict(dict: Record<string, Tensor>, options: LoadStateDictOptions = {}): CheckedStateDict {
+    const where = 'loadStateDict'
+    checkOptionKeys(where, options, ['strict', 'allowNonFinite'])
+    const strict = checkBoolean(where, 'strict', options.strict ?? true)
+    const allowNonFinite = checkBoolean(where, 'allowNonFinite', options.allowNonFinite ?? false)
+    if (!isPlainRecord(dict)) throw new Error(`${where}: expected a plain object mapping names to Tensors, got ${describeNonRecord(dict)}`)
+    const params = this.parameterMap()
+    const given = Object.entries(dict)
     const problems: string[] = []
-    const missing = Object.keys(params).filter((k) => !(k in dict))
-    const unexpected = Object.keys(dict).filter((k) => !(k in params))
+    const missing = Array.from(params.keys()).filter((k) => !Object.hasOwn(dict, k))
+    const unexpected = given.map(([k]) => k).filter((k) => !params.has(k))
     if (strict && missing.length > 0) problems.push(`missing keys: ${missing.join(', ')}`)
     if (strict && unexpected.length > 0) problems.push(`unexpected keys: ${unexpected.join(', ')}`)
-    for (const [key, value] of Object.entries(dict)) {
-      if (!(key in params)) continue
-      if (!(value instanceof Tensor)) problems.push(`${key}: expected a Tensor, got ${describe(value)}`)
-      else if (!shapesEqual(value.shape, params[key].shape)) {
-        problems.push(`${key}: the file has shape ${formatShape(value.shape)} but the module expects ${formatShape(params[key].shape)}`)
+    const writes: [Tensor, TypedArray][] = []
+    for (const [key, value] of given) {
+      const param = params.get(key)
+      if (param === undefined) continue
+      if (!(value instanceof Tensor)) problems.push(`${key}: expected a Tensor, got ${describeNonRecord(value)}`)
+      else if (!shapesEqual(value.shape, param.shape)) {
+        problems.push(`${key}: the file has shape ${formatShape(value.shape)} but the module expects ${formatShape(param.shape)}`)
       } else if (value.dtype === 'int32') problems.push(`${key}: expected a float tensor, got int32`)
+      else {
+        const values = allocate(param.dtype, param.size)
+        values.set(value.data)
+        const problem = allowNonFinite ? null : nonFiniteProblem(key, value.data, values, value.shape)
+        if (problem !== null) problems.push(problem)
+        writes.push([param, values])
+      }
     }
-    if (problems.length > 0) throw new Error(`loadStateDict: ${problems.join('; ')}`)
-    for (const [key, value] of Object.entries(dict)) if (key in params) params[key].data.set(value.data)
+    if (problems.length > 0) throw new Error(`${where}: ${problems.join('; ')}`)
+    return { module: this, writes }
+  }
+
+  /** loadStateDict's second half: copies the values checkStateDict returned into the parameters. */
+  applyStateDict(checked: CheckedStateDict): void {
+    if (checked.module !== this) throw new Error('applyStateDict: these values were checked against another module')
+    for (const [param, values] of checked.writes) param.data.set(values)
   }
 
   train(mode = true): this {
@@ -88,6 +130,16 @@ export class Module {
   zeroGrad(): void {
     for (const p of this.parameters()) p.grad = null
   }
+}
+
+/** The first value of a tensor being loaded that is not finite, or that `converted` (its parameter's dtype) cannot hold; null if none. */
+function nonFiniteProblem(key: string, source: ArrayLike<number>, converted: ArrayLike<number>, shape: readonly number[]): string | null {
+  const hint = '; pass { allowNonFinite: true } to load non-finite values'
+  let i = firstNonFinite(source)
+  if (i >= 0) return `${key}: ${describeElement(i, shape)} is ${source[i]}${hint}`
+  i = firstNonFinite(converted)
+  if (i >= 0) return `${key}: ${describeElement(i, shape)} is ${source[i]}, too large for float32${hint}`
+  return null
 }
 
 /** A new parameter tensor drawn from U(−bound, bound) by the seeded generator, as PyTorch initialises. */

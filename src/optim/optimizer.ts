@@ -5,7 +5,7 @@
 import { allocate, isFloat } from '../tensor/dtype.js'
 import { formatShape, shapesEqual } from '../tensor/shape.js'
 import { Tensor } from '../tensor/tensor.js'
-import { describe, integerAtLeast, isRecord, nonNegative } from '../validation/checks.js'
+import { checkBoolean, checkFiniteValues, checkOptionKeys, describe, describeNonRecord, isPlainRecord, nonNegative, safeIntegerAtLeast } from '../validation/checks.js'
 import { checkParams } from './option-checks.js'
 
 export type FloatArray = Float32Array | Float64Array
@@ -25,6 +25,19 @@ export interface OptimizerStateDict {
 export interface ParamState {
   step: number
   buffers: Record<string, FloatArray>
+}
+
+/** An optimizer state dict checked by checkStateDict: everything applyStateDict assigns, already parsed and copied. */
+export interface CheckedOptimizerState<H extends Hyperparameters = Hyperparameters> {
+  readonly optimizer: Optimizer<H>
+  readonly options: H
+  readonly initialLr: number | undefined
+  readonly state: readonly (ParamState | null)[]
+}
+
+export interface OptimizerLoadOptions {
+  /** Load NaN and ±Infinity in the state tensors too (refused by default, naming the key and element). */
+  allowNonFinite?: boolean
 }
 
 export type Hyperparameters = { lr: number } & Record<string, ConfigValue>
@@ -99,31 +112,45 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters> {
    * Restores hyperparameters (as PyTorch's load_state_dict restores param_groups) and state, copying
    * values so a resumed run continues bit for bit. Everything is checked before anything is written.
    */
-  loadStateDict(dict: { tensors: Record<string, Tensor>; config: Record<string, unknown> }): void {
-    const where = `${this.where}.loadStateDict`
-    if (!isRecord(dict) || !isRecord(dict.tensors) || !isRecord(dict.config)) throw new Error(`${where}: expected { tensors, config }, got ${describe(dict)}`)
-    const { type, ...rest } = dict.config
-    if (type !== this.where) throw new Error(`${where}: the state dict is for optimizer ${describe(type)}, not ${this.where}`)
-    const { initialLr, ...hyper } = Object.fromEntries(Object.entries(rest).filter(([key]) => !key.startsWith('state.')))
-    const missing = Object.keys(this.options).filter((key) => !(key in hyper))
-    if (missing.length > 0) throw new Error(`${where}: config is missing ${missing.join(', ')}`)
-    const options = this.parse(where, hyper)
-    if (initialLr !== undefined) nonNegative(where, 'initialLr', initialLr)
+  loadStateDict(dict: { tensors: Record<string, Tensor>; config: Record<string, unknown> }, loadOptions: OptimizerLoadOptions = {}): void {
+    this.applyStateDict(this.checkStateDict(dict, loadOptions))
+  }
 
+  /** loadStateDict's first half: checks `dict` and returns what to assign, copied, without changing the optimizer. */
+  checkStateDict(dict: { tensors: Record<string, Tensor>; config: Record<string, unknown> }, loadOptions: OptimizerLoadOptions = {}): CheckedOptimizerState<H> {
+    const where = `${this.where}.loadStateDict`
+    checkOptionKeys(where, loadOptions, ['allowNonFinite'])
+    const allowNonFinite = checkBoolean(where, 'allowNonFinite', loadOptions.allowNonFinite ?? false)
+    if (!isPlainRecord(dict)) throw new Error(`${where}: expected { tensors, config }, got ${describeNonRecord(dict)}`)
+    const { tensors, config } = dict
+    if (!isPlainRecord(tensors)) throw new Error(`${where}: expected { tensors, config } with tensors a plain object of Tensors, got tensors ${describeNonRecord(tensors)}`)
+    if (!isPlainRecord(config)) throw new Error(`${where}: expected { tensors, config } with config a plain object, got config ${describeNonRecord(config)}`)
+    const type = Object.hasOwn(config, 'type') ? config.type : undefined
+    if (type !== this.where) throw new Error(`${where}: the state dict is for optimizer ${describe(type)}, not ${this.where}`)
+    const hyper: Record<string, unknown> = Object.create(null)
+    let initialLr: number | undefined
     const steps = new Map<number, number>()
-    const buffers = new Map<number, Record<string, FloatArray>>()
     const index = (key: string, match: RegExpExecArray | null): number => {
       const i = match === null ? -1 : Number(match[1])
       if (!(i >= 0 && i < this.params.length)) throw new Error(`${where}: unexpected key '${key}'; expected state.<i>.<name> with i < ${this.params.length}`)
       return i
     }
-    for (const [key, value] of Object.entries(rest)) {
-      if (!key.startsWith('state.')) continue
-      const match = STATE_KEY.exec(key)
-      if (match === null || match[2] !== 'step' || !this.countsSteps) throw new Error(`${where}: unexpected config key '${key}'`)
-      steps.set(index(key, match), integerAtLeast(where, key, value, 1))
+    for (const [key, value] of Object.entries(config)) {
+      if (key === 'type') continue
+      if (key === 'initialLr') initialLr = value === undefined ? undefined : nonNegative(where, 'initialLr', value)
+      else if (!key.startsWith('state.')) hyper[key] = value
+      else {
+        const match = STATE_KEY.exec(key)
+        if (match === null || match[2] !== 'step' || !this.countsSteps) throw new Error(`${where}: unexpected config key '${key}'`)
+        steps.set(index(key, match), safeIntegerAtLeast(where, key, value, 1))
+      }
     }
-    for (const [key, value] of Object.entries(dict.tensors)) {
+    const missing = Object.keys(this.options).filter((key) => !Object.hasOwn(hyper, key))
+    if (missing.length > 0) throw new Error(`${where}: config is missing ${missing.join(', ')}`)
+    const options = this.parse(where, { ...hyper })
+
+    const buffers = new Map<number, Map<string, FloatArray>>()
+    for (const [key, value] of Object.entries(tensors)) {
       const match = STATE_KEY.exec(key)
       const i = index(key, match)
       const p = this.params[i]
@@ -131,24 +158,35 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters> {
       if (!shapesEqual(value.shape, p.shape)) throw new Error(`${where}: ${key} has shape ${formatShape(value.shape)} but params[${i}] has shape ${formatShape(p.shape)}`)
       const copy = allocate(p.dtype, p.size) as FloatArray
       copy.set(value.data)
-      const own = buffers.get(i) ?? {}
-      own[(match as RegExpExecArray)[2]] = copy
+      if (!allowNonFinite) {
+        checkFiniteValues(where, key, value.data, value.shape, '; pass { allowNonFinite: true } to load non-finite values')
+        checkFiniteValues(where, key, copy, value.shape, ` after conversion to ${p.dtype}; pass { allowNonFinite: true } to load non-finite values`)
+      }
+      const own = buffers.get(i) ?? new Map<string, FloatArray>()
+      own.set((match as RegExpExecArray)[2], copy)
       buffers.set(i, own)
     }
     const expected = this.stateNames(options)
     const state = this.params.map((_, i): ParamState | null => {
       if (!steps.has(i) && !buffers.has(i)) return null
       if (this.countsSteps && !steps.has(i)) throw new Error(`${where}: params[${i}] has state tensors but config has no state.${i}.step`)
-      const names = Object.keys(buffers.get(i) ?? {})
-      const lacking = expected.filter((name) => !names.includes(name))
-      const extra = names.filter((name) => !expected.includes(name))
+      const own = buffers.get(i) ?? new Map<string, FloatArray>()
+      const lacking = expected.filter((name) => !own.has(name))
+      const extra = Array.from(own.keys()).filter((name) => !expected.includes(name))
       if (lacking.length > 0) throw new Error(`${where}: missing state.${i}.${lacking[0]} (${this.where} with these options keeps ${expected.join(', ')})`)
       if (extra.length > 0) throw new Error(`${where}: unexpected state.${i}.${extra[0]} (${this.where} with these options keeps ${expected.join(', ') || 'no tensors'})`)
-      return { step: steps.get(i) ?? 0, buffers: buffers.get(i) ?? {} }
+      // Only the expected names remain, so the record's keys are the optimizer's own.
+      return { step: steps.get(i) ?? 0, buffers: Object.fromEntries(own) }
     })
-    this.options = options
-    this.initialLr = initialLr as number | undefined
-    state.forEach((s, i) => (this.state[i] = s))
+    return { optimizer: this, options, initialLr, state }
+  }
+
+  /** loadStateDict's second half: assigns what checkStateDict returned. */
+  applyStateDict(checked: CheckedOptimizerState<H>): void {
+    if (checked.optimizer !== this) throw new Error(`${this.where}.applyStateDict: this state was checked against another optimizer`)
+    this.options = checked.options
+    this.initialLr = checked.initialLr
+    checked.state.forEach((s, i) => (this.state[i] = s === null ? null : { step: s.step, buffers: { ...s.buffers } }))
   }
 
   /** The buffer `name` of a parameter's state, zero-filled on first use, of the parameter's dtype. */

@@ -2,7 +2,7 @@
 // metric has not improved for more than `patience` steps, then wait `cooldown` steps before counting
 // again. "Improved" means better than the best so far by the threshold (relative or absolute).
 import { Tensor } from '../tensor/tensor.js'
-import { describe, checkOneOf, decodeNumber, encodeNumber, inRange, integerAtLeast, isRecord, nonNegative, withDefaults } from '../validation/checks.js'
+import { describe, checkOneOf, decodeNumber, describeNonRecord, encodeNumber, inRange, integerAtLeast, isPlainRecord, nonNegative, safeIntegerAtLeast, withDefaults } from '../validation/checks.js'
 import type { Optimizer } from './optimizer.js'
 import { checkOptimizer, type ScheduleStateDict } from './schedules.js'
 
@@ -18,6 +18,17 @@ export interface ReduceLROnPlateauOptions {
 }
 
 type PlateauConfig = Required<ReduceLROnPlateauOptions>
+
+/** A ReduceLROnPlateau state checked by checkStateDict, ready for applyStateDict to assign. */
+export interface CheckedPlateauState {
+  readonly schedule: ReduceLROnPlateau
+  readonly options: PlateauConfig
+  readonly best: number
+  readonly numBadEpochs: number
+  readonly cooldownCounter: number
+  readonly lastEpoch: number
+  readonly lastLr: number
+}
 
 function parsePlateau(where: string, opts: unknown): PlateauConfig {
   const o = withDefaults(where, opts, { mode: 'min', factor: 0.1, patience: 10, threshold: 1e-4, thresholdMode: 'rel', cooldown: 0, minLr: 0, eps: 1e-8 } as PlateauConfig)
@@ -87,21 +98,37 @@ export class ReduceLROnPlateau {
     return { type: 'ReduceLROnPlateau', ...this.options, best: encodeNumber(best), numBadEpochs, cooldownCounter, lastEpoch, lastLr }
   }
 
+  /** Restores options and position; nothing changes unless all of `state` is sound. */
   loadStateDict(state: Record<string, unknown>): void {
+    this.applyStateDict(this.checkStateDict(state))
+  }
+
+  /** loadStateDict's first half: checks `state` and returns what to assign, without changing the schedule. */
+  checkStateDict(state: Record<string, unknown>): CheckedPlateauState {
     const where = 'ReduceLROnPlateau.loadStateDict'
-    if (!isRecord(state)) throw new Error(`${where}: expected an object, got ${describe(state)}`)
+    if (!isPlainRecord(state)) throw new Error(`${where}: expected a plain object, got ${describeNonRecord(state)}`)
     const { type, best, numBadEpochs, cooldownCounter, lastEpoch, lastLr, ...opts } = state
     if (type !== 'ReduceLROnPlateau') throw new Error(`${where}: the state is for ${describe(type)}, not ReduceLROnPlateau`)
-    const options = parsePlateau(where, opts)
-    const restored = {
+    return {
+      schedule: this,
+      options: parsePlateau(where, opts),
       best: decodeNumber(where, 'best', best),
-      numBadEpochs: integerAtLeast(where, 'numBadEpochs', numBadEpochs, 0),
-      cooldownCounter: integerAtLeast(where, 'cooldownCounter', cooldownCounter, 0),
-      lastEpoch: integerAtLeast(where, 'lastEpoch', lastEpoch, 0),
+      numBadEpochs: safeIntegerAtLeast(where, 'numBadEpochs', numBadEpochs, 0),
+      cooldownCounter: safeIntegerAtLeast(where, 'cooldownCounter', cooldownCounter, 0),
+      lastEpoch: safeIntegerAtLeast(where, 'lastEpoch', lastEpoch, 0),
       lastLr: nonNegative(where, 'lastLr', lastLr),
     }
-    Object.assign(this, restored)
-    this.options = options
+  }
+
+  /** loadStateDict's second half: assigns what checkStateDict returned. */
+  applyStateDict(checked: CheckedPlateauState): void {
+    if (checked.schedule !== this) throw new Error('ReduceLROnPlateau.applyStateDict: this state was checked against another schedule')
+    this.options = checked.options
+    this.best = checked.best
+    this.numBadEpochs = checked.numBadEpochs
+    this.cooldownCounter = checked.cooldownCounter
+    this.lastEpoch = checked.lastEpoch
+    this.lastLr = checked.lastLr
   }
 
   /** PyTorch's test, quirks included (in 'rel' mode a negative best scales toward zero). */

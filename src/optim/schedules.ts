@@ -2,13 +2,22 @@
 // epoch 0 and sets the optimizer's lr; each step() advances one epoch and sets it again. The updates use
 // PyTorch's recursive ("chainable") forms, the ones its step() uses, so they compose with outside
 // changes to the lr exactly as PyTorch's do.
-import { describe, integerAtLeast, isRecord, nonNegative, withDefaults } from '../validation/checks.js'
+import { describe, describeNonRecord, integerAtLeast, isPlainRecord, nonNegative, safeIntegerAtLeast, withDefaults } from '../validation/checks.js'
 import { Optimizer } from './optimizer.js'
 
 /** A schedule's state: its type, options and position; plain JSON. */
 export type ScheduleStateDict = Record<string, number | string | boolean>
 
 type ScheduleOptions = Record<string, number>
+
+/** A schedule's state checked by checkStateDict, ready for applyStateDict to assign. */
+export interface CheckedScheduleState<O extends ScheduleOptions = ScheduleOptions> {
+  readonly schedule: LRScheduler<O>
+  readonly options: O
+  readonly baseLr: number
+  readonly lastEpoch: number
+  readonly lastLr: number
+}
 
 export abstract class LRScheduler<O extends ScheduleOptions = ScheduleOptions> {
   readonly optimizer: Optimizer
@@ -47,17 +56,33 @@ export abstract class LRScheduler<O extends ScheduleOptions = ScheduleOptions> {
     return { type: this.where, ...this.options, baseLr: this.baseLr, lastEpoch: this.lastEpoch, lastLr: this.lastLr }
   }
 
-  /** Restores options and position. The optimizer's own state dict restores its lr. */
+  /** Restores options and position. The optimizer's own state dict restores its lr. Nothing changes unless all of `state` is sound. */
   loadStateDict(state: Record<string, unknown>): void {
+    this.applyStateDict(this.checkStateDict(state))
+  }
+
+  /** loadStateDict's first half: checks `state` and returns what to assign, without changing the schedule. */
+  checkStateDict(state: Record<string, unknown>): CheckedScheduleState<O> {
     const where = `${this.where}.loadStateDict`
-    if (!isRecord(state)) throw new Error(`${where}: expected an object, got ${describe(state)}`)
+    if (!isPlainRecord(state)) throw new Error(`${where}: expected a plain object, got ${describeNonRecord(state)}`)
     const { type, baseLr, lastEpoch, lastLr, ...opts } = state
     if (type !== this.where) throw new Error(`${where}: the state is for ${describe(type)}, not ${this.where}`)
-    const options = this.parse(where, opts)
-    this.baseLr = nonNegative(where, 'baseLr', baseLr)
-    this.lastLr = nonNegative(where, 'lastLr', lastLr)
-    this.lastEpoch = integerAtLeast(where, 'lastEpoch', lastEpoch, 0)
-    this.options = options
+    return {
+      schedule: this,
+      options: this.parse(where, opts),
+      baseLr: nonNegative(where, 'baseLr', baseLr),
+      lastLr: nonNegative(where, 'lastLr', lastLr),
+      lastEpoch: safeIntegerAtLeast(where, 'lastEpoch', lastEpoch, 0),
+    }
+  }
+
+  /** loadStateDict's second half: assigns what checkStateDict returned. */
+  applyStateDict(checked: CheckedScheduleState<O>): void {
+    if (checked.schedule !== this) throw new Error(`${this.where}.applyStateDict: this state was checked against another schedule`)
+    this.options = checked.options
+    this.baseLr = checked.baseLr
+    this.lastEpoch = checked.lastEpoch
+    this.lastLr = checked.lastLr
   }
 
   /** The lr for epoch `this.lastEpoch`, given the optimizer's current lr. */

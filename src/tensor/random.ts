@@ -6,6 +6,8 @@
 // Normal draws use the Box–Muller transform on two 53-bit uniforms, producing values in pairs;
 // float32 normals are the float64 ones rounded, so one seed gives the same numbers in both dtypes.
 
+import { describe } from '../validation/checks.js'
+
 const MASK64 = (1n << 64n) - 1n
 
 function rotl(x: number, k: number): number {
@@ -98,14 +100,31 @@ export class Generator {
     return this.state.slice()
   }
 
+  /** Restores four words from getState(); a wrong length, a word that is not a uint32, or all zeros leaves the state as it was. */
   setState(state: ArrayLike<number>): this {
-    if (state.length !== 4) throw new Error(`Generator.setState: expected 4 uint32 words, got ${state.length}`)
-    for (let i = 0; i < 4; i++) this.state[i] = state[i]
-    if ((this.state[0] | this.state[1] | this.state[2] | this.state[3]) === 0) {
-      throw new Error('Generator.setState: an all-zero state is not valid for xoshiro128**')
-    }
+    this.state.set(checkGeneratorState('Generator.setState', state))
     return this
   }
+}
+
+/**
+ * Four uint32 words a Generator can take as its state, checked and copied; anything else — another length,
+ * a word that is not an integer in [0, 2^32), all zeros (a fixed point of xoshiro128**) — is an Error naming it.
+ */
+export function checkGeneratorState(where: string, state: unknown): Uint32Array {
+  const words = Array.isArray(state) || (ArrayBuffer.isView(state) && !(state instanceof DataView)) ? (state as ArrayLike<unknown>) : null
+  if (words === null) throw new Error(`${where}: expected 4 uint32 words, got ${describe(state)}`)
+  if (words.length !== 4) throw new Error(`${where}: expected 4 uint32 words, got ${words.length}`)
+  const out = new Uint32Array(4)
+  for (let i = 0; i < 4; i++) {
+    const w = words[i]
+    if (typeof w !== 'number' || !Number.isInteger(w) || w < 0 || w > 0xffffffff) {
+      throw new Error(`${where}: word ${i} must be an integer in [0, 2^32), got ${describe(w)}`)
+    }
+    out[i] = w
+  }
+  if ((out[0] | out[1] | out[2] | out[3]) === 0) throw new Error(`${where}: an all-zero state is not valid for xoshiro128**`)
+  return out
 }
 
 /** The generator used when no other is given. Its seed at start is PyTorch's default seed. */

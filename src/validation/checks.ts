@@ -94,3 +94,53 @@ export function decodeNumber(where: string, name: string, value: unknown): numbe
   if (value === 'Infinity' || value === '-Infinity' || value === 'NaN') return Number(value)
   throw new Error(`${where}: ${name} must be a finite number or 'Infinity', '-Infinity', 'NaN', got ${describe(value)}`)
 }
+
+/**
+ * A plain object — `{}`, a JSON object, or `Object.create(null)` — to read as a record of named values.
+ * Arrays, Maps, typed arrays and class instances (a Tensor, a Date) are not: reading their own keys as
+ * names would silently find none, or the wrong ones.
+ */
+export function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false
+  const proto: unknown = Object.getPrototypeOf(value)
+  return proto === null || Object.getPrototypeOf(proto) === null // Object.prototype, of whichever realm
+}
+
+/** What a record was expected to be, and what came instead (with a hint for a Map). */
+export function describeNonRecord(value: unknown): string {
+  return value instanceof Map ? `${describe(value)}; pass a plain object, e.g. Object.fromEntries(map)` : describe(value)
+}
+
+/** An integer ≥ min that is also safe (at most 2^53 − 1), as counts read from files must be. */
+export function safeIntegerAtLeast(where: string, name: string, value: unknown, min: number): number {
+  if (!Number.isInteger(value) || (value as number) < min) throw new Error(`${where}: ${name} must be an integer ≥ ${min}, got ${describe(value)}`)
+  if (!Number.isSafeInteger(value)) throw new Error(`${where}: ${name} must be an integer ≥ ${min} no larger than 2^53 − 1, got ${describe(value)}`)
+  return value as number
+}
+
+/** The row-major index [i0, i1, …] of flat element `flat` in an array of `shape`. */
+export function unravelIndex(flat: number, shape: readonly number[]): number[] {
+  const index = new Array<number>(shape.length)
+  for (let d = shape.length - 1; d >= 0; d--) {
+    index[d] = flat % shape[d]
+    flat = Math.floor(flat / shape[d])
+  }
+  return index
+}
+
+/** The index of the first NaN or ±Infinity in `data`, or -1 when every value is finite. */
+export function firstNonFinite(data: ArrayLike<number>): number {
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return i
+  return -1
+}
+
+/** Element `flat` of an array of `shape`, for messages: "element 5 ([1, 2])". */
+export function describeElement(flat: number, shape: readonly number[]): string {
+  return shape.length > 1 ? `element ${flat} ([${unravelIndex(flat, shape).join(', ')}])` : `element ${flat}`
+}
+
+/** Throws, naming `name` and its first NaN or ±Infinity; `hint` ends the message (how to accept such values, where a caller can). */
+export function checkFiniteValues(where: string, name: string, data: ArrayLike<number>, shape: readonly number[], hint = ''): void {
+  const i = firstNonFinite(data)
+  if (i >= 0) throw new Error(`${where}: ${name}: ${describeElement(i, shape)} is ${data[i]}${hint}`)
+}
