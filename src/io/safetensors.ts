@@ -82,7 +82,8 @@ export function saveSafetensors(tensors: Record<string, Tensor>, metadata?: Reco
 /**
  * Parses safetensors bytes. F32, F64 and I32 load as float32, float64 and int32 tensors; F16 and BF16
  * are widened to float32. Data is copied, so the tensors never alias `bytes`. Gaps between tensors
- * and trailing bytes are tolerated; overlapping ranges are not.
+ * and trailing bytes are tolerated; overlapping ranges and a key that appears twice in one object are not.
+ * Every offset and shape is checked against the file's length before anything is allocated.
  */
 export function loadSafetensors(bytes: Uint8Array): SafetensorsContents {
   if (!(bytes instanceof Uint8Array)) throw new Error(`loadSafetensors: expected a Uint8Array; got ${describe(bytes)}`)
@@ -129,7 +130,41 @@ function parseHeader(raw: Uint8Array): Record<string, unknown> {
     throw new Error(`loadSafetensors: the header is not valid JSON (${e instanceof Error ? e.message : String(e)})`)
   }
   if (!isRecord(header)) throw new Error(`loadSafetensors: the header should be a JSON object; got ${show(header)}`)
+  const twice = duplicateKey(text)
+  if (twice !== null) {
+    const within = twice.within === null ? 'the header' : `${JSON.stringify(twice.within)} in the header`
+    throw new Error(`loadSafetensors: ${within} has the key ${JSON.stringify(twice.key)} twice; which one is meant is ambiguous (JSON.parse would keep the last)`)
+  }
   return header
+}
+
+/**
+ * The first key that appears twice in one object of `text` (already known to be valid JSON), with the key
+ * that object sits under (null at the top level, or inside an array); null when keys are unique.
+ */
+function duplicateKey(text: string): { key: string; within: string | null } | null {
+  // One entry per open object (its keys so far, its own key, the last key read in it); null for an array.
+  const open: ({ keys: Set<string>; name: string | null; last: string | null } | null)[] = []
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]
+    if (ch === '"') {
+      let end = i + 1
+      while (text[end] !== '"') end += text[end] === '\\' ? 2 : 1
+      const str = JSON.parse(text.slice(i, end + 1)) as string
+      let next = end + 1
+      while (text[next] === ' ' || text[next] === '\t' || text[next] === '\n' || text[next] === '\r') next++
+      const top = open[open.length - 1]
+      if (text[next] === ':' && top) {
+        if (top.keys.has(str)) return { key: str, within: top.name }
+        top.keys.add(str)
+        top.last = str
+      }
+      i = end
+    } else if (ch === '{') open.push({ keys: new Set(), name: open[open.length - 1]?.last ?? null, last: null })
+    else if (ch === '[') open.push(null)
+    else if (ch === '}' || ch === ']') open.pop()
+  }
+  return null
 }
 
 function checkEntry(name: string, value: unknown, dataLength: number): Entry {

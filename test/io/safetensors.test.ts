@@ -443,6 +443,48 @@ describe('malformed files throw a plain Error that says what was expected', () =
   })
 })
 
+describe('behaviour a mutation run found unpinned', () => {
+  const t = tensor([0])
+
+  test('a name that is a prefix of another sorts first, whatever the insertion order', () => {
+    for (const names of [['ab', 'a'], ['a', 'ab'], ['abc', 'ab', 'a', 'b'], ['b', 'abc', 'a', 'ab']]) {
+      const file = saveSafetensors(Object.fromEntries(names.map((n) => [n, t])))
+      expect(Object.keys(JSON.parse(headerOf(file).text))).toEqual([...names].sort())
+      expect(file).toEqual(saveSafetensors(Object.fromEntries([...names].reverse().map((n) => [n, t]))))
+    }
+    // The prefix rule holds past the Basic Multilingual Plane too (a surrogate pair is one code point).
+    const astral = saveSafetensors({ '\u{1F600}x': t, '\u{1F600}': t })
+    expect(Object.keys(JSON.parse(headerOf(astral).text))).toEqual(['\u{1F600}', '\u{1F600}x'])
+  })
+
+  test('metadata keys are written in code-point order, not insertion or value order', () => {
+    const file = saveSafetensors({ t }, { b: '1', ab: '3', a: '2', '\uFF01': '0', '\u{1F600}': '4' })
+    expect(headerOf(file).text).toMatch(/^\{"__metadata__":\{"a":"2","ab":"3","b":"1","\uFF01":"0","\u{1F600}":"4"\},"t":/u)
+    expect(saveSafetensors({ t }, { '\u{1F600}': '4', a: '2', '\uFF01': '0', ab: '3', b: '1' })).toEqual(file)
+  })
+
+  test('the truncated-header boundary: 8 bytes is a complete length field, and the header may end exactly at the end of the file', () => {
+    expectPlainError(() => loadSafetensors(new Uint8Array(7)), /^loadSafetensors: a safetensors file starts with an 8-byte header length; got only 7 bytes$/)
+    // Exactly 8 bytes: the length field is whole (it says 0), so the complaint is about the empty header.
+    expectPlainError(() => loadSafetensors(new Uint8Array(8)), /^loadSafetensors: the header is not valid JSON/)
+    expectPlainError(() => loadSafetensors(fileOf('{}', [], [1, 0, 0, 0, 0, 0, 0, 0]).subarray(0, 9)), /^loadSafetensors: the header is not valid JSON/)
+    expect(loadSafetensors(fileOf('{}'))).toEqual({ tensors: {}, metadata: {} })
+    expectPlainError(() => loadSafetensors(fileOf('{}', [], [3, 0, 0, 0, 0, 0, 0, 0])), /^loadSafetensors: the header length is 3 bytes but only 2 bytes follow the 8-byte length field$/)
+  })
+
+  test('a key twice in one object is refused: the header, an entry, the metadata', () => {
+    const entry = '{"dtype":"F32","shape":[1],"data_offsets":[0,4]}'
+    expectPlainError(() => loadSafetensors(fileOf(`{"w":${entry},"w":${entry}}`, [0, 0, 0, 0])), /^loadSafetensors: the header has the key "w" twice; which one is meant is ambiguous/)
+    expectPlainError(() => loadSafetensors(fileOf(`{"w":{"dtype":"I32","dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, [0, 0, 0, 0])), /"w" in the header has the key "dtype" twice/)
+    expectPlainError(() => loadSafetensors(fileOf('{"__metadata__":{"a":"1","b":"2","a":"3"}}')), /"__metadata__" in the header has the key "a" twice/)
+    // The same key in different objects, escapes that spell the same key, and keys inside strings.
+    expectPlainError(() => loadSafetensors(fileOf(`{"w":${entry},"\\u0077":${entry}}`, [0, 0, 0, 0])), /the key "w" twice/)
+    const fine = loadSafetensors(fileOf(`{"__metadata__":{"w":"\\"w\\":1, {\\"w\\": 2}"} , "w" :${entry}}`, [0, 0, 0x80, 0x3f]))
+    expect(fine.metadata).toEqual({ w: '"w":1, {"w": 2}' })
+    expectSameTensor(fine.tensors.w, tensor([1]))
+  })
+})
+
 describe('saveSafetensors rejects bad input with a plain Error naming the key', () => {
   const t = tensor([1])
 
