@@ -3,18 +3,21 @@
 // loss is the cross-entropy over the recall steps only: the blanks before recall say nothing about memory,
 // and scoring them too (Arjovsky et al. 2016) measurably slowed the gated cells' learning of the recall
 // here. The metric is the top-1 symbol accuracy on the recall steps of a fixed test set; guessing scores
-// 1/8, and a cell solves the task at 99%.
+// 1/8, and a cell solves the task at 99%. The data of seed s: training batches from s, the test set from
+// s + 1, the gradient probe from s + 2, the validation set (learning-rate selection) from s + 3.
 import { noGrad } from '../autograd/engine.js'
 import { copyBatch, copyRecallAccuracy } from '../data/tasks/copy.js'
 import { Linear } from '../models/layers.js'
 import { Module } from '../models/module.js'
-import { recurrentLayer, runRecurrent, type CellKind } from '../models/recurrent.js'
+import { runRecurrent, type CellKind } from '../models/recurrent.js'
 import type { GRU, LSTM, RNN } from '../models/recurrent.js'
 import { argmax } from '../models/sampling.js'
 import { crossEntropy } from '../optim/losses.js'
 import { Generator } from '../tensor/random.js'
 import type { Tensor } from '../tensor/tensor.js'
+import { toCellSpec, type CellSpec } from './cell-spec.js'
 import { hiddenGradientNorms, type CellRun, type Task, type TaskSettings } from './task.js'
+import { countParameters, initializeVariant, variantLayer } from './variants.js'
 
 const COUNT = 5
 const ALPHABET = 8
@@ -29,10 +32,11 @@ class CopyModel extends Module {
   readonly rnn: RNN | LSTM | GRU
   readonly head: Linear
 
-  constructor(cell: CellKind, hidden: number) {
+  constructor(spec: CellSpec, hidden: number) {
     super()
-    this.rnn = this.registerModule('rnn', recurrentLayer(cell, { inputSize: CHANNELS, hiddenSize: hidden, numLayers: 1, dropout: 0, dtype: 'float32' }))
+    this.rnn = this.registerModule('rnn', variantLayer(spec, CHANNELS, hidden))
     this.head = this.registerModule('head', new Linear({ inFeatures: hidden, outFeatures: CLASSES }))
+    initializeVariant(this.rnn, spec)
   }
 
   /** x [B, T, 10] → logits [B·k, 8] of the recall steps (from `recallStart` to the end), one row per step. */
@@ -50,19 +54,25 @@ function predictions(logits: Tensor): Int32Array {
 
 export const copyTask: Task = {
   name: 'copy',
+  ref: { name: 'copy' },
   title: 'Copy (delayed recall)',
   metricName: 'recall accuracy',
+  lossName: 'cross-entropy (nats)',
   lowerIsBetter: false,
   verdictRule: `solved when the symbol accuracy on the recall steps reaches ${SOLVED_ACCURACY} (guessing scores 1/${ALPHABET})`,
+  threshold: { quantity: 'recall accuracy', value: SOLVED_ACCURACY, comparison: '>=' },
   baseline: { value: CHANCE, label: `chance (1/${ALPHABET})` },
+  longRange: `each of the ${COUNT} symbols, recalled --length + ${COUNT + 1} steps after it was shown`,
   defaultLength: 20,
   defaultSteps: (length) => Math.max(1000, 250 * length),
   learningRate: 0.01,
-  create(cell: CellKind, { length, hidden, batchSize, seed }: TaskSettings): CellRun {
-    const model = new CopyModel(cell, hidden)
+  parameterCount: (cell, hidden) => countParameters(() => new CopyModel(cell, hidden)),
+  create(cell: CellKind | CellSpec, { length, hidden, batchSize, seed }: TaskSettings): CellRun {
+    const model = new CopyModel(toCellSpec(cell), hidden)
     const options = { count: COUNT, alphabet: ALPHABET }
     const data = new Generator(seed)
     const test = copyBatch(TEST_SIZE, length, new Generator(seed + 1), options)
+    let validation: ReturnType<typeof copyBatch> | undefined // made when first asked for: only selection runs need it
     const probe = copyBatch(PROBE_SIZE, length, new Generator(seed + 2), options)
     const T = probe.targets.shape[1]
     const probeLast = Int32Array.from({ length: PROBE_SIZE }, (_, b) => probe.symbols[b * COUNT + COUNT - 1])
@@ -73,12 +83,13 @@ export const copyTask: Task = {
         const batch = copyBatch(batchSize, length, data, options)
         return crossEntropy(model.forward(batch.x, batch.recallStart), batch.symbols)
       },
-      evaluate: () => {
+      evaluate: (split = 'test') => {
+        const set = split === 'test' ? test : (validation ??= copyBatch(TEST_SIZE, length, new Generator(seed + 3), options))
         const { accuracy, loss } = noGrad(() => {
-          const logits = model.forward(test.x, test.recallStart)
-          return { accuracy: copyRecallAccuracy(test, predictions(logits)), loss: crossEntropy(logits, test.symbols).item() }
+          const logits = model.forward(set.x, set.recallStart)
+          return { accuracy: copyRecallAccuracy(set, predictions(logits)), loss: crossEntropy(logits, set.symbols).item() }
         })
-        return { metric: accuracy, solved: accuracy >= SOLVED_ACCURACY, details: { 'test recall cross-entropy': loss, 'chance accuracy': CHANCE } }
+        return { metric: accuracy, solved: accuracy >= SOLVED_ACCURACY, details: { [`${split} recall cross-entropy`]: loss, 'chance accuracy': CHANCE } }
       },
       // The loss of the last recall step (its symbol was shown `length` + count + 1 steps before).
       gradientNorms: () => hiddenGradientNorms(model.rnn, probe.x, (hT) => crossEntropy(model.head.forward(hT), probeLast, { reduction: 'sum' })),

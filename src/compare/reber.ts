@@ -5,17 +5,20 @@
 // its second one, across the whole inner string: the long-range dependency. The metric is the held-out
 // cross-entropy per symbol (against the grammar's optimum); the verdict is the top-1 accuracy on those
 // long-range symbols, solved at 95%, reported apart from the accuracy on the rest (a prediction counts as
-// right there when the grammar allows it). A model that forgets the outer symbol scores 50% on them.
+// right there when the grammar allows it). A model that forgets the outer symbol scores 50% on them. The
+// data of seed s: training streams from s, the test streams from s + 1, the gradient probe from s + 2, the
+// validation streams (learning-rate selection) from s + 3.
 import { noGrad } from '../autograd/engine.js'
 import { embeddedReberEntropies, embeddedReberNextSymbols, embeddedReberString, REBER_SYMBOLS } from '../data/tasks/reber.js'
-import { LanguageModel } from '../models/language-model.js'
 import { type CellKind, type RecurrentState } from '../models/recurrent.js'
 import { argmax } from '../models/sampling.js'
 import { crossEntropy } from '../optim/losses.js'
 import { Generator } from '../tensor/random.js'
 import { Tensor } from '../tensor/tensor.js'
+import { toCellSpec, type CellSpec } from './cell-spec.js'
 import type { CellRun, Task, TaskSettings } from './task.js'
-import { languageModelGradientNorms } from './text.js'
+import { detached, TokenModel, tokenGradientNorms } from './token-model.js'
+import { countParameters, initializeVariant } from './variants.js'
 
 const SOLVED_ACCURACY = 0.95
 const EMBEDDING_DIM = 8
@@ -99,27 +102,41 @@ function intTensor(data: Int32Array, shape: number[]): Tensor {
   return t
 }
 
-const detached = (s: RecurrentState): RecurrentState => ({ h: s.h.detach(), ...(s.c ? { c: s.c.detach() } : {}) })
-
 const ENTROPIES = embeddedReberEntropies()
+
+function reberModel(spec: CellSpec, hidden: number): TokenModel {
+  const model = new TokenModel(spec, { vocabSize: REBER_SYMBOLS.length, embeddingDim: EMBEDDING_DIM, hiddenSize: hidden })
+  initializeVariant(model.rnn, spec)
+  return model
+}
+
+/** EVAL_STREAMS held-out streams from `generator`: the inputs with warm-up, and the windows scored after it. */
+function heldOut(generator: Generator): { inputs: Tensor; scored: ReberWindow } {
+  const rows = Array.from({ length: EVAL_STREAMS }, () => reberWindow(stringsOf(EVAL_WARMUP + EVAL_LENGTH + 1, generator), EVAL_WARMUP + EVAL_LENGTH))
+  return { inputs: intTensor(stacked(rows).inputs, [EVAL_STREAMS, EVAL_WARMUP + EVAL_LENGTH]), scored: stacked(rows.map((w) => sliceWindow(w, EVAL_WARMUP))) }
+}
 
 export const reberTask: Task = {
   name: 'reber',
+  ref: { name: 'reber' },
   title: 'Embedded Reber grammar',
   metricName: 'test cross-entropy per symbol',
+  metricUnit: 'nats',
+  lossName: 'cross-entropy (nats)',
   lowerIsBetter: true,
   verdictRule: `solved when the top-1 accuracy on the long-range symbols (each string's second-to-last, which repeats its second) reaches ${SOLVED_ACCURACY}; forgetting the second symbol scores 0.5`,
+  threshold: { quantity: 'long-range accuracy', value: SOLVED_ACCURACY, comparison: '>=' },
   baseline: { value: ENTROPIES.optimal, label: `grammar's optimum (${ENTROPIES.optimal.toFixed(3)} nats)` },
+  longRange: "each string's second symbol, repeated at its second-to-last across the whole inner string",
   defaultLength: 40,
   defaultSteps: (length) => Math.max(100, Math.round(12_000 / length)),
   learningRate: 0.01,
-  create(cell: CellKind, { length, hidden, batchSize, seed }: TaskSettings): CellRun {
-    const model = new LanguageModel({ vocabSize: REBER_SYMBOLS.length, embeddingDim: EMBEDDING_DIM, hiddenSize: hidden, cell })
+  parameterCount: (cell, hidden) => countParameters(() => reberModel(cell, hidden)),
+  create(cell: CellKind | CellSpec, { length, hidden, batchSize, seed }: TaskSettings): CellRun {
+    const model = reberModel(toCellSpec(cell), hidden)
     const data = new Generator(seed)
-    const testGenerator = new Generator(seed + 1)
-    const rows = Array.from({ length: EVAL_STREAMS }, () => reberWindow(stringsOf(EVAL_WARMUP + EVAL_LENGTH + 1, testGenerator), EVAL_WARMUP + EVAL_LENGTH))
-    const testInputs = intTensor(stacked(rows).inputs, [EVAL_STREAMS, EVAL_WARMUP + EVAL_LENGTH])
-    const test = stacked(rows.map((w) => sliceWindow(w, EVAL_WARMUP)))
+    const test = heldOut(new Generator(seed + 1))
+    let validation: ReturnType<typeof heldOut> | undefined // made when first asked for: only selection runs need it
 
     // Probe windows end at an inner E, so the last loss is the prediction of a long-range symbol.
     const probeGenerator = new Generator(seed + 2)
@@ -155,12 +172,13 @@ export const reberTask: Task = {
         carried = detached(state)
         return crossEntropy(logits.reshape([batchSize * length, REBER_SYMBOLS.length]), targets.reshape([batchSize * length]))
       },
-      evaluate: () => {
+      evaluate: (split = 'test') => {
+        const set = split === 'test' ? test : (validation ??= heldOut(new Generator(seed + 3)))
         const V = REBER_SYMBOLS.length
-        const logits = noGrad(() => model.forward(testInputs).logits.slice(1, EVAL_WARMUP).reshape([EVAL_STREAMS * EVAL_LENGTH, V]))
-        const loss = noGrad(() => crossEntropy(logits, test.targets).item())
+        const logits = noGrad(() => model.forward(set.inputs).logits.slice(1, EVAL_WARMUP).reshape([EVAL_STREAMS * EVAL_LENGTH, V]))
+        const loss = noGrad(() => crossEntropy(logits, set.scored.targets).item())
         const predicted = Int32Array.from({ length: EVAL_STREAMS * EVAL_LENGTH }, (_, i) => argmax(logits.data.subarray(i * V, (i + 1) * V)))
-        const { longRange, rest } = reberAccuracies(test, predicted)
+        const { longRange, rest } = reberAccuracies(set.scored, predicted)
         return {
           metric: loss,
           solved: longRange >= SOLVED_ACCURACY,
@@ -173,7 +191,7 @@ export const reberTask: Task = {
           },
         }
       },
-      gradientNorms: () => languageModelGradientNorms(model, probeInputs, probeLast),
+      gradientNorms: () => tokenGradientNorms(model, probeInputs, probeLast),
     }
   },
 }

@@ -1,74 +1,111 @@
-// The comparison's report: a markdown summary with the results table, the JSON of every number, and the
-// SVG charts (training loss, the task's metric over training, and the gradient norms over time steps).
-import type { ComparisonResult } from './runner.js'
-import { lineChart, type Series } from './svg.js'
+// The comparison's report: a markdown summary (the results table, per-seed numbers, the charts, and the
+// usual advice measured against this run), results.json (docs/results-schema.md) and the SVG charts.
+import { claimsSection } from './claims.js'
+import { formatBytes, formatInteger as integer, formatNumber } from './format.js'
+import { median } from './plan.js'
+import { comparisonCharts, withUnit, type ChartFiles } from './report-charts.js'
+import { resultsJson, stringifyResults } from './results-json.js'
+import type { CellSummary, ComparisonResult } from './summary.js'
 
-const CELL_NAMES: Record<string, string> = { rnn: 'RNN (tanh)', lstm: 'LSTM', gru: 'GRU' }
+export { claimsSummary } from './claims.js'
+export { formatNumber } from './format.js'
 
-export interface ReportFiles {
+export interface ReportFiles extends ChartFiles {
   'report.md': string
   'results.json': string
-  'loss.svg': string
-  'metric.svg': string
-  'gradient-norms.svg': string
 }
 
-const name = (cell: string) => CELL_NAMES[cell] ?? cell
+const diverged = (c: CellSummary) => c.seeds.filter((s) => s.divergedAt !== null).length
 
-function formatNumber(v: number): string {
-  if (!Number.isFinite(v)) return String(v)
-  if (v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5)) return v.toExponential(2)
-  return v.toPrecision(3)
-}
+/** The verdict with how many seeds diverged, if any. */
+const verdictText = (c: CellSummary) => (diverged(c) > 0 ? `${c.verdict} (${diverged(c)} diverged)` : c.verdict)
 
-/** The results as a markdown table, one row per cell. */
+/** The results as a markdown table, one row per cell: medians over seeds, the metric's range, the verdict from k of N. */
 export function resultsTable(result: ComparisonResult): string {
-  const rows = result.cells.map((c) =>
-    [name(c.cell), c.parameters.toLocaleString('en-US'), `${c.seconds.toFixed(1)} s`, Math.round(c.tokensPerSecond).toLocaleString('en-US'), formatNumber(c.finalTrainLoss), formatNumber(c.final.metric), c.final.solved ? 'solved' : 'not solved'].join(' | '),
-  )
-  return [`| cell | parameters | train time | tokens/s | final train loss | ${result.metricName} | verdict |`, '|---|---:|---:|---:|---:|---:|---|', ...rows.map((r) => `| ${r} |`)].join('\n')
+  const several = (result.cells[0]?.seeds.length ?? 1) > 1
+  const rows = result.cells.map((c) => [
+    c.label,
+    String(c.hiddenSize),
+    integer(c.parameters),
+    formatBytes(c.memoryBytes),
+    String(c.lr),
+    `${c.trainSeconds.toFixed(1)} s`,
+    integer(c.tokensPerSecond),
+    c.finalLoss === null ? '—' : formatNumber(c.finalLoss.median),
+    c.metric === null ? '—' : formatNumber(c.metric.median),
+    ...(several ? [c.metric === null ? '—' : `${formatNumber(c.metric.min)} – ${formatNumber(c.metric.max)}`] : []),
+    verdictText(c),
+  ])
+  const metric = withUnit(result.metricName, result.metricUnit)
+  const header = ['cell', 'hidden', 'parameters', 'memory', 'lr', 'train time', 'tokens/s', `final train loss, ${result.lossName}`, several ? `${metric}, median` : metric, ...(several ? ['range'] : []), 'verdict']
+  const align = header.map((_, i) => (i === 0 || i === header.length - 1 ? '---' : '---:'))
+  return [header, align, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n')
 }
 
-/** How much the gradient shrinks from the last step back to the first, per cell, at the end of training. */
+/** Every seed's numbers, one row per cell and seed. */
+function seedTable(result: ComparisonResult): string[] {
+  const rows = result.cells.flatMap((c) =>
+    c.seeds.map((s) => `| ${c.label} | ${s.seed} | ${s.metric === null ? `diverged at step ${s.divergedAt}` : formatNumber(s.metric)} | ${s.finalLoss === null ? '—' : formatNumber(s.finalLoss)} | ${s.solvedAt === null ? '—' : integer(s.solvedAt)} | ${s.trainSeconds.toFixed(1)} s |`),
+  )
+  return [`| cell | seed | ${result.metricName} | final train loss | solved at step | train time |`, '|---|---:|---:|---:|---:|---:|', ...rows]
+}
+
+/** What the settings and columns mean, in sentences. */
+function settingsText(result: ComparisonResult): string {
+  const s = result.settings
+  const seeds = s.seeds.length === 1 ? `seed ${s.seeds[0]}` : `${s.seeds.length} seeds (${s.seeds[0]}–${s.seeds[s.seeds.length - 1]}); a seed sets both the data and the initialisation, and every cell trains on the same seeds`
+  const budget = s.match === 'params' ? `hidden sizes chosen so that each cell's parameter count is within a few percent of the largest cell's at hidden size ${s.hidden} (--match params)` : `hidden size ${s.hidden} unless a cell sets its own`
+  const lr = s.learningRates.length === 1 ? `lr ${s.learningRates[0]}` : `the lr of each cell chosen among ${s.learningRates.join(', ')} by the median validation ${result.metricName} of ${s.selectionSteps}-step runs on a validation split (never the test set)`
+  return `Task settings: length ${s.length}, batch ${s.batchSize}, ${s.steps} steps of Adam (${lr}), gradients clipped to norm ${s.clipNorm}, ${seeds}; ${budget}. ${capitalize(result.verdictRule)}; a cell's verdict counts its seeds that solved the task: solved in k of N when all did, unreliable when some did, not solved when none did.`
+}
+
+const capitalize = (s: string) => s[0].toUpperCase() + s.slice(1)
+
+/** Notes on the columns and on the variants in this run. */
+function notes(result: ComparisonResult): string[] {
+  const lines = [
+    "- memory: the bytes a training step holds — parameters, their gradients, Adam's two moment buffers, and the activations the forward pass allocates and keeps for backward (counted from the buffers allocated in the first step; backward's transient scratch is not counted).",
+  ]
+  if (result.cells.some((c) => c.options.forgetBias !== undefined)) lines.push('- forget bias B: the total b_if + b_hf of the LSTM\'s forget gate at initialisation (b_if = B, b_hf = 0); the other biases keep their default initialisation.')
+  if (result.cells.some((c) => c.options.init === 'identity')) lines.push('- identity init (the IRNN of Le et al. 2015 with ReLU): W_hh = I, both biases 0, W_ih drawn from N(0, 0.001²).')
+  const chosen = result.cells.filter((c) => c.lrSelection.length > 0)
+  for (const c of chosen) lines.push(`- ${c.label}: lr ${c.lr} chosen; validation ${result.metricName} by lr: ${c.lrSelection.map((s) => `${s.lr} → ${s.validationMetric === null ? 'diverged' : formatNumber(s.validationMetric)}`).join(', ')}.`)
+  return lines
+}
+
+/** The task's further numbers per cell (medians over seeds), when it has any. */
+function detailLines(result: ComparisonResult): string[] {
+  const lines = result.cells
+    .filter((c) => c.seeds.some((s) => Object.keys(s.details).length > 0))
+    .map((c) => {
+      const keys = [...new Set(c.seeds.flatMap((s) => Object.keys(s.details)))]
+      const medianOf = (key: string) => median(c.seeds.map((s) => s.details[key]).filter((v) => v !== undefined))
+      return `- ${c.label}: ${keys.map((key) => `${key} ${formatNumber(medianOf(key))}`).join(', ')}`
+    })
+  return lines.length === 0 ? [] : [...lines, '']
+}
+
+/** How much the gradient shrinks from the last step back to the first, per cell (medians over seeds). */
 function vanishingSummary(result: ComparisonResult): string[] {
-  return result.cells.map((c) => {
-    const norms = c.gradientNorms.end
-    const ratio = norms[0] / norms[norms.length - 1]
-    return `- ${name(c.cell)}: ‖∂L/∂h₀‖ / ‖∂L/∂h_T‖ = ${formatNumber(ratio)} at the end of training (${formatNumber(c.gradientNorms.start[0] / c.gradientNorms.start[c.gradientNorms.start.length - 1])} at the start).`
-  })
+  const ratio = (norms: number[]) => norms[0] / norms[norms.length - 1]
+  const medianRatio = (pick: (s: CellSummary['seeds'][number]) => number[]) => (c: CellSummary) => median(c.seeds.map(pick).filter((n) => n.length > 0).map(ratio))
+  return result.cells.map((c) => `- ${c.label}: ‖∂L/∂h₀‖ / ‖∂L/∂h_T‖ = ${formatNumber(medianRatio((s) => s.gradientNorms.end)(c))} at the end of training (${formatNumber(medianRatio((s) => s.gradientNorms.start)(c))} at the start).`)
 }
 
 export function buildReport(result: ComparisonResult, { date, machine }: { date: string; machine: string }): ReportFiles {
-  const s = result.settings
-  const lossSeries: Series[] = result.cells.map((c) => ({ name: name(c.cell), points: c.trainLoss }))
-  const metricSeries: Series[] = result.cells.map((c) => ({ name: name(c.cell), points: c.metricCurve }))
-  const gradientSeries: Series[] = result.cells.flatMap((c, i) => [
-    { name: `${name(c.cell)}, end of training`, points: c.gradientNorms.end.map((v, t) => [t, v] as const), colorIndex: i },
-    { name: `${name(c.cell)}, start`, points: c.gradientNorms.start.map((v, t) => [t, v] as const), dashed: true, colorIndex: i },
-  ])
   const task = result.title
-  const files: ReportFiles = {
-    'report.md': '',
-    'results.json': JSON.stringify({ date, machine, ...result }, null, 1),
-    'loss.svg': lineChart({ title: `${task}: training loss`, xLabel: 'step', yLabel: 'loss', series: lossSeries, logY: true }),
-    'metric.svg': lineChart({
-      title: `${task}: ${result.metricName} during training`,
-      xLabel: 'step',
-      yLabel: result.metricName,
-      series: metricSeries,
-      logY: true,
-      referenceLines: result.baseline ? [{ y: result.baseline.value, label: result.baseline.label }] : [],
-    }),
-    'gradient-norms.svg': lineChart({ title: `${task}: ‖∂L/∂h_t‖ over time steps (loss at the last step)`, xLabel: 'time step t', yLabel: '‖∂L/∂h_t‖', series: gradientSeries, logY: true }),
-  }
-  files['report.md'] = [
+  const several = (result.cells[0]?.seeds.length ?? 1) > 1
+  const report = [
     `# seqgrad compare: ${task}`,
     '',
-    `${date} on ${machine}. Task settings: length ${s.length}, hidden size ${s.hidden}, batch ${s.batchSize}, ${s.steps} steps of Adam (lr ${s.learningRate}), gradients clipped to norm ${s.clipNorm}, seed ${s.seed}. Every cell trains on the same batches from the same seed; ${result.verdictRule}.`,
+    `${date} on ${machine}. ${settingsText(result)}`,
     '',
     resultsTable(result),
     '',
+    ...notes(result),
+    '',
     ...detailLines(result),
+    ...(several ? ['## Per seed', '', ...seedTable(result), ''] : []),
     '## Loss',
     '',
     '![training loss](loss.svg)',
@@ -77,21 +114,18 @@ export function buildReport(result: ComparisonResult, { date, machine }: { date:
     '',
     '## Gradients over time',
     '',
-    'The gradient of the last step\'s loss with respect to each earlier hidden state h_t. A plain tanh RNN multiplies it by W_hhᵀ·diag(1 − h²) at every step back, so it shrinks geometrically: the start of the sequence barely learns. The LSTM\'s additive cell path (c\' = f ⊙ c + i ⊙ g) and the GRU\'s interpolation (h\' = (1 − z) ⊙ n + z ⊙ h) let it pass through nearly unchanged when the gates say so.',
+    "The gradient of the last step's loss with respect to each earlier hidden state h_t. A plain tanh RNN multiplies it by W_hhᵀ·diag(1 − h²) at every step back, so it shrinks geometrically: the start of the sequence barely learns. The LSTM's additive cell path (c' = f ⊙ c + i ⊙ g) and the GRU's interpolation (h' = (1 − z) ⊙ n + z ⊙ h) let it pass through nearly unchanged when the gates say so.",
     '',
     '![gradient norms](gradient-norms.svg)',
     '',
     ...vanishingSummary(result),
     '',
-  ].join('\n')
-  return files
+    '## The usual advice, measured',
+    '',
+    'Each claim commonly made about choosing between the cells, against the numbers of this run:',
+    '',
+    ...claimsSection(result),
+    '',
+  ]
+  return { 'report.md': report.join('\n'), 'results.json': stringifyResults(resultsJson(result, { date, machine })), ...comparisonCharts(result) }
 }
-
-/** The task's further numbers per cell (long-range accuracy, optimum, baseline …), when it has any. */
-function detailLines(result: ComparisonResult): string[] {
-  const lines = result.cells
-    .filter((c) => Object.keys(c.final.details).length > 0)
-    .map((c) => `- ${name(c.cell)}: ${Object.entries(c.final.details).map(([key, value]) => `${key} ${formatNumber(value)}`).join(', ')}`)
-  return lines.length === 0 ? [] : [...lines, '']
-}
-

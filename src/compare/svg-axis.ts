@@ -1,5 +1,6 @@
 // Axis arithmetic and text helpers for the SVG charts of `seqgrad compare`: nice linear ticks
-// (1, 2, 5 × 10^k), decade ticks on log10 axes, tick labels short enough to read, XML escaping.
+// (1, 2, 5 × 10^k), decade ticks on log10 axes (with 2 and 5 × 10^k between them when there are fewer than
+// four decades), tick labels short enough to read, XML escaping.
 
 /** Values beyond this magnitude (or below its inverse, on a log axis) are skipped: an axis padded and
  *  rounded around them could overflow a double. */
@@ -64,6 +65,9 @@ function linearAxis(lo: number, hi: number, target: number, freeLo: boolean, fre
   return { lo, hi, log: false, ticks }
 }
 
+/** A log axis with fewer decade ticks than this gets 2 and 5 × 10^k ticks between them. */
+const MIN_DECADE_TICKS = 4
+
 function logAxis(lo: number, hi: number, target: number, freeLo: boolean, freeHi: boolean): Axis {
   // Label every stride-th decade (stride 1, 2, 5, 10, 20, …) so that a range of 40 decades still gets
   // about `target` ticks; data within ±1e300 then never puts a tick past a double's range.
@@ -74,8 +78,8 @@ function logAxis(lo: number, hi: number, target: number, freeLo: boolean, freeHi
   for (let k = Math.ceil(lo - 1e-9); k <= Math.floor(hi + 1e-9); k++) {
     if (k % stride === 0) ticks.push({ at: k, label: formatPower(1, k) })
   }
-  if (ticks.length < 2) {
-    // Only a fixed range narrower than a decade lands here: fall back to 1, 2, 5 × 10^k.
+  if (ticks.length < MIN_DECADE_TICKS) {
+    // Too few decades to read values from (or a fixed range narrower than one): 1, 2, 5 × 10^k.
     ticks.length = 0
     for (let k = Math.floor(lo); k <= Math.ceil(hi); k++) {
       for (const m of [1, 2, 5]) {

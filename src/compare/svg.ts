@@ -1,7 +1,10 @@
-// A dependency-free SVG line chart for the `seqgrad compare` report: nice axes (linear or log10), a
-// legend in a colour-blind-friendly palette, gaps where the data has holes, and paths thinned so that
-// a 100,000-step loss curve still makes a small file. The same input always gives the same string.
+// A dependency-free SVG line chart for the `seqgrad compare` report: nice axes (linear or log10; a log
+// axis over less than a decade of data turns linear), an x axis that ends where the data ends, a legend in
+// a colour-blind-friendly palette that also names the reference lines (so no label sits on a curve),
+// shaded bands (a min–max over seeds) behind their lines, gaps where the data has holes, and paths thinned
+// so that a 100,000-step loss curve still makes a small file. The same input always gives the same string.
 import { MAX_MAGNITUDE, escapeXml, makeAxis, num, type Axis } from './svg-axis.js'
+import { runsOf, thin, thinBand, type BandPoint, type Point } from './svg-paths.js'
 
 export interface Series {
   name: string
@@ -10,10 +13,14 @@ export interface Series {
   dashed?: boolean
   /** Palette slot, so related series (one cell before and after training) share a colour; default: its position. */
   colorIndex?: number
+  /** [x, low, high] slices of a band drawn shaded behind the line in its colour (the min–max over seeds, say). */
+  band?: readonly BandPoint[]
 }
 
 export interface LineChartOptions {
   title: string
+  /** A second, smaller line under the title (what the lines and bands are, say). */
+  subtitle?: string
   xLabel: string
   yLabel: string
   series: readonly Series[]
@@ -26,16 +33,14 @@ export interface LineChartOptions {
   /** Fixed y range; values outside it are drawn at its edge. */
   yMin?: number
   yMax?: number
-  /** Horizontal lines such as a baseline MSE, drawn dashed grey with their label. */
+  /** Horizontal lines such as a baseline MSE, drawn grey, each with its own dash, and named in the legend. */
   referenceLines?: readonly { y: number; label: string }[]
 }
 
-type Point = readonly [number, number]
-
 /** Okabe & Ito's colour-blind-safe palette, ordered so the first colours stand out most on white. */
-const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#F0E442']
-/** About how many points a series keeps at most: the min and max of each bucket of neighbours. */
-const MAX_POINTS = 1000
+export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#F0E442']
+/** One dash per reference line, so the legend tells them apart. */
+const REFERENCE_DASHES = ['4 4', '1 3', '8 3 2 3', '12 4']
 /** Rough width of one 12px sans-serif character, for layout only. */
 const CHAR = 6.5
 
@@ -48,31 +53,39 @@ export function lineChart(opts: LineChartOptions): string {
   const usableX = (x: number) => Number.isFinite(x) && Math.abs(x) <= MAX_MAGNITUDE
   const usableY = (y: number) => usableX(y) && (!logY || y >= 1 / MAX_MAGNITUDE)
 
-  const runs = opts.series.map((s) => thin(runsOf(s.points, usableX, usableY)))
+  const runs = opts.series.map((s) => thin(runsOf(s.points, (p: Point) => usableX(p[0]) && usableY(p[1]))))
+  const bands = opts.series.map((s) => thinBand(runsOf(s.band ?? [], (b: BandPoint) => usableX(b[0]) && usableY(b[1]) && usableY(b[2]))))
   const refs = (opts.referenceLines ?? []).filter((r) => usableY(r.y))
   let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity]
   for (const [x, y] of runs.flat(2)) [x0, x1, y0, y1] = [Math.min(x0, x), Math.max(x1, x), Math.min(y0, y), Math.max(y1, y)]
+  for (const [x, lo, hi] of bands.flat(2)) [x0, x1, y0, y1] = [Math.min(x0, x), Math.max(x1, x), Math.min(y0, lo), Math.max(y1, hi)]
   for (const { y } of refs) [y0, y1] = [Math.min(y0, y), Math.max(y1, y)]
 
-  // Layout: the y tick labels set the left margin, the longest series name the legend's width.
-  const yAxis = makeAxis({ min: y0, max: y1, log: logY, target: logY ? 9 : 6, fixedMin: yMin, fixedMax: yMax })
+  // Less than a decade of data reads better on a linear axis: a log one would show one or two ticks.
+  const log = logY && (yMin !== undefined || yMax !== undefined || !(y0 <= y1 && y1 < 10 * y0))
+  // Layout: the y tick labels set the left margin, the longest legend entry the legend's width.
+  const yAxis = makeAxis({ min: y0, max: y1, log, target: log ? 9 : 6, fixedMin: yMin, fixedMax: yMax })
   const left = Math.min(width * 0.3, 44 + CHAR * Math.max(1, ...yAxis.ticks.map((t) => t.label.length)))
   const names = opts.series.map((s, i) => (runs[i].length === 0 ? `${s.name} (no data)` : s.name))
-  const legend = names.length === 0 ? 0 : Math.min(width * 0.3, 48 + CHAR * Math.max(...names.map((n) => n.length)))
-  const plot = { left, top: 44, right: width - 16 - legend, bottom: height - 52 }
-  let xAxis = makeAxis({ min: x0, max: x1, log: false, target: 8 })
+  const entries = [...names, ...refs.map((r) => r.label)]
+  const legend = entries.length === 0 ? 0 : Math.min(width * 0.4, 48 + CHAR * Math.max(...entries.map((n) => n.length)))
+  const plot = { left, top: opts.subtitle ? 60 : 44, right: width - 16 - legend, bottom: height - 52 }
+  // The x axis ends at the last x of the data, not at the next round number.
+  const xEnd = x1 > x0 ? x1 : undefined
+  let xAxis = makeAxis({ min: x0, max: x1, log: false, target: 8, fixedMax: xEnd })
   for (const target of [6, 4, 2]) {
     const labelWidth = CHAR * (2 + Math.max(1, ...xAxis.ticks.map((t) => t.label.length)))
     if (labelWidth * xAxis.ticks.length <= plot.right - plot.left) break
-    xAxis = makeAxis({ min: x0, max: x1, log: false, target })
+    xAxis = makeAxis({ min: x0, max: x1, log: false, target, fixedMax: xEnd })
   }
   const sx = (x: number) => project(x, xAxis, plot.left, plot.right)
-  const sy = (y: number) => project(logY ? Math.log10(y) : y, yAxis, plot.bottom, plot.top)
+  const sy = (y: number) => project(log ? Math.log10(y) : y, yAxis, plot.bottom, plot.top)
 
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${num(width)} ${num(height)}" width="${num(width)}" height="${num(height)}" font-family="sans-serif" font-size="12">`,
     `<rect width="${num(width)}" height="${num(height)}" fill="#ffffff"/>`,
     text('title', width / 2, 26, opts.title, 'text-anchor="middle" font-size="15" font-weight="bold"'),
+    ...(opts.subtitle ? [text('subtitle', width / 2, 44, opts.subtitle, 'text-anchor="middle" fill="#555555"')] : []),
   ]
   for (const { at: t, label } of yAxis.ticks) {
     const y = num(project(t, yAxis, plot.bottom, plot.top))
@@ -89,11 +102,16 @@ export function lineChart(opts: LineChartOptions): string {
     text('x-label', (plot.left + plot.right) / 2, height - 12, opts.xLabel, 'text-anchor="middle"'),
     `<text class="y-label" transform="translate(16 ${num((plot.top + plot.bottom) / 2)}) rotate(-90)" text-anchor="middle">${escapeXml(opts.yLabel)}</text>`,
   )
-  for (const { y, label } of refs) {
+  refs.forEach(({ y }, i) => {
     const py = num(sy(y))
-    out.push(`<line class="reference" x1="${num(plot.left)}" y1="${py}" x2="${num(plot.right)}" y2="${py}" stroke="#888888" stroke-dasharray="4 4"/>`)
-    out.push(text('reference-label', plot.right - 4, Number(py) - 4, label, 'text-anchor="end" fill="#666666"'))
-  }
+    out.push(`<line class="reference" x1="${num(plot.left)}" y1="${py}" x2="${num(plot.right)}" y2="${py}" stroke="#777777" stroke-dasharray="${referenceDash(i)}"/>`)
+  })
+  opts.series.forEach((s, i) => {
+    for (const band of bands[i]) {
+      const edge = [...band.map(([x, , hi]) => `${num(sx(x))},${num(sy(hi))}`), ...[...band].reverse().map(([x, lo]) => `${num(sx(x))},${num(sy(lo))}`)]
+      out.push(`<polygon class="series-band" points="${edge.join(' ')}" fill="${colour(s, i)}" fill-opacity="0.18" stroke="none"/>`)
+    }
+  })
   opts.series.forEach((s, i) => {
     const style = `stroke="${colour(s, i)}"${dashed(s, i) ? ' stroke-dasharray="7 4"' : ''}`
     for (const run of runs[i]) {
@@ -104,11 +122,16 @@ export function lineChart(opts: LineChartOptions): string {
   if (runs.every((r) => r.length === 0)) {
     out.push(text('no-data', (plot.left + plot.right) / 2, (plot.top + plot.bottom) / 2, 'no data', 'text-anchor="middle" fill="#888888"'))
   }
+  const lx = plot.right + 14
   opts.series.forEach((s, i) => {
     const y = plot.top + 10 + 18 * i
-    const lx = plot.right + 14
     out.push(`<line class="legend-swatch" x1="${num(lx)}" y1="${num(y)}" x2="${num(lx + 22)}" y2="${num(y)}" stroke="${colour(s, i)}"${dashed(s, i) ? ' stroke-dasharray="7 4"' : ''} stroke-width="3"/>`)
     out.push(text('legend-label', lx + 28, y + 4, names[i], ''))
+  })
+  refs.forEach(({ label }, i) => {
+    const y = plot.top + 10 + 18 * (names.length + i) + (names.length > 0 ? 8 : 0)
+    out.push(`<line class="reference-swatch" x1="${num(lx)}" y1="${num(y)}" x2="${num(lx + 22)}" y2="${num(y)}" stroke="#777777" stroke-dasharray="${referenceDash(i)}" stroke-width="2"/>`)
+    out.push(text('reference-label', lx + 28, y + 4, label, 'fill="#555555"'))
   })
   out.push('</svg>')
   return out.join('\n') + '\n'
@@ -122,6 +145,10 @@ function colour(s: Series, i: number): string {
   return PALETTE[(s.colorIndex ?? i) % PALETTE.length]
 }
 
+function referenceDash(i: number): string {
+  return REFERENCE_DASHES[i % REFERENCE_DASHES.length]
+}
+
 /** Past the palette's eight colours, the second round is dashed so no two series look alike. */
 function dashed(s: Series, i: number): boolean {
   return s.dashed ?? i >= PALETTE.length
@@ -131,41 +158,6 @@ function dashed(s: Series, i: number): boolean {
 function project(t: number, axis: Axis, from: number, to: number): number {
   const f = Math.min(1, Math.max(0, (t - axis.lo) / (axis.hi - axis.lo)))
   return from + f * (to - from)
-}
-
-/** The unbroken runs of usable points: an unusable point ends one run and the next starts after it. */
-function runsOf(points: readonly Point[], usableX: (x: number) => boolean, usableY: (y: number) => boolean): Point[][] {
-  const runs: Point[][] = []
-  let run: Point[] = []
-  for (const p of points) {
-    if (usableX(p[0]) && usableY(p[1])) run.push(p)
-    else if (run.length > 0) {
-      runs.push(run)
-      run = []
-    }
-  }
-  if (run.length > 0) runs.push(run)
-  return runs
-}
-
-/** Keeps each run's ends and the min and max of every bucket of neighbours, so spikes survive. */
-function thin(runs: Point[][]): Point[][] {
-  const total = runs.reduce((n, r) => n + r.length, 0)
-  if (total <= MAX_POINTS) return runs
-  const bucket = Math.ceil(total / (MAX_POINTS / 2))
-  return runs.map((run) => {
-    const keep = [0]
-    for (let start = 0; start < run.length; start += bucket) {
-      let [lo, hi] = [start, start]
-      for (let j = start + 1; j < Math.min(start + bucket, run.length); j++) {
-        if (run[j][1] < run[lo][1]) lo = j
-        if (run[j][1] > run[hi][1]) hi = j
-      }
-      for (const j of [Math.min(lo, hi), Math.max(lo, hi)]) if (j > keep[keep.length - 1]) keep.push(j)
-    }
-    if (run.length - 1 > keep[keep.length - 1]) keep.push(run.length - 1)
-    return keep.map((j) => run[j])
-  })
 }
 
 function checkSize(name: string, v: number, min: number): number {

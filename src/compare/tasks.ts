@@ -1,8 +1,9 @@
-// The built-in comparison tasks by name.
+// The built-in comparison tasks by name, and by reference (TaskRef: what a unit of work carries, so that a
+// worker thread can rebuild the task it runs).
 import { addingTask } from './adding.js'
 import { copyTask } from './copy.js'
 import { reberTask } from './reber.js'
-import type { Task } from './task.js'
+import type { Task, TaskRef } from './task.js'
 import { textTask } from './text.js'
 
 export const TASK_NAMES = ['adding', 'reber', 'copy', 'text'] as const
@@ -23,4 +24,14 @@ export function taskByName(name: TaskName, { text }: { text?: string } = {}): Ta
     default:
       throw new Error(`compare: unknown task '${String(name)}' (expected one of ${TASK_NAMES.join(', ')})`)
   }
+}
+
+// The last text task built: a worker rebuilds it once, not once per unit (tokenizing a long text costs).
+let lastText: { text: string; task: Task } | null = null
+
+/** The task a TaskRef names. */
+export function resolveTask(ref: TaskRef): Task {
+  if (ref.name !== 'text') return taskByName(ref.name)
+  if (lastText === null || lastText.text !== ref.text) lastText = ref.text === undefined ? null : { text: ref.text, task: taskByName('text', ref) }
+  return lastText?.task ?? taskByName('text', ref)
 }

@@ -4,25 +4,23 @@
 // (detached), as the truncated-BPTT trainer does; the metric is the bits per character of the held-out
 // text (its first 20,000 characters, so that a long file keeps evaluation quick). A unigram model — each
 // character's frequency in the training text, add-one smoothed — sets the bar: a cell solves the task when
-// its bits per character are at most 0.9 × the unigram's, i.e. when context buys it 10%.
-import { noGrad } from '../autograd/engine.js'
-import { linear } from '../autograd/ops/linear.js'
+// its bits per character are at most 0.9 × the unigram's, i.e. when context buys it 10%. Choosing a
+// learning rate never reads the held-out 10%: a selection run trains on the first 90% of the training part
+// and is scored on its last 10%.
 import { batchStreams, streamWindow } from '../data/batching.js'
 import { CharTokenizer } from '../data/char-tokenizer.js'
-import { LanguageModel } from '../models/language-model.js'
 import { type CellKind, type RecurrentState } from '../models/recurrent.js'
-import { crossEntropy } from '../optim/losses.js'
-import { evaluateLanguageModel } from '../optim/trainer.js'
 import { Tensor } from '../tensor/tensor.js'
-import { hiddenGradientNorms, type CellRun, type Task, type TaskSettings } from './task.js'
+import { toCellSpec, type CellSpec } from './cell-spec.js'
+import type { CellRun, RunPurpose, Task, TaskSettings } from './task.js'
+import { detached, heldOutBits, TokenModel, tokenGradientNorms } from './token-model.js'
+import { countParameters, initializeVariant } from './variants.js'
 
 const HELD_OUT = 0.1
 const SOLVED_RATIO = 0.9
 const EMBEDDING_DIM = 16
 const MAX_VALIDATION = 20_000
 const PROBE_WINDOWS = 32
-
-const detached = (s: RecurrentState): RecurrentState => ({ h: s.h.detach(), ...(s.c ? { c: s.c.detach() } : {}) })
 
 /**
  * Bits per character of `validation` under the character frequencies of `train`, add-one smoothed over a
@@ -37,16 +35,6 @@ export function unigramBitsPerCharacter(train: ArrayLike<number>, validation: Ar
   return bits / validation.length
 }
 
-/**
- * ‖∂L_T/∂h_t‖ for a LanguageModel over the token windows `inputs` [B, T], L_T being the cross-entropy of
- * each window's last prediction against `last` [B] (summed, so each window's norm is its own loss's).
- */
-export function languageModelGradientNorms(model: LanguageModel, inputs: Tensor, last: Int32Array): number[] {
-  const { 'decoder.weight': weight, 'decoder.bias': bias } = model.namedParameters()
-  const embedded = noGrad(() => model.embedding.forward(inputs))
-  return hiddenGradientNorms(model.rnn, embedded, (hT) => crossEntropy(linear(hT, weight, bias), last, { reduction: 'sum' }))
-}
-
 /** The character language model task on `text`. */
 export function textTask(text: string): Task {
   if (typeof text !== 'string' || text.length === 0) throw new Error('text task: the text is empty; give a text file with --data')
@@ -57,18 +45,29 @@ export function textTask(text: string): Task {
   const validation = ids.subarray(split, Math.min(ids.length, split + MAX_VALIDATION))
   const unigram = unigramBitsPerCharacter(train, validation, tokenizer.vocabSize) // the held-out part is never empty
   const bar = SOLVED_RATIO * unigram
+  const textModel = (spec: CellSpec, hidden: number): TokenModel => {
+    const model = new TokenModel(spec, { vocabSize: tokenizer.vocabSize, embeddingDim: EMBEDDING_DIM, hiddenSize: hidden })
+    initializeVariant(model.rnn, spec)
+    return model
+  }
 
   return {
     name: 'text',
+    ref: { name: 'text', text },
     title: 'Character language model',
-    metricName: 'validation bits per character',
+    metricName: 'test bits per character',
+    metricUnit: 'bits',
+    lossName: 'cross-entropy (nats)',
     lowerIsBetter: true,
-    verdictRule: `solved when the validation bits per character are at most ${SOLVED_RATIO} × the unigram model's ${unigram.toFixed(3)} (${bar.toFixed(3)}): beating a unigram model by 10%`,
+    verdictRule: `solved when the test bits per character (the held-out last 10%) are at most ${SOLVED_RATIO} × the unigram model's ${unigram.toFixed(3)} (${bar.toFixed(3)}): beating a unigram model by 10%`,
+    threshold: { quantity: 'test bits per character', value: bar, comparison: '<=' },
     baseline: { value: unigram, label: `unigram (${unigram.toFixed(2)} bpc)` },
+    longRange: null,
     defaultLength: 64,
     defaultSteps: (length) => Math.max(100, Math.round(32_000 / length)),
     learningRate: 0.01,
-    create(cell: CellKind, { length, hidden, batchSize }: TaskSettings): CellRun {
+    parameterCount: (cell, hidden) => countParameters(() => textModel(cell, hidden)),
+    create(cell: CellKind | CellSpec, { length, hidden, batchSize }: TaskSettings, purpose: RunPurpose = 'train'): CellRun {
       const needed = batchSize * (length + 1)
       if (train.length < needed || validation.length < length + 1) {
         throw new Error(
@@ -77,12 +76,17 @@ export function textTask(text: string): Task {
             `give a longer text (at least ${Math.max(Math.ceil(needed / (1 - HELD_OUT)), Math.ceil((length + 1) / HELD_OUT))} characters) or a smaller --batch or --length`,
         )
       }
-      const model = new LanguageModel({ vocabSize: tokenizer.vocabSize, embeddingDim: EMBEDDING_DIM, hiddenSize: hidden, cell })
-      const batches = batchStreams('text task', train, batchSize, length)
-      const evalStreams = Math.min(batchSize, Math.floor(validation.length / (length + 1)))
+      const model = textModel(toCellSpec(cell), hidden)
+      // Selection holds out the training part's last 10% (when that leaves a window per stream on both sides).
+      const cut = Math.floor(train.length * (1 - HELD_OUT))
+      const selecting = purpose === 'select' && cut >= needed && train.length - cut >= length + 1
+      const trainOn = selecting ? train.subarray(0, cut) : train
+      const tuneOn = selecting ? train.subarray(cut) : null
+      const batches = batchStreams('text task', trainOn, batchSize, length)
+      const streamsFor = (tokens: ArrayLike<number>) => Math.min(batchSize, Math.floor(tokens.length / (length + 1)))
 
       // Probe windows spread evenly over the training text; the last loss predicts the character after each.
-      const probeCount = Math.min(PROBE_WINDOWS, train.length - length)
+      const probeCount = Math.min(PROBE_WINDOWS, train.length - length) // a probe reads no held-out text
       const probeInputs = Tensor.zeros([probeCount, length], 'int32')
       const probeLast = new Int32Array(probeCount)
       for (let b = 0; b < probeCount; b++) {
@@ -100,17 +104,19 @@ export function textTask(text: string): Task {
         trainLoss: () => {
           if (window % batches.windows === 0) carried = null // each pass over the streams starts from a zero state
           const { inputs, targets } = streamWindow(batches, window)
-          const { logits, state } = model.forward(inputs, carried ?? undefined)
-          const [B, T, V] = logits.shape
+          const { loss, state } = model.windowLoss(inputs, targets, carried ?? undefined)
           carried = detached(state)
           window = (window + 1) % batches.windows
-          return crossEntropy(logits.reshape([B * T, V]), targets.reshape([B * T]))
+          return loss
         },
-        evaluate: () => {
-          const bpc = evaluateLanguageModel(model, validation, { batchSize: evalStreams, bptt: length }).bitsPerToken
+        evaluate: (split = 'test') => {
+          // A selection run whose training part is too short to split is refused, never scored on the test text.
+          if (split === 'validation' && tuneOn === null) throw new Error(`text task: the training part (${train.length} characters) is too short to hold out a validation split for choosing the learning rate; give a longer text or a single --lr`)
+          const tokens = split === 'test' ? validation : (tuneOn as Int32Array)
+          const bpc = heldOutBits(model, tokens, { batchSize: streamsFor(tokens), bptt: length })
           return { metric: bpc, solved: bpc <= bar, details: { 'unigram bits per character': unigram, 'vocabulary size': tokenizer.vocabSize } }
         },
-        gradientNorms: () => languageModelGradientNorms(model, probeInputs, probeLast),
+        gradientNorms: () => tokenGradientNorms(model, probeInputs, probeLast),
       }
     },
   }

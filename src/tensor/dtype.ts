@@ -18,7 +18,18 @@ export function checkDType(where: string, value: unknown): DType {
   return value
 }
 
+const BYTES_PER_ELEMENT: Record<DType, number> = { float32: 4, float64: 8, int32: 4 }
+
+export function bytesPerElement(dtype: DType): number {
+  return BYTES_PER_ELEMENT[dtype]
+}
+
+// measureAllocations' count: open scopes, and the bytes `allocate` has handed out while one was open.
+let measuring = 0
+let measuredBytes = 0
+
 export function allocate(dtype: DType, size: number): TypedArray {
+  if (measuring > 0) measuredBytes += size * BYTES_PER_ELEMENT[dtype]
   switch (dtype) {
     case 'float32':
       return new Float32Array(size)
@@ -26,6 +37,24 @@ export function allocate(dtype: DType, size: number): TypedArray {
       return new Float64Array(size)
     case 'int32':
       return new Int32Array(size)
+  }
+}
+
+/**
+ * Runs `fn` and counts the bytes of every typed array `allocate` makes meanwhile: every tensor's buffer
+ * (Tensor.zeros, the ops' outputs) and the fused sequence op's per-call buffers (its saved activations).
+ * Arrays made with `new Float32Array(…)` directly are not counted (kernel scratch, optimizer state), nor is
+ * anything freed: it is the bytes handed out, an upper bound on what `fn` leaves alive. Scopes nest (an
+ * inner scope's bytes count in the outer one too); with none open, `allocate` only tests one number.
+ */
+export function measureAllocations<T>(fn: () => T): { result: T; bytes: number } {
+  const start = measuredBytes
+  measuring++
+  try {
+    const result = fn()
+    return { result, bytes: measuredBytes - start }
+  } finally {
+    measuring--
   }
 }
 

@@ -258,22 +258,36 @@ describe('lineChart', () => {
     )
   })
 
-  test('log axis ticks are powers of ten, evenly spaced decades, written 1e-6, 0.001, 1, 100', () => {
+  test('log axis ticks: decades written 1e-6, 0.001, 1, 100; 2 and 5 × 10^k between fewer than four; linear under one decade', () => {
     fc.assert(
       fc.property(fc.array(curveArb(1, 30), { minLength: 1, maxLength: 3 }), fc.double({ min: -290, max: 290, noNaN: true }), (curves, shift) => {
         const scale = 10 ** Math.round(shift)
         const series = curves.map((points, i) => ({ name: `s${i}`, points: points.map(([x, y]) => [x, y * scale] as const) }))
+        const ys = series.flatMap((s) => s.points.map(([, y]) => y))
         const labels = texts(lineChart({ title: '', xLabel: '', yLabel: '', series, logY: true }), 'tick-y')
         expect(labels.length).toBeGreaterThanOrEqual(2)
-        const decades = labels.map((l) => {
-          expect(l).toMatch(/^(1e-?\d+|10*|0\.0*1)$/)
-          const k = Math.log10(Number(l))
-          expect(Math.abs(k - Math.round(k))).toBeLessThan(1e-9)
-          if (Math.round(k) >= -4 && Math.round(k) <= 5) expect(l).not.toContain('e')
-          return Math.round(k)
+        if (Math.max(...ys) < 10 * Math.min(...ys)) {
+          // Less than a decade of data: a linear axis, evenly spaced.
+          const ticks = labels.map(Number)
+          const step = ticks[1] - ticks[0]
+          for (let k = 2; k < ticks.length; k++) expect(Math.abs(ticks[k] - ticks[k - 1] - step)).toBeLessThanOrEqual(step * 1e-6)
+          return
+        }
+        const powers = labels.map((l) => {
+          expect(l).toMatch(/^([125]e-?\d+|[125]0*|0\.0*[125])$/)
+          const k = Math.floor(Math.log10(Number(l)) + 1e-9)
+          const m = Math.round(Number(l) / 10 ** k)
+          if (k >= -4 && k <= 5) expect(l).not.toContain('e')
+          return { k, m }
         })
-        for (let j = 2; j < decades.length; j++) expect(decades[j] - decades[j - 1]).toBe(decades[1] - decades[0])
-        expect(decades.length).toBeLessThanOrEqual(11)
+        const decades = powers.filter((p) => p.m === 1).map((p) => p.k)
+        if (powers.some((p) => p.m !== 1)) expect(decades.length).toBeLessThan(4)
+        else {
+          expect(decades.length).toBeGreaterThanOrEqual(4)
+          for (let j = 2; j < decades.length; j++) expect(decades[j] - decades[j - 1]).toBe(decades[1] - decades[0])
+        }
+        expect(labels.length).toBeGreaterThanOrEqual(4)
+        expect(labels.length).toBeLessThanOrEqual(11)
       }),
       { numRuns: RUNS },
     )
@@ -358,10 +372,9 @@ describe('lineChart', () => {
         expect(run.length).toBeLessThanOrEqual(1002)
         expect(Math.max(...run.map(([, y]) => y))).toBeCloseTo(box.bottom, 2)
         expect(Math.min(...run.map(([, y]) => y))).toBeCloseTo(box.top, 2)
-        // The first and last points stay, so the line spans the same steps.
-        const xTicks = tickValues(svg, 'x')
+        // The first and last points stay, so the line spans the same steps, and the x axis ends with the data.
         expect(run[0][0]).toBeCloseTo(box.left, 2)
-        expect(run[run.length - 1][0]).toBeCloseTo(box.left + ((ys.length - 1) / xTicks[xTicks.length - 1]) * (box.right - box.left), 1)
+        expect(run[run.length - 1][0]).toBeCloseTo(box.right, 2)
       }),
       { numRuns: 30 },
     )
@@ -415,10 +428,11 @@ describe('lineChart', () => {
     expect(swatches).toEqual(strokes.map(([c]) => c))
   })
 
-  test('reference lines are drawn dashed grey at their value, with their label, and count in the range', () => {
+  test('reference lines are drawn dashed grey at their value, named in the legend, and count in the range', () => {
     const svg = lineChart({ title: '', xLabel: '', yLabel: '', series: [{ name: 's', points: [[0, 1], [1, 2]] }], referenceLines: [{ y: 10, label: 'baseline MSE' }, { y: NaN, label: 'skipped' }] })
     expect(texts(svg, 'reference-label')).toEqual(['baseline MSE'])
-    expect(svg).toMatch(/<line class="reference" [^>]*stroke="#888888" stroke-dasharray="4 4"/)
+    expect(svg).toMatch(/<line class="reference" [^>]*stroke="#777777" stroke-dasharray="4 4"/)
+    expect(svg).toMatch(/<line class="reference-swatch" [^>]*stroke="#777777" stroke-dasharray="4 4"/)
     const ticks = tickValues(svg, 'y')
     expect(ticks[ticks.length - 1]).toBeGreaterThanOrEqual(10)
     const box = plotArea(svg)

@@ -1,6 +1,8 @@
-// The reber, copy and text comparison tasks: each runs through the comparison with all three cells in a tiny
+// The adding, reber, copy and text comparison tasks: each runs through the comparison with all three cells in a tiny
 // configuration, giving finite numbers, one gradient norm per time step and the same numbers twice for one
-// seed; their scores are checked exactly on hand-built predictions; the text task refuses a text too short.
+// seed (and a validation split apart from the test set); their scores are checked exactly on hand-built
+// predictions; the text task refuses a text too short.
+import { addingTask } from '../../src/compare/adding.js'
 import { copyTask } from '../../src/compare/copy.js'
 import { reberAccuracies, reberTask, reberWindow } from '../../src/compare/reber.js'
 import { runComparison, type ComparisonResult } from '../../src/compare/runner.js'
@@ -15,10 +17,11 @@ const CELLS = ['rnn', 'lstm', 'gru'] as const
 const TEXT = 'the quick brown fox jumps over the lazy dog, and the dog sleeps on. '.repeat(16)
 
 /** Every number of a comparison but the timings. */
-const numbers = (r: ComparisonResult) => r.cells.map(({ cell, parameters, trainLoss, metricCurve, final, finalTrainLoss, gradientNorms }) => ({ cell, parameters, trainLoss, metricCurve, final, finalTrainLoss, gradientNorms }))
+const numbers = (r: ComparisonResult) => r.cells.map(({ kind, parameters, memory, seeds: [s] }) => ({ kind, parameters, memory, trainLoss: s.trainLoss, metricCurve: s.metricCurve, metric: s.metric, details: s.details, finalLoss: s.finalLoss, gradientNorms: s.gradientNorms }))
 
 const cases: [string, Task, TaskSettings, number][] = [
   // [name, task, settings, T: the time steps of a probe sequence]
+  ['adding', addingTask, { length: 6, hidden: 8, batchSize: 4, seed: 3 }, 6],
   ['reber', reberTask, { length: 10, hidden: 8, batchSize: 4, seed: 3 }, 10],
   ['copy', copyTask, { length: 3, hidden: 8, batchSize: 4, seed: 3 }, 2 * 5 + 3 + 1],
   ['text', textTask(TEXT), { length: 8, hidden: 8, batchSize: 4, seed: 3 }, 8],
@@ -28,13 +31,13 @@ describe.each(cases)('the %s task', (_name, task, settings, T) => {
   test('runs with every cell: finite numbers, a gradient norm per step, the same numbers for the same seed', () => {
     const run = () => runComparison({ task, cells: CELLS, settings, steps: 3, evaluations: 2 })
     const first = run()
-    expect(first.cells.map((c) => c.cell)).toEqual([...CELLS])
-    for (const c of first.cells) {
+    expect(first.cells.map((c) => c.kind)).toEqual([...CELLS])
+    for (const { seeds: [c] } of first.cells) {
       expect(c.trainLoss).toHaveLength(3)
-      c.trainLoss.forEach(([, v]) => expect(Number.isFinite(v)).toBe(true))
-      expect(Number.isFinite(c.final.metric)).toBe(true)
-      expect(typeof c.final.solved).toBe('boolean')
-      Object.values(c.final.details).forEach((v) => expect(Number.isFinite(v)).toBe(true))
+      c.trainLoss.forEach((v) => expect(Number.isFinite(v)).toBe(true))
+      expect(Number.isFinite(c.metric)).toBe(true)
+      expect(typeof c.solved).toBe('boolean')
+      Object.values(c.details).forEach((v) => expect(Number.isFinite(v)).toBe(true))
       for (const norms of [c.gradientNorms.start, c.gradientNorms.end]) {
         expect(norms).toHaveLength(T)
         norms.forEach((v) => expect(Number.isFinite(v) && v >= 0).toBe(true))
@@ -42,6 +45,12 @@ describe.each(cases)('the %s task', (_name, task, settings, T) => {
       }
     }
     expect(numbers(run())).toEqual(numbers(first))
+  })
+
+  test('the validation split (for choosing a learning rate) is not the test set', () => {
+    const cell = task.create('gru', settings, 'select')
+    expect(cell.evaluate('validation').metric).not.toBe(cell.evaluate('test').metric)
+    expect(cell.evaluate()).toEqual(cell.evaluate('test'))
   })
 })
 
