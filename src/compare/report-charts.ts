@@ -30,8 +30,8 @@ function cellSeries(c: CellSummary, colorIndex: number, curves: (readonly (reado
   return { name, points, colorIndex, ...(dashed ? { dashed } : {}), ...(c.seeds.length > 1 && !dashed ? { band } : {}) }
 }
 
-/** The axis label of a quantity with its unit: 'test cross-entropy per symbol (nats)'. */
-export const withUnit = (name: string, unit?: string) => (unit === undefined ? name : `${name} (${unit})`)
+/** The axis label of a quantity with its unit: 'test cross-entropy per symbol (nats)' ('test bits per character' says it already). */
+export const withUnit = (name: string, unit?: string) => (unit === undefined || name.includes(unit) ? name : `${name} (${unit})`)
 
 const SYMBOL = { '<': '<', '<=': '≤', '>=': '≥' } as const
 

@@ -1,0 +1,129 @@
+// The usual advice, measured: on hand-made results each claim is worded supported, not supported, depends
+// (saying on what) or cannot test (saying why), with the run's own figures.
+import { assessClaims, claimsSummary, type ClaimAssessment } from '../../src/compare/claims.js'
+import { buildReport } from '../../src/compare/report.js'
+import { textTask } from '../../src/compare/text.js'
+import { crafted, type CraftedCell, type SeedNumbers } from './crafted.js'
+
+const claim = (cells: CraftedCell[], id: ClaimAssessment['id'], opts: Parameters<typeof crafted>[1] = {}) => {
+  const found = assessClaims(crafted(cells, opts)).find((c) => c.id === id)
+  if (found === undefined) throw new Error(`no claim ${id}`)
+  return found
+}
+const seeds = (n: number, s: SeedNumbers) => Array.from({ length: n }, () => s)
+const solved = (n: number, more: Partial<SeedNumbers> = {}) => seeds(n, { metric: 0.999, solved: true, solvedAt: 4, ...more })
+const unsolved = (n: number, more: Partial<SeedNumbers> = {}) => seeds(n, { metric: 0.13, ...more })
+
+describe('the GRU has fewer parameters', () => {
+  test('at one hidden size: supported, or not, with the counts', () => {
+    expect(claim([{ cell: 'lstm', seeds: unsolved(1) }, { cell: 'gru', seeds: unsolved(1) }], 'gru-fewer-parameters')).toEqual({
+      id: 'gru-fewer-parameters',
+      claim: 'The GRU has fewer parameters than the LSTM.',
+      verdict: 'supported',
+      evidence: "At hidden size 32 the GRU has 4,488 parameters against the LSTM's 5,896 (76%).",
+    })
+    const odd = claim([{ cell: 'lstm', seeds: unsolved(1), parameters: 100 }, { cell: 'gru', seeds: unsolved(1), parameters: 120 }], 'gru-fewer-parameters')
+    expect([odd.verdict, odd.evidence]).toEqual(['not supported', "At hidden size 32 the GRU has 120 parameters against the LSTM's 100 (120%)."])
+  })
+
+  test('with matched budgets it depends on what is held equal', () => {
+    const c = claim([{ cell: 'lstm', seeds: unsolved(1) }, { cell: 'gru', seeds: unsolved(1) }], 'gru-fewer-parameters', { match: 'params' })
+    expect(c.verdict).toBe('depends')
+    expect(c.evidence).toBe("On what is held equal: at hidden size 32 the GRU has 4,488 parameters against the LSTM's 5,896 (76%); this run matched parameter counts (--match params), so the GRU (hidden 38) has 6,012 against the LSTM's 5,896 (hidden 32).")
+  })
+
+  test('without both cells it cannot be tested', () => {
+    const c = claim([{ cell: 'lstm', seeds: unsolved(1) }, { cell: 'rnn', seeds: unsolved(1) }], 'gru-fewer-parameters')
+    expect([c.verdict, c.evidence]).toEqual(['cannot test', 'This run cannot test it: it needs an LSTM and a GRU in --cells.'])
+  })
+})
+
+describe('the GRU trains faster', () => {
+  const run = (gru: SeedNumbers[], lstm: SeedNumbers[]) => claim([{ cell: 'lstm', seeds: lstm }, { cell: 'gru', seeds: gru }], 'gru-trains-faster')
+
+  test('faster per step and to solve: supported', () => {
+    const c = run(solved(3, { tokensPerSecond: 1500, solvedAt: 2 }), solved(3, { tokensPerSecond: 1000, solvedAt: 4 }))
+    expect(c.verdict).toBe('supported')
+    expect(c.evidence).toBe('Per step: GRU 1,500 tokens/s against LSTM 1,000 (1.50×, this machine\'s wall time). To solve: the GRU reached the threshold after a median 2 steps (0.5 s), the LSTM after 4 (1.0 s).')
+  })
+
+  test('slower per step and to solve: not supported; the same speed and no solve: not supported', () => {
+    expect(run(solved(3, { tokensPerSecond: 800, solvedAt: 4 }), solved(3, { tokensPerSecond: 1000, solvedAt: 2 })).verdict).toBe('not supported')
+    const same = run(unsolved(3, { tokensPerSecond: 1020 }), unsolved(3, { tokensPerSecond: 1000 }))
+    expect([same.verdict, same.evidence]).toEqual(['not supported', "Per step: GRU 1,020 tokens/s against LSTM 1,000 (1.02×, this machine's wall time). To solve: neither solved the task in most seeds, so their steps to solve cannot be compared."])
+  })
+
+  test('faster per step but only the LSTM solves: depends, on what "faster" means', () => {
+    const c = run(unsolved(3, { tokensPerSecond: 1500 }), solved(3, { tokensPerSecond: 1000 }))
+    expect(c.verdict).toBe('depends')
+    expect(c.evidence).toMatch(/^On what "faster" means: faster per step but slower to solve\. .* To solve: only the LSTM solved it in most seeds \(LSTM 3 of 3, against GRU 0 of 3\)\.$/)
+  })
+})
+
+describe('the LSTM needs more memory', () => {
+  const run = (lstm: number, gru: number, rnn: number) =>
+    claim([{ cell: 'rnn', seeds: unsolved(1, { memory: rnn }) }, { cell: 'lstm', seeds: unsolved(1, { memory: lstm }) }, { cell: 'gru', seeds: unsolved(1, { memory: gru }) }], 'lstm-more-memory')
+
+  test('supported, not supported, or depends on the cell it is set against', () => {
+    const c = run(4096, 3072, 1024)
+    expect([c.verdict, c.evidence]).toEqual(['supported', "Bytes a training step holds (parameters, gradients, Adam's state, activations): LSTM 4.00 KB (hidden 32), GRU 3.00 KB (hidden 32), RNN (tanh) 1.00 KB (hidden 32)."])
+    expect(run(1000, 3072, 2000).verdict).toBe('not supported')
+    const between = run(2048, 3072, 1024)
+    expect([between.verdict, between.evidence]).toEqual(['depends', expect.stringMatching(/^On the cell it is set against: more than RNN \(tanh\), not more than the others\./)])
+  })
+
+  test('without an LSTM it cannot be tested', () => {
+    expect(claim([{ cell: 'gru', seeds: unsolved(1) }, { cell: 'rnn', seeds: unsolved(1) }], 'lstm-more-memory').verdict).toBe('cannot test')
+  })
+})
+
+describe('gated cells handle long-range dependencies the plain RNN cannot', () => {
+  test('supported when every gated cell solves in most seeds and no RNN does', () => {
+    const c = claim([{ cell: 'rnn', seeds: unsolved(3) }, { cell: 'lstm', seeds: solved(3) }, { cell: 'gru', seeds: [...solved(2), ...unsolved(1)] }], 'gated-long-range')
+    expect(c.verdict).toBe('supported')
+    expect(c.evidence).toBe('On copy (delayed recall) at length 20 (each of the 5 symbols, recalled --length + 6 steps after it was shown), seeds solved: RNN (tanh) 0 of 3, LSTM 3 of 3, GRU 2 of 3.')
+  })
+
+  test('depends on the variant: the default LSTM fails where forget bias 2 solves (the copy task at delay 20)', () => {
+    const c = claim([{ cell: 'rnn', seeds: unsolved(3) }, { cell: 'lstm', seeds: unsolved(3) }, { cell: { kind: 'lstm', options: { forgetBias: 2 } }, seeds: solved(3) }, { cell: 'gru', seeds: solved(3) }], 'gated-long-range')
+    expect(c.verdict).toBe('depends')
+    expect(c.evidence).toMatch(/^On the variant and its initialisation: not every gated variant solved it \(LSTM 0 of 3\)\. /)
+    const irnn = claim([{ cell: 'rnn', seeds: unsolved(3) }, { cell: { kind: 'rnn', options: { nonlinearity: 'relu', init: 'identity' } }, seeds: solved(3) }, { cell: 'gru', seeds: solved(3) }], 'gated-long-range')
+    expect([irnn.verdict, irnn.evidence]).toEqual(['depends', expect.stringMatching(/an RNN variant solved it \(IRNN 3 of 3\)/)])
+  })
+
+  test('not supported when the plain RNN solves it too, or no gated cell does', () => {
+    const easy = claim([{ cell: 'rnn', seeds: solved(3) }, { cell: 'gru', seeds: solved(3) }], 'gated-long-range')
+    expect([easy.verdict, easy.evidence]).toEqual(['not supported', expect.stringMatching(/^The plain RNN solved it too: at this length the dependency is within its reach\./)])
+    const hard = claim([{ cell: 'rnn', seeds: unsolved(3) }, { cell: 'lstm', seeds: [...solved(1), ...unsolved(2)] }], 'gated-long-range')
+    expect([hard.verdict, hard.evidence]).toEqual(['not supported', expect.stringMatching(/^No LSTM or GRU solved it in most seeds in 4 steps\./)])
+  })
+
+  test('cannot test on a task without a long-range dependency, or without both kinds of cell', () => {
+    const text = textTask('the quick brown fox jumps over the lazy dog. '.repeat(20))
+    const onText = claim([{ cell: 'rnn', seeds: unsolved(1) }, { cell: 'gru', seeds: solved(1) }], 'gated-long-range', { task: text })
+    expect([onText.verdict, onText.evidence]).toEqual(['cannot test', 'This run cannot test it: it ran the text task, which holds no long-range dependency by construction (try --task copy, adding or reber).'])
+    expect(claim([{ cell: 'lstm', seeds: solved(1) }, { cell: 'gru', seeds: solved(1) }], 'gated-long-range').evidence).toBe('This run cannot test it: it needs a plain RNN and an LSTM or GRU in --cells.')
+  })
+})
+
+test('complex against simple sequences cannot be tested by one run, which says who did better here', () => {
+  const c = claim([{ cell: 'lstm', seeds: solved(3) }, { cell: 'gru', seeds: [...solved(1), ...unsolved(2)] }], 'lstm-complex-gru-simple')
+  expect(c.verdict).toBe('cannot test')
+  expect(c.evidence).toMatch(/one run trains on one task at one length.* On this one \(copy \(delayed recall\), length 20\) the LSTM did better: LSTM 3 of 3 \(median recall accuracy 0\.999\), GRU 1 of 3 \(0\.130\)\.$/)
+})
+
+test('the report ends with the claims; the console gets one line each', () => {
+  const result = crafted([{ cell: 'rnn', seeds: unsolved(2) }, { cell: 'lstm', seeds: solved(2) }, { cell: 'gru', seeds: solved(2) }])
+  const report = buildReport(result, { date: '2026-01-01', machine: 'm' })['report.md']
+  const section = report.slice(report.indexOf('## The usual advice, measured'))
+  expect(section.match(/^- \*\*/gm)).toHaveLength(5)
+  expect(section).toContain('- **The LSTM and the GRU handle long-range dependencies that the plain RNN cannot.** Supported. On copy')
+  expect(claimsSummary(result).split('\n')).toEqual([
+    '  supported     The GRU has fewer parameters than the LSTM.',
+    '  not supported The GRU trains faster than the LSTM.',
+    '  not supported The LSTM needs more memory.',
+    '  supported     The LSTM and the GRU handle long-range dependencies that the plain RNN cannot.',
+    '  cannot test   The LSTM does better on complex sequences, the GRU on short or simple ones.',
+  ])
+})
