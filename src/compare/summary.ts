@@ -70,7 +70,7 @@ export interface ComparisonResult {
   threshold: SolvedThreshold
   baseline?: { value: number; label: string }
   longRange: string | null
-  settings: TaskSettings & { steps: number; learningRate: number; clipNorm: number; seeds: number[]; match: BudgetMatch; learningRates: number[]; selectionSteps: number; evaluations: number }
+  settings: TaskSettings & { steps: number; clipNorm: number; seeds: number[]; match: BudgetMatch; learningRates: number[]; selectionSteps: number; evaluations: number }
   cells: CellSummary[]
 }
 
@@ -153,7 +153,6 @@ export function summarize(plan: ComparisonPlan, task: Task, units: readonly RunU
     settings: {
       ...plan.settings,
       steps: plan.steps,
-      learningRate: plan.learningRates[0],
       clipNorm: plan.clipNorm,
       seeds: plan.seeds,
       match: plan.match,

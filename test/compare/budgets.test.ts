@@ -32,6 +32,8 @@ describe('--match params', () => {
     const own = planComparison({ task: copyTask, cells: ['rnn', { kind: 'gru', options: { hidden: 20 } }], settings, steps: 1, match: 'params' })
     // The target is now the GRU at its own 20: 2,088; the RNN has 2,024 at 36 and 2,117 at 37.
     expect(own.cells.map((c) => [c.hiddenSize, c.parameters])).toEqual([[37, 2117], [20, copyParameters(3, 20)]])
+    const smaller = planComparison({ task: copyTask, cells: ['lstm', { kind: 'gru', options: { hidden: 20 } }], settings, steps: 1, match: 'params' })
+    expect(smaller.cells.map((c) => c.hiddenSize)).toEqual([32, 20]) // not raised to the LSTM's 5,896
   })
 
   test('the nearest count wins, the smaller hidden size on a tie', () => {
