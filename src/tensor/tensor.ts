@@ -10,6 +10,7 @@ import * as cast from '../autograd/ops/cast.js'
 import { matmul } from '../autograd/ops/matmul.js'
 import { softmax, logSoftmax } from '../autograd/ops/softmax.js'
 import { allocate, dtypeOfArray, isFloat, type DType, type TypedArray } from './dtype.js'
+import { describe } from '../validation/checks.js'
 import { formatShape, shapesEqual, sizeOf, type Shape } from './shape.js'
 
 export type NestedArray = number | NestedArray[]
@@ -22,8 +23,16 @@ export class Tensor {
   private requiresGradFlag = false
   private node: GradNode | null = null
 
-  /** Wraps `data` (not copied) as a tensor of `shape`; dtype follows the array type. */
+  /**
+   * Wraps `data` (not copied) as a tensor of `shape`; dtype follows the array type, so it must be one of
+   * the three a dtype names (a Uint8Array or Float16Array is none of them: copy it with tensor()).
+   */
   constructor(data: TypedArray, shape: Shape = [data.length]) {
+    if (!(data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array)) {
+      throw new Error(`Tensor: expected the data to be a Float32Array, Float64Array or Int32Array (float32, float64, int32), got ${describe(data)}`)
+    }
+    if (!Array.isArray(shape)) throw new Error(`Tensor: a shape must be an array of non-negative integers; got ${describe(shape)}`)
+    for (const d of shape) if (!(Number.isInteger(d) && d >= 0)) throw new Error(`Tensor: a shape must be an array of non-negative integers; got ${describe(shape)}`)
     if (sizeOf(shape) !== data.length) {
       throw new Error(`Tensor: data has ${data.length} elements but shape ${formatShape(shape)} needs ${sizeOf(shape)}`)
     }

@@ -506,7 +506,9 @@ describe('saveSafetensors rejects bad input with a plain Error naming the key', 
     for (const bad of [null, [1, 2], { data: new Float32Array(1), shape: [1] }, 3]) {
       expectPlainError(() => saveSafetensors(untyped({ ok: t, w: bad })), /tensor "w" should be a Tensor/)
     }
-    const foreign = new Tensor(untyped<Float32Array>(new Uint8Array(4)), [4])
+    // The constructor refuses a foreign array now; a tensor that holds one anyway (its data swapped in) is still refused here
+    expectPlainError(() => new Tensor(untyped<Float32Array>(new Uint8Array(4)), [4]), /Tensor: expected the data to be a Float32Array, Float64Array or Int32Array/)
+    const foreign = Object.assign(Object.create(Tensor.prototype) as Tensor, { data: new Uint8Array(4), shape: [4] })
     expectPlainError(() => saveSafetensors({ w: foreign }), /tensor "w" holds a Uint8Array; expected a Float32Array, Float64Array or Int32Array/)
   })
 

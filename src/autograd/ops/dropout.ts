@@ -1,5 +1,7 @@
 // dropout: y = x ⊙ m / (1 − p), m ~ Bernoulli(1 − p) drawn from the seeded generator; in evaluation
-// mode (or with p = 0) y = x. The mask is a constant, so the gradient is dy ⊙ m / (1 − p).
+// mode (or with p = 0) y = x. The mask is a constant, so the gradient is dy ⊙ m / (1 − p). An int32
+// tensor cannot hold x / (1 − p), so training dropout with 0 < p < 1 refuses it, as PyTorch does (p = 1
+// gives zeros, p = 0 and evaluation give x, there as here).
 import { defaultGenerator, type Generator } from '../../tensor/random.js'
 import { Tensor } from '../../tensor/tensor.js'
 import { describe } from '../../validation/checks.js'
@@ -9,6 +11,9 @@ export function dropout(x: Tensor, p: number, training = true, generator: Genera
   checkTensor('dropout', x)
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new Error(`dropout: p must be a number in [0, 1], got ${describe(p)}`)
   if (!training || p === 0) return x
+  if (x.dtype === 'int32' && p < 1) {
+    throw new Error(`dropout: x is int32, but dropout scales what it keeps by 1/(1 − p) = ${1 / (1 - p)}, which needs a float tensor; convert it first, x.to('float32')`)
+  }
   const mask = Tensor.zeros(x.shape, x.dtype)
   const keep = p === 1 ? 0 : 1 / (1 - p)
   for (let i = 0; i < mask.size; i++) mask.data[i] = generator.uniform53() < p ? 0 : keep

@@ -8,14 +8,20 @@ export function checkTensor(where: string, value: unknown, what = 'the input'): 
   return value
 }
 
+/** Whether int32 holds `value` exactly: an integer in [−2³¹, 2³¹). */
+export function isInt32Value(value: number): boolean {
+  return Number.isInteger(value) && value >= -2147483648 && value <= 2147483647
+}
+
 /**
- * A Tensor or a number as a tensor. A number takes the other operand's dtype, as a Python
- * scalar does in PyTorch (an integer tensor meeting a fractional number becomes float32).
+ * A Tensor or a number as a tensor. A number takes the other operand's dtype, as a Python scalar does
+ * in PyTorch; an int32 tensor meeting a number int32 cannot hold (fractional, NaN, ±∞ or out of range,
+ * such as 1e10) computes in float32, as PyTorch promotes for a Python float, instead of wrapping around.
  */
 export function asOperand(where: string, value: Tensor | number, like: Tensor): Tensor {
   if (value instanceof Tensor) return value
   if (typeof value !== 'number') throw new Error(`${where}: expected a Tensor or a number, got ${describe(value)}`)
-  const dtype: DType = isFloat(like.dtype) || Number.isInteger(value) ? like.dtype : 'float32'
+  const dtype: DType = isFloat(like.dtype) || isInt32Value(value) ? like.dtype : 'float32'
   const scalar = Tensor.zeros([], dtype)
   scalar.data[0] = value
   return scalar

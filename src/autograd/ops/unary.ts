@@ -3,7 +3,7 @@
 import { binaryInto, mapInto, sigmoid as sigmoidOf, type BinaryFn, type UnaryFn } from '../../tensor/kernels/elementwise.js'
 import { Tensor } from '../../tensor/tensor.js'
 import { record } from '../engine.js'
-import { asFloat, checkTensor } from './operands.js'
+import { asFloat, checkTensor, isInt32Value } from './operands.js'
 
 type Derivative = (dy: Tensor, x: Tensor, y: Tensor) => Tensor
 
@@ -51,18 +51,21 @@ export const abs = unaryOp('abs', Math.abs, (dy, x) => zipped(dy, x, (g, v) => (
 // sign: y = sign(x) ∈ {−1, 0, 1}; its derivative is 0 wherever it exists
 export const sign = unaryOp('sign', (v) => (v > 0 ? 1 : v < 0 ? -1 : v), (dy) => Tensor.zeros(dy.shape, dy.dtype), true)
 
-// clamp: y = min(max(x, lo), hi); dy/dx = 1 where lo ≤ x ≤ hi, else 0 (PyTorch's convention)
+// clamp: y = min(max(x, lo), hi); dy/dx = 1 where lo ≤ x ≤ hi, else 0 (PyTorch's convention). An int32
+// tensor stays int32 unless a bound is a number int32 cannot hold (0.5, 1e10): then it computes in float32,
+// as PyTorch promotes, rather than truncating the bound.
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
   const lo = min ?? -Infinity
   const hi = max ?? Infinity
   if (typeof lo !== 'number' || typeof hi !== 'number' || Number.isNaN(lo) || Number.isNaN(hi)) {
     throw new Error(`clamp: expected numbers (or null) for min and max, got ${String(min)} and ${String(max)}`)
   }
+  const intBounds = (min == null || isInt32Value(min)) && (max == null || isInt32Value(max))
   const op = unaryOp(
     'clamp',
     (v) => Math.min(Math.max(v, lo), hi),
     (dy, input) => zipped(dy, input, (g, v) => (v >= lo && v <= hi ? g : 0)),
-    true,
+    intBounds,
   )
   return op(x)
 }

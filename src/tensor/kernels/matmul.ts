@@ -82,6 +82,10 @@ function gemm(
     for (let i = 0; i < m * n; i++) out[outOffset + i] = 0
     return
   }
+  if (out instanceof Int32Array && a instanceof Int32Array && b instanceof Int32Array) {
+    intGemm(out, outOffset, m, k, n, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride)
+    return
+  }
   // Below four rows packing costs about what it saves; multiplyRow reads the operands in place.
   if (m >= TILE && out instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array) {
     if (simdGemm(out, outOffset, m, k, n, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride)) return
@@ -119,6 +123,26 @@ function scalarGemm(
   }
   for (let i = packedRows; i < m; i++) {
     multiplyRow(out, outOffset + i * n, k, n, a, aOffset + i * aRowStride, aColStride, b, bOffset, bRowStride, bColStride)
+  }
+}
+
+/**
+ * int32 products wrap around as in C and PyTorch: Math.imul and 32-bit sums are exact at any size, where
+ * the double kernels would round once a sum passes 2^53. (Indices and counts only: no speed is needed.)
+ */
+function intGemm(
+  out: Int32Array, outOffset: number, m: number, k: number, n: number,
+  a: Int32Array, aOffset: number, aRowStride: number, aColStride: number,
+  b: Int32Array, bOffset: number, bRowStride: number, bColStride: number,
+): void {
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let acc = 0
+      for (let p = 0, s = aOffset + i * aRowStride, q = bOffset + j * bColStride; p < k; p++, s += aColStride, q += bRowStride) {
+        acc = (acc + Math.imul(a[s], b[q])) | 0
+      }
+      out[outOffset + i * n + j] = acc
+    }
   }
 }
 
