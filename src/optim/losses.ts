@@ -86,7 +86,8 @@ export function crossEntropy(logits: Tensor, targets: Targets, opts: CrossEntrop
   if (typeof labelSmoothing !== 'number' || !(labelSmoothing >= 0 && labelSmoothing <= 1)) {
     throw new Error(`crossEntropy: labelSmoothing must be a number in [0, 1], got ${describe(labelSmoothing)}`)
   }
-  if (logits.ndim === 0 || logits.size === 0) throw new Error(`crossEntropy: logits must be [..., C] with at least one row and one class, got shape ${formatShape(logits.shape)}`)
+  // No rows is fine, as in PyTorch: the mean is then NaN (0 / 0), the sum 0 and 'none' an empty tensor.
+  if (logits.ndim === 0 || logits.shape[logits.ndim - 1] === 0) throw new Error(`crossEntropy: logits must be [..., C] with at least one class, got shape ${formatShape(logits.shape)}`)
   const classes = logits.shape[logits.ndim - 1]
   const rowShape = logits.shape.slice(0, -1)
   const values = targetValues(targets, logits.shape)

@@ -125,8 +125,11 @@ export function split(x: Tensor, sizeOrSections: number | readonly number[], dim
   const n = x.shape[d]
   let sizes: number[]
   if (typeof sizeOrSections === 'number') {
-    if (!Number.isInteger(sizeOrSections) || sizeOrSections <= 0) throw new Error(`split: expected a positive integer size, got ${sizeOrSections}`)
-    sizes = []
+    // A dim of size 0 splits into one empty piece, as in PyTorch (which allows size 0 only there)
+    if (!Number.isInteger(sizeOrSections) || sizeOrSections < 0 || (sizeOrSections === 0 && n > 0)) {
+      throw new Error(`split: expected a positive integer size, got ${sizeOrSections}`)
+    }
+    sizes = n === 0 ? [0] : []
     for (let at = 0; at < n; at += sizeOrSections) sizes.push(Math.min(sizeOrSections, n - at))
   } else {
     sizes = [...sizeOrSections]

@@ -51,7 +51,7 @@ export function matmul(left: Tensor, right: Tensor): Tensor {
   const bBatch = b.shape.slice(0, -2)
   // [..., m, k] · [k, n] is one [(…·m), k] · [k, n] product: one kernel call each way, and dB = Aᵀ·dC
   // sums over the batch inside the product instead of per matrix and then over the batch.
-  if (aBatch.length > 0 && bBatch.length === 0) return matmul(a.reshape([-1, k]), b).reshape([...aBatch, m, n])
+  if (aBatch.length > 0 && bBatch.length === 0) return matmul(a.reshape([sizeOf(aBatch) * m, k]), b).reshape([...aBatch, m, n])
   const batch = broadcastShapes('matmul (batch dims)', aBatch, bBatch)
   const out = Tensor.zeros([...batch, m, n], a.dtype)
   batched(matmulInto, out, batch, a, aBatch, m * k, b, bBatch, k * n, m, k, n)

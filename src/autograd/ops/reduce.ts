@@ -48,11 +48,15 @@ export function mean(x: Tensor, dim?: number | readonly number[], keepDim = fals
 
 // max: y = max x (over all, or along one dim). Along a dim the gradient goes to the first maximum,
 // as PyTorch's max(dim) does; over all elements it is shared equally by tied maxima, as PyTorch's max() does.
+// An empty tensor has no maximum, but along a dim of size > 0 it has an empty one ([0, 3] → [0] along dim 1).
 export function max(x: Tensor, dim?: number, keepDim = false): Tensor {
   checkTensor('max', x)
-  if (x.size === 0) throw new Error(`max: cannot reduce an empty tensor of shape ${formatShape(x.shape)}`)
-  if (dim === undefined) return maxAll(x)
+  if (dim === undefined) {
+    if (x.size === 0) throw new Error(`max: the tensor is empty (shape ${formatShape(x.shape)}), so it has no maximum; pass a dim whose size is not 0`)
+    return maxAll(x)
+  }
   const d = normalizeDim('max', dim, x.ndim)
+  if (x.shape[d] === 0) throw new Error(`max: dim ${dim} of shape ${formatShape(x.shape)} has size 0, so it has no maximum`)
   const { outer, size, inner } = splitAtDim(x.shape, d)
   const kept = keptShape(x.shape, [d])
   const values = new Tensor(allocate(x.dtype, outer * inner), keepDim ? kept : x.shape.filter((_, i) => i !== d))
