@@ -30,9 +30,21 @@ const TANH_POLY = [-5.70498872745e-3, 2.06390887954e-2, -5.37397155531e-2, 1.333
 /** e^88 is the last power below float32's overflow; e^−87 the last above its smallest normal. */
 const EXP_MAX = 88
 const EXP_MIN = -87
+/**
+ * e^−104 < 2^−150, half the smallest subnormal, so e^x rounds to 0 in float32 from here down; between it
+ * and EXP_MIN, e^x is subnormal, and 2ⁿ (n down to −150) no longer fits the exponent field.
+ */
+const EXP_UNDERFLOW = -104
+/** Below EXP_MIN, emitExp can give e^x · 2^SUBNORMAL_SHIFT instead, a normal number, to be scaled down once. */
+const SUBNORMAL_SHIFT = 25
 
-/** Pushes e^x for the f32x4 in local `x` (already within [EXP_MIN, EXP_MAX]); n and r are scratch locals. */
-function emitExp(f: FunctionBuilder, x: number, n: number, r: number): void {
+/**
+ * Pushes e^x for the f32x4 in local `x` (already within [EXP_MIN, EXP_MAX]); n and r are scratch locals.
+ * With `shifted`, a local holding the mask of the lanes where x is in [EXP_UNDERFLOW, EXP_MIN), those
+ * lanes get e^x · 2^SUBNORMAL_SHIFT: the caller's one scaling by 2^−SUBNORMAL_SHIFT then rounds it to a
+ * subnormal (or 0) as float32 rounds e^x.
+ */
+function emitExp(f: FunctionBuilder, x: number, n: number, r: number, shifted?: number): void {
   // n = round(x / ln 2), r = x − n ln 2
   f.get(x).f32x4Const(LOG2E).f32x4Mul().f32x4Nearest().set(n)
   f.get(x).get(n).f32x4Const(C1).f32x4Mul().f32x4Sub().get(n).f32x4Const(C2).f32x4Mul().f32x4Sub().set(r)
@@ -40,8 +52,10 @@ function emitExp(f: FunctionBuilder, x: number, n: number, r: number): void {
   f.f32x4Const(EXP_POLY[0])
   for (const c of EXP_POLY.slice(1)) f.get(r).f32x4Mul().f32x4Const(c).f32x4Add()
   f.get(r).get(r).f32x4Mul().f32x4Mul().get(r).f32x4Add().f32x4Const(1).f32x4Add()
-  // e^x = e^r · 2ⁿ, with 2ⁿ made by writing n + 127 into the exponent field
-  f.get(n).i32x4TruncSatF32x4S().i32x4Const(127).i32x4Add().i32(23).i32x4Shl().f32x4Mul()
+  // e^x = e^r · 2ⁿ, with 2ⁿ made by writing n + 127 into the exponent field (n + SHIFT + 127 in shifted lanes)
+  f.get(n).i32x4TruncSatF32x4S()
+  if (shifted !== undefined) f.get(shifted).i32x4Const(SUBNORMAL_SHIFT).v128And().i32x4Add()
+  f.i32x4Const(127).i32x4Add().i32(23).i32x4Shl().f32x4Mul()
 }
 
 /**
@@ -68,13 +82,21 @@ function inPlace(scratch: number, body: (f: FunctionBuilder, x: number, locals: 
   return f
 }
 
-const buildSigmoid = () => inPlace(3, (f, x, [n, r, t]) => {
-  // σ(x) = 1 / (1 + e^−x)
-  f.get(x).f32x4Neg().f32x4Const(EXP_MIN).f32x4Max().f32x4Const(EXP_MAX).f32x4Min().set(t)
-  f.f32x4Const(1)
-  f.f32x4Const(1)
-  emitExp(f, t, n, r)
-  f.f32x4Add().f32x4Div()
+const buildSigmoid = () => inPlace(4, (f, x, [n, r, t, tiny]) => {
+  // σ(x) = 1 / (1 + e^−x) for x ≥ EXP_MIN. Below it e^−x overflows, and σ(x) = e^x / (1 + e^x) = e^x in
+  // float32 (1 + e^x rounds to 1): subnormal from −87, exactly 0 from EXP_UNDERFLOW. One exp serves both,
+  // of x on the "tiny" lanes below EXP_MIN and of −x on the others: selects, no branch. (σ is 1 in float32
+  // from x ≈ 17, so clamping x at −EXP_MIN changes nothing.)
+  f.get(x).f32x4Const(EXP_UNDERFLOW).f32x4Max().f32x4Const(-EXP_MIN).f32x4Min().set(t)
+  f.get(t).f32x4Const(EXP_MIN).f32x4Lt().set(tiny)
+  // the argument: x on tiny lanes, −x (x with its sign bit flipped) on the others
+  f.i32x4Const(-0x80000000).get(tiny).v128Andnot().get(t).v128Xor().set(t)
+  emitExp(f, t, n, r, tiny)
+  f.set(r)
+  // tiny lanes: (e^x · 2^SHIFT) · 2^−SHIFT, rounded once; the others: 1 / (1 + e^−x)
+  f.get(r).f32x4Const(2 ** -SUBNORMAL_SHIFT).f32x4Mul()
+  f.f32x4Const(1).f32x4Const(1).get(r).f32x4Add().f32x4Div()
+  f.get(tiny).v128Bitselect()
 })
 
 const buildTanh = () => inPlace(4, (f, x, [n, r, a, z]) => {

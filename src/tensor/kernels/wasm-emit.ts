@@ -111,7 +111,10 @@ export class FunctionBuilder {
   /** Shifts each int32 lane left by the i32 on top of the stack. */
   i32x4Shl(): this { return this.simd(0xab) }
   v128And(): this { return this.simd(0x4e) }
+  /** a & ~b, for a (below) and b (top of the stack). */
+  v128Andnot(): this { return this.simd(0x4f) }
   v128Or(): this { return this.simd(0x50) }
+  v128Xor(): this { return this.simd(0x51) }
   /** Lanes of the first operand where the mask (top of stack) has bits set, else of the second. */
   v128Bitselect(): this { return this.simd(0x52) }
   f32x4ExtractLane(lane: number): this { return this.simd(0x1f, lane) }
