@@ -144,15 +144,28 @@ function backward(saved: Saved, dy: TypedArray): (Tensor | null)[] {
   ]
 }
 
-// Backward's big scratch, kept for the next call (of any shape: a buffer only grows). Backward never
-// re-enters, and nothing of it outlives the call: the gradients it returns are fresh tensors.
+// Backward's big scratch, kept for the next call (of any shape: a kept buffer only grows) as long as it is
+// at most KEEP_BYTES, as matmul keeps its pack buffer: a larger one (a long sequence) is allocated for its
+// call alone and left to the collector, so one long sequence does not pin its T·B·G·H floats for the life
+// of the page. Backward never re-enters, and nothing of it outlives the call: the gradients it returns are
+// fresh tensors.
+const KEEP_BYTES = 16 * 2 ** 20
 const workspaces: Record<'float32' | 'float64', TypedArray[]> = { float32: [], float64: [] }
 
 function workspace(dtype: DType, slot: number, size: number): TypedArray {
   const kept = dtype === 'float32' || dtype === 'float64' ? workspaces[dtype] : null
   if (kept === null) return allocate(dtype, size)
-  if ((kept[slot]?.length ?? -1) < size) kept[slot] = allocate(dtype, size)
-  return kept[slot].subarray(0, size)
+  if ((kept[slot]?.length ?? -1) >= size) return kept[slot].subarray(0, size)
+  const fresh = allocate(dtype, size)
+  if (size * fresh.BYTES_PER_ELEMENT <= KEEP_BYTES) kept[slot] = fresh
+  return fresh
+}
+
+/** Bytes the fused backward keeps between calls (at most 16 MiB per buffer): for tests, and for a page watching its memory. */
+export function retainedWorkspaceBytes(): number {
+  let bytes = 0
+  for (const list of Object.values(workspaces)) for (const buffer of list) bytes += buffer?.byteLength ?? 0
+  return bytes
 }
 
 function checkOperands(kind: CellMode, x: Tensor, h0: Tensor, c0: Tensor | null, p: CellParams): void {

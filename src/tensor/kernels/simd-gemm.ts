@@ -176,7 +176,28 @@ export function simdWithPackedB(
   return true
 }
 
+/**
+ * Rows of C per pass: the C block in the module's memory holds at most ROWS × NC floats (8 MiB) whatever m.
+ * WebAssembly memory never shrinks, so a block sized by m would keep a long sequence's T·B rows (the input
+ * projection, dx) for the life of the page. A multiple of MC, so the passes block A exactly as one would.
+ */
+const ROWS = 32 * MC
+
 function multiply(
+  simd: SimdKernels, out: Float32Array, outOffset: number, m: number, k: number, n: number,
+  a: Float32Array, aOffset: number, aRowStride: number, aColStride: number, blockOfB: BlockOfB,
+): void {
+  for (let r0 = 0; r0 < m; r0 += ROWS) {
+    multiplyRows(simd, out, outOffset + r0 * n, Math.min(ROWS, m - r0), k, n, a, aOffset + r0 * aRowStride, aRowStride, aColStride, blockOfB)
+  }
+}
+
+/** Bytes of WebAssembly memory the SIMD products hold (it grows to the largest pass and never shrinks); 0 without SIMD. */
+export function simdMemoryBytes(): number {
+  return kernels?.memory.buffer.byteLength ?? 0
+}
+
+function multiplyRows(
   simd: SimdKernels, out: Float32Array, outOffset: number, m: number, k: number, n: number,
   a: Float32Array, aOffset: number, aRowStride: number, aColStride: number, blockOfB: BlockOfB,
 ): void {
