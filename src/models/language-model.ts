@@ -94,8 +94,10 @@ export class LanguageModel extends Module {
   }
 
   /**
-   * Yields new token ids one at a time, in evaluation mode and without recording gradients. The weights
-   * are read when the first id is asked for: a stream does not see later changes to them.
+   * Yields new token ids one at a time, computed as in evaluation mode (no dropout) and without recording
+   * gradients. The model's mode is never switched, so a stream left unfinished, or one that throws, leaves
+   * it as it was. The weights are read when the first id is asked for: a stream does not see later changes
+   * to them.
    */
   *stream(opts: GenerateOptions): IterableIterator<number> {
     const { prompt, maxTokens, temperature = 1, topK, topP, seed, stopToken } = opts ?? ({} as GenerateOptions)
@@ -106,30 +108,26 @@ export class LanguageModel extends Module {
     })
     if (!Number.isInteger(maxTokens) || maxTokens < 0) throw new Error(`${where}: maxTokens must be a non-negative integer, got ${describe(maxTokens)}`)
     const generator = seed === undefined ? defaultGenerator : new Generator(seed)
-    const wasTraining = this.training
-    this.eval()
-    try {
-      // One token at a time through the fused step kernels, weights packed once (src/cells/stepper.ts):
-      // the same arithmetic as forward() in evaluation mode, without building a graph per token.
-      const rnn = this.rnn
-      const H = rnn.hiddenSize, E = this.embedding.weight.shape[1], V = this.vocabSize
-      const cells = new CellStack(rnn.cellKind, Array.from({ length: rnn.numLayers }, (_, l) => rnn.cellParams(l)), H, rnn.dtype)
-      const decoder = fixedMatVec([{ data: this.decoderWeight.data, rows: V, cols: H }])
-      const embeddings = this.embedding.weight.data.slice()
-      const decoderBias = this.decoderBias.data.slice()
-      const logits = allocate(rnn.dtype, V)
-      const feed = (token: number) => cells.step(embeddings, token * E)
-      prompt.forEach(feed)
-      for (let n = 0; n < maxTokens; n++) {
-        decoder.times(0, cells.output, 0, logits, 0)
-        for (let v = 0; v < V; v++) logits[v] += decoderBias[v]
-        const token = sampleToken(logits, { temperature, topK, topP, generator })
-        yield token
-        if (token === stopToken) return
-        feed(token)
-      }
-    } finally {
-      this.train(wasTraining)
+    // One token at a time through the fused step kernels, weights packed once (src/cells/stepper.ts):
+    // the same arithmetic as forward() in evaluation mode, without building a graph per token. Nothing
+    // here reads the mode, so it is not switched: a switch made here could only be undone by a `finally`,
+    // which an iterator abandoned between two ids never reaches.
+    const rnn = this.rnn
+    const H = rnn.hiddenSize, E = this.embedding.weight.shape[1], V = this.vocabSize
+    const cells = new CellStack(rnn.cellKind, Array.from({ length: rnn.numLayers }, (_, l) => rnn.cellParams(l)), H, rnn.dtype)
+    const decoder = fixedMatVec([{ data: this.decoderWeight.data, rows: V, cols: H }])
+    const embeddings = this.embedding.weight.data.slice()
+    const decoderBias = this.decoderBias.data.slice()
+    const logits = allocate(rnn.dtype, V)
+    const feed = (token: number) => cells.step(embeddings, token * E)
+    prompt.forEach(feed)
+    for (let n = 0; n < maxTokens; n++) {
+      decoder.times(0, cells.output, 0, logits, 0)
+      for (let v = 0; v < V; v++) logits[v] += decoderBias[v]
+      const token = sampleToken(logits, { temperature, topK, topP, generator })
+      yield token
+      if (token === stopToken) return
+      feed(token)
     }
   }
 }

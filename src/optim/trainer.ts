@@ -97,16 +97,19 @@ export function evaluateLanguageModel(model: LanguageModel, tokens: ArrayLike<nu
   let total = 0
   let count = 0
   let hidden: RecurrentState | null = null
-  noGrad(() => {
-    for (let w = 0; w < batches.windows; w++) {
-      const { inputs, targets } = streamWindow(batches, w)
-      const { loss, state } = windowLoss(model, inputs, targets, hidden)
-      total += loss.item() * targets.size
-      count += targets.size
-      hidden = state
-    }
-  })
-  model.train(wasTraining)
+  try {
+    noGrad(() => {
+      for (let w = 0; w < batches.windows; w++) {
+        const { inputs, targets } = streamWindow(batches, w)
+        const { loss, state } = windowLoss(model, inputs, targets, hidden)
+        total += loss.item() * targets.size
+        count += targets.size
+        hidden = state
+      }
+    })
+  } finally {
+    model.train(wasTraining) // on a throw too: a model left in eval mode would train with dropout off
+  }
   const loss = total / count
   return { loss, perplexity: Math.exp(loss), bitsPerToken: loss / Math.LN2, tokens: count }
 }
