@@ -15,7 +15,11 @@ export interface GradcheckOptions {
   rtol?: number
   /** Throw on a mismatch (true) or return false (false). */
   raiseException?: boolean
-  /** Compare one random projection vᵀJu per input instead of whole Jacobians: for large inputs. */
+  /**
+   * Compare one random projection vᵀJu per input instead of whole Jacobians: for large inputs. u and v
+   * are PyTorch's: uniform [0, 1) draws scaled to unit length, and atol is scaled by Σu·Σv (the projection
+   * of a Jacobian whose every entry is atol), so that fast and full mode agree on what is within tolerance.
+   */
   fastMode?: boolean
   /** Seed of the projections in fast mode (a private generator: the global one is left alone). */
   seed?: number
@@ -53,19 +57,26 @@ function directional(fn: Fn, inputs: readonly Tensor[], input: Tensor, u: ArrayL
   }
 }
 
+/** A random unit vector with entries in [0, 1), as PyTorch's fast gradcheck draws them (rand, then / ‖·‖). */
 function unitVector(generator: Generator, size: number): Float64Array {
   const v = new Float64Array(size)
-  generator.fillNormal(v)
+  generator.fillUniform(v)
   let squares = 0
   for (const x of v) squares += x * x
   const norm = Math.sqrt(squares) || 1
   return v.map((x) => x / norm)
 }
 
+const sumOf = (v: ArrayLike<number>): number => {
+  let total = 0
+  for (let i = 0; i < v.length; i++) total += v[i]
+  return total
+}
+
 /** gradcheck's findings: the verdict, the first mismatch in words, and how close the worst entry came. */
 export interface GradcheckReport {
   passed: boolean
-  /** The first entry (or, in fast mode, projection) outside atol + rtol·|numerical|, described. */
+  /** The first entry (or, in fast mode, projection) outside atol + rtol·|numerical| (atol·Σu·Σv in fast mode), described. */
   message?: string
   worstAbsError: number
   /** |a − n| / max(|n|, atol): relative to the numerical value, floored so near-zero entries do not blow up. */
@@ -102,14 +113,15 @@ export function gradcheckReport(fn: Fn, inputs: Tensor | readonly Tensor[], opts
   let worstRelError = 0
   let count = 0
   let message: string | undefined
-  const compare = (analytical: number, numerical: number, describeEntry: () => string) => {
+  /** Checks |a − n| ≤ tolerance + rtol·|n|; `tolerance` is atol, scaled in fast mode. */
+  const compare = (analytical: number, numerical: number, tolerance: number, describeEntry: () => string) => {
     const absError = Math.abs(analytical - numerical)
-    const relError = absError / Math.max(Math.abs(numerical), atol)
+    const relError = absError / Math.max(Math.abs(numerical), tolerance)
     // NaN is as bad as it gets (Math.max would drop it, or keep it and hide every later number).
     worstAbsError = Number.isNaN(absError) ? Infinity : Math.max(worstAbsError, absError)
     worstRelError = Number.isNaN(relError) ? Infinity : Math.max(worstRelError, relError)
     count++
-    if (message === undefined && !(absError <= atol + rtol * Math.abs(numerical))) message = `${describeEntry()}: analytical ${analytical}, numerical ${numerical}`
+    if (message === undefined && !(absError <= tolerance + rtol * Math.abs(numerical))) message = `${describeEntry()}: analytical ${analytical}, numerical ${numerical}`
   }
   if (fastMode) {
     const generator = new Generator(seed)
@@ -120,7 +132,9 @@ export function gradcheckReport(fn: Fn, inputs: Tensor | readonly Tensor[], opts
       let analytical = 0
       if (g !== null) for (let e = 0; e < u.length; e++) analytical += g.data[e] * u[e]
       const numerical = directional(fn, list, t, u, eps).reduce((acc, d, j) => acc + d * v.data[j], 0)
-      compare(analytical, numerical, () => `the projection vᵀJu for input ${i} differs (run with fastMode: false to find the element)`)
+      // vᵀ(atol·1)u: the bound each entry gets in full mode, projected as the entries are (PyTorch's _adjusted_atol)
+      const tolerance = atol * sumOf(u) * sumOf(v.data)
+      compare(analytical, numerical, tolerance, () => `the projection vᵀJu for input ${i} differs (run with fastMode: false to find the element)`)
     }
   } else {
     // Row j of the analytical Jacobian for every input at once: one backward pass with the j-th unit vector.
@@ -139,7 +153,7 @@ export function gradcheckReport(fn: Fn, inputs: Tensor | readonly Tensor[], opts
         oneHot[e] = 1
         const column = directional(fn, list, t, oneHot, eps)
         for (let j = 0; j < output.size; j++) {
-          compare(rows[k][j][e], column[j], () => `Jacobian mismatch for input ${i} at element ${indexOf(e, t.shape)} (flat ${e}), output element ${indexOf(j, output.shape)} (flat ${j})`)
+          compare(rows[k][j][e], column[j], atol, () => `Jacobian mismatch for input ${i} at element ${indexOf(e, t.shape)} (flat ${e}), output element ${indexOf(j, output.shape)} (flat ${j})`)
         }
       }
     })
