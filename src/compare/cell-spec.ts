@@ -33,6 +33,15 @@ export class CellSpecError extends Error {
   }
 }
 
+/** What `--cells` takes, for a command's help. */
+export const CELL_SPEC_HELP = `comma list of KIND[:KEY=VALUE]... (default rnn,lstm,gru):
+  rnn[:nonlinearity=tanh|relu][:init=identity]   plain RNN; init=identity sets W_hh = I, biases 0
+  irnn                                            rnn:nonlinearity=relu:init=identity (Le et al. 2015)
+  lstm[:forget-bias=B]                            B is the total forget-gate bias b_if + b_hf at init
+  gru                                             PyTorch's GRU (reset gate after W_hn)
+  any of them [:hidden=H]                         its own hidden size
+  e.g. rnn,irnn,lstm,lstm:forget-bias=2,gru`
+
 const KINDS = ['rnn', 'lstm', 'gru'] as const
 const KEYS: Record<CellKind, readonly string[]> = { rnn: ['nonlinearity', 'init', 'hidden'], lstm: ['forget-bias', 'hidden'], gru: ['reset-after', 'hidden'] }
 export const MAX_HIDDEN = 4096

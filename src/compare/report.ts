@@ -55,11 +55,14 @@ function settingsText(result: ComparisonResult): string {
   const s = result.settings
   const seeds = s.seeds.length === 1 ? `seed ${s.seeds[0]}` : `${s.seeds.length} seeds (${s.seeds[0]}–${s.seeds[s.seeds.length - 1]}); a seed sets both the data and the initialisation, and every cell trains on the same seeds`
   const budget = s.match === 'params' ? `hidden sizes chosen so that each cell's parameter count is within a few percent of the largest cell's at hidden size ${s.hidden} (--match params)` : `hidden size ${s.hidden} unless a cell sets its own`
-  const lr = s.learningRates.length === 1 ? `lr ${s.learningRates[0]}` : `the lr of each cell chosen among ${s.learningRates.join(', ')} by the median validation ${result.metricName} of ${s.selectionSteps}-step runs on a validation split (never the test set)`
+  const lr = s.learningRates.length === 1 ? `lr ${s.learningRates[0]}` : `the lr of each cell chosen among ${s.learningRates.join(', ')} by the median ${onValidation(result.metricName)} of ${s.selectionSteps}-step runs, scored on a validation split, never the test set`
   return `Task settings: length ${s.length}, batch ${s.batchSize}, ${s.steps} steps of Adam (${lr}), gradients clipped to norm ${s.clipNorm}, ${seeds}; ${budget}. ${capitalize(result.verdictRule)}; a cell's verdict counts its seeds that solved the task: solved in k of N when all did, unreliable when some did, not solved when none did.`
 }
 
 const capitalize = (s: string) => s[0].toUpperCase() + s.slice(1)
+
+/** The metric's name on the validation split: 'test MSE' → 'validation MSE'. */
+const onValidation = (name: string) => `validation ${name.replace(/^test /, '')}`
 
 /** Notes on the columns and on the variants in this run. */
 function notes(result: ComparisonResult): string[] {
@@ -69,7 +72,7 @@ function notes(result: ComparisonResult): string[] {
   if (result.cells.some((c) => c.options.forgetBias !== undefined)) lines.push('- forget bias B: the total b_if + b_hf of the LSTM\'s forget gate at initialisation (b_if = B, b_hf = 0); the other biases keep their default initialisation.')
   if (result.cells.some((c) => c.options.init === 'identity')) lines.push('- identity init (the IRNN of Le et al. 2015 with ReLU): W_hh = I, both biases 0, W_ih drawn from N(0, 0.001²).')
   const chosen = result.cells.filter((c) => c.lrSelection.length > 0)
-  for (const c of chosen) lines.push(`- ${c.label}: lr ${c.lr} chosen; validation ${result.metricName} by lr: ${c.lrSelection.map((s) => `${s.lr} → ${s.validationMetric === null ? 'diverged' : formatNumber(s.validationMetric)}`).join(', ')}.`)
+  for (const c of chosen) lines.push(`- ${c.label}: lr ${c.lr} chosen; ${onValidation(result.metricName)} by lr: ${c.lrSelection.map((s) => `${s.lr} → ${s.validationMetric === null ? 'diverged' : formatNumber(s.validationMetric)}`).join(', ')}.`)
   return lines
 }
 

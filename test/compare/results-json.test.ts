@@ -65,7 +65,9 @@ const date = { date: '2026-01-02', machine: 'test machine' }
 
 test('a real run: results.json is valid against the schema, version 1, every number accounted for', () => {
   const result = runComparison({ task: copyTask, cells: ['rnn', { kind: 'lstm', options: { forgetBias: 2 } }], settings: { length: 2, hidden: 4, batchSize: 2, seed: 5 }, steps: 3, seeds: 2, evaluations: 2, learningRates: [0.01, 0.02], selectionSteps: 1 })
-  const text = buildReport(result, date)['results.json']
+  const files = buildReport(result, date)
+  const text = files['results.json']
+  expect(files['report.md']).toMatch(/\n- LSTM, forget bias 2: lr 0\.0[12] chosen; validation recall accuracy by lr: 0\.01 → [\d.]+, 0\.02 → [\d.]+\.\n/)
   const json = JSON.parse(text)
   expect(results(json, 'results')).toEqual([])
   expect(consistencyProblems(json)).toEqual([])
