@@ -31,15 +31,15 @@ export { gradcheck, gradcheckReport, type GradcheckOptions, type GradcheckReport
 // Cells: the equations, one step each, and the names of what they show
 export { rnnCell, type CellParams, type Nonlinearity, type GateRecorder, type RNNGates } from './cells/rnn.js'
 export { lstmCell, type LSTMState, type LSTMGates } from './cells/lstm.js'
-export { gruCell, type GRUGates } from './cells/gru.js'
+export { gruCell, gruResetBeforeCell, type GRUGates } from './cells/gru.js'
 export { GATE_NAMES, type CellKind, type CellMode, type GateTrace } from './cells/kinds.js'
 export { hasSimd } from './tensor/kernels/simd-gemm.js'
 
 // Modules
 export { Module, type LoadStateDictOptions, type CheckedStateDict } from './models/module.js'
 export { Linear, Embedding, Dropout, LayerNorm, type LinearOptions, type EmbeddingOptions, type LayerNormOptions } from './models/layers.js'
-export { RNNCell, LSTMCell, GRUCell, type CellOptions, type RNNCellOptions, type ForwardOptions } from './models/cells.js'
-export { RNN, LSTM, GRU, type RecurrentOptions, type RNNOptions, type Impl } from './models/recurrent.js'
+export { RNNCell, LSTMCell, GRUCell, type CellOptions, type RNNCellOptions, type GRUCellOptions, type ForwardOptions } from './models/cells.js'
+export { RNN, LSTM, GRU, type RecurrentOptions, type RNNOptions, type GRUOptions, type Impl } from './models/recurrent.js'
 
 // Files
 export { saveSafetensors, loadSafetensors, type SafetensorsContents } from './io/safetensors.js'

@@ -5,7 +5,7 @@
 export * from './core.js'
 
 // Keras weights
-export { fromKerasWeights, toKerasWeights, type KerasKind, type KerasWeights } from './io/keras.js'
+export { fromKerasWeights, toKerasWeights, type KerasKind, type KerasOptions, type KerasWeights } from './io/keras.js'
 
 // Sampling and text
 export { sampleToken, tokenProbabilities, type SamplingOptions } from './models/sampling.js'

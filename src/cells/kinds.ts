@@ -7,11 +7,13 @@ export type CellKind = 'rnn' | 'lstm' | 'gru'
 /**
  * The equations a layer runs: its kind, with the plain RNN's nonlinearity made part of the name
  * (PyTorch's `mode`: RNN_TANH, RNN_RELU, LSTM, GRU). The fast and reference paths take this.
+ * 'gru' is PyTorch's GRU, r applied after W_hn (Keras reset_after=True); 'gru_reset_before' the GRU of
+ * Cho et al. 2014 with r applied to h before W_hn (Keras reset_after=False, TensorFlow.js's GRU).
  */
-export type CellMode = 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru'
+export type CellMode = 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru' | 'gru_reset_before'
 
 /** Gates stacked in each weight matrix: W_ih is [G·H, D]. */
-export const GATE_COUNT: Record<CellMode, number> = { rnn_tanh: 1, rnn_relu: 1, lstm: 4, gru: 3 }
+export const GATE_COUNT: Record<CellMode, number> = { rnn_tanh: 1, rnn_relu: 1, lstm: 4, gru: 3, gru_reset_before: 3 }
 
 /**
  * A cell's recorded values by name (the keys are GATE_NAMES[kind]), each shaped like h: the general form
@@ -25,4 +27,5 @@ export const GATE_NAMES: Record<CellMode, readonly string[]> = {
   rnn_relu: ['h'],
   lstm: ['i', 'f', 'g', 'o', 'c'],
   gru: ['r', 'z', 'n'],
+  gru_reset_before: ['r', 'z', 'n'],
 }

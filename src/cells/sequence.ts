@@ -4,7 +4,7 @@
 import { noGrad } from '../autograd/engine.js'
 import { stack } from '../autograd/ops/layout.js'
 import type { Tensor } from '../tensor/tensor.js'
-import { gruCell } from './gru.js'
+import { gruCell, gruResetBeforeCell } from './gru.js'
 import { GATE_NAMES, type CellMode, type GateTrace } from './kinds.js'
 import { lstmCell } from './lstm.js'
 import { rnnCell, type CellParams, type GateRecorder } from './rnn.js'
@@ -27,6 +27,8 @@ export function cellStep(mode: CellMode, x: Tensor, h: Tensor, c: Tensor | null,
       return { h: rnnCell(x, h, p, 'relu', record), c: null }
     case 'gru':
       return { h: gruCell(x, h, p, record), c: null }
+    case 'gru_reset_before':
+      return { h: gruResetBeforeCell(x, h, p, record), c: null }
     case 'lstm':
       if (c === null) throw new Error('lstm: the cell state c is missing')
       return lstmCell(x, { h, c }, p, record)

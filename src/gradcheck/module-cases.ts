@@ -23,9 +23,10 @@ function liveIf(relu: boolean, make: (g: Generator) => Built): (g: Generator) =>
   }
 }
 
-type RecurrentKind = 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru'
-const KINDS: readonly RecurrentKind[] = ['rnn_tanh', 'rnn_relu', 'lstm', 'gru']
-const KIND_NAMES: Record<RecurrentKind, string> = { rnn_tanh: 'RNN tanh', rnn_relu: 'RNN relu', lstm: 'LSTM', gru: 'GRU' }
+type RecurrentKind = 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru' | 'gru_reset_before'
+const KINDS: readonly RecurrentKind[] = ['rnn_tanh', 'rnn_relu', 'lstm', 'gru', 'gru_reset_before']
+const KIND_NAMES: Record<RecurrentKind, string> = { rnn_tanh: 'RNN tanh', rnn_relu: 'RNN relu', lstm: 'LSTM', gru: 'GRU', gru_reset_before: 'GRU resetAfter: false' }
+const CELL_NAMES: Record<RecurrentKind, string> = { rnn_tanh: 'RNNCell tanh', rnn_relu: 'RNNCell relu', lstm: 'LSTMCell', gru: 'GRUCell', gru_reset_before: 'GRUCell resetAfter: false' }
 
 export function cellSpecs(): Spec[] {
   const D = 3
@@ -35,7 +36,7 @@ export function cellSpecs(): Spec[] {
   const make = (kind: RecurrentKind, bias: boolean) => {
     const opts = { inputSize: D, hiddenSize: H, bias, dtype: f64 }
     if (kind === 'lstm') return new LSTMCell(opts)
-    if (kind === 'gru') return new GRUCell(opts)
+    if (kind === 'gru' || kind === 'gru_reset_before') return new GRUCell({ ...opts, resetAfter: kind === 'gru' })
     return new RNNCell({ ...opts, nonlinearity: kind === 'rnn_relu' ? 'relu' : 'tanh' })
   }
   const variants: { label: string; bias: boolean; unbatched: boolean }[] = [
@@ -45,7 +46,7 @@ export function cellSpecs(): Spec[] {
   ]
   for (const kind of KINDS) {
     for (const { label, bias, unbatched } of variants) {
-      const name = `${kind === 'lstm' ? 'LSTMCell' : kind === 'gru' ? 'GRUCell' : `RNNCell ${kind === 'rnn_relu' ? 'relu' : 'tanh'}`} ${label}`
+      const name = `${CELL_NAMES[kind]} ${label}`
       specs.push({
         group: 'cell',
         name,
@@ -87,7 +88,11 @@ export function layerSpecs(): Spec[] {
       name: `${KIND_NAMES[kind]}, ${parts.join(', ')}`,
       build: liveIf(kind === 'rnn_relu', (g) => {
         const opts = { inputSize: D, hiddenSize: H, numLayers: v.numLayers, bidirectional: v.bidirectional, impl: v.impl, batchFirst: v.batchFirst ?? false, bias: v.bias ?? true, dtype: f64 }
-        const layer = build(g, () => (kind === 'lstm' ? new LSTM(opts) : kind === 'gru' ? new GRU(opts) : new RNN({ ...opts, nonlinearity: kind === 'rnn_relu' ? 'relu' : 'tanh' })))
+        const layer = build(g, () => {
+          if (kind === 'lstm') return new LSTM(opts)
+          if (kind === 'gru' || kind === 'gru_reset_before') return new GRU({ ...opts, resetAfter: kind === 'gru' })
+          return new RNN({ ...opts, nonlinearity: kind === 'rnn_relu' ? 'relu' : 'tanh' })
+        })
         const states = v.numLayers * (v.bidirectional ? 2 : 1)
         const x = normal(g, v.unbatched ? [T, D] : v.batchFirst ? [B, T, D] : [T, B, D])
         const stateShape = v.unbatched ? [states, H] : [states, B, H]

@@ -3,11 +3,12 @@
 //   SimpleRNN  kernel [D, U],   recurrent_kernel [U, U],   bias [U]        → one block
 //   LSTM       blocks [i | f | c | o] (PyTorch i, f, g, o: the same order); one bias [4U] = b_ih + b_hh
 //   GRU        reset_after=True: blocks [z | r | h] (PyTorch r, z, n); bias [2, 3U], row 0 input, row 1 recurrent
+//              reset_after=False (GRU({ resetAfter: false })): the same blocks; one bias [3U], all of it outside r
 // Importing is a transpose and a block reorder; the one Keras bias becomes bias_ih with bias_hh zero.
 import { cat } from '../autograd/ops/layout.js'
 import { formatShape } from '../tensor/shape.js'
 import { Tensor } from '../tensor/tensor.js'
-import { describe } from '../validation/checks.js'
+import { checkBoolean, checkOptionKeys, describe } from '../validation/checks.js'
 
 export type KerasKind = 'simple_rnn' | 'lstm' | 'gru'
 
@@ -15,6 +16,11 @@ export interface KerasWeights {
   kernel: Tensor
   recurrentKernel: Tensor
   bias?: Tensor
+}
+
+/** Keras's GRU convention: reset_after=True (the default, PyTorch's GRU) or False (GRU({ resetAfter: false })). */
+export interface KerasOptions {
+  resetAfter?: boolean
 }
 
 const GATES: Record<KerasKind, number> = { simple_rnn: 1, lstm: 4, gru: 3 }
@@ -34,6 +40,16 @@ function reorderBlocks(t: Tensor, order: readonly number[], U: number): Tensor {
   return cat(order.map((k) => blocks[k]), -1)
 }
 
+/** Whether Keras keeps two biases, input and recurrent (a GRU with reset_after=True), rather than one; resetAfter applies to 'gru' only. */
+function hasTwoBiases(where: string, kind: KerasKind, opts: KerasOptions | undefined): boolean {
+  if (opts === undefined) return kind === 'gru'
+  checkOptionKeys(where, opts, ['resetAfter'])
+  if (opts.resetAfter === undefined) return kind === 'gru'
+  const resetAfter = checkBoolean(where, 'resetAfter', opts.resetAfter)
+  if (kind !== 'gru') throw new Error(`${where}: resetAfter applies to 'gru' only, got it for '${kind}'`)
+  return resetAfter
+}
+
 function expectShape(where: string, name: string, t: unknown, shape: readonly number[]): Tensor {
   if (!(t instanceof Tensor) || t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
     const got = t instanceof Tensor ? formatShape(t.shape) : describe(t)
@@ -42,10 +58,14 @@ function expectShape(where: string, name: string, t: unknown, shape: readonly nu
   return t
 }
 
-/** A one-layer PyTorch state dict (weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0) from Keras weights. */
-export function fromKerasWeights(kind: KerasKind, weights: KerasWeights): Record<string, Tensor> {
+/**
+ * A one-layer PyTorch state dict (weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0) from Keras weights.
+ * A GRU saved with reset_after=False needs { resetAfter: false }, and loads into GRU({ resetAfter: false }).
+ */
+export function fromKerasWeights(kind: KerasKind, weights: KerasWeights, opts?: KerasOptions): Record<string, Tensor> {
   const where = 'fromKerasWeights'
   checkKind(where, kind)
+  const separateBiases = hasTwoBiases(where, kind, opts)
   const { kernel, recurrentKernel, bias } = weights ?? ({} as KerasWeights)
   if (!(recurrentKernel instanceof Tensor) || recurrentKernel.ndim !== 2) throw new Error(`${where}: recurrentKernel must be a 2-d Tensor [U, G·U], got ${recurrentKernel instanceof Tensor ? formatShape(recurrentKernel.shape) : describe(recurrentKernel)}`)
   const U = recurrentKernel.shape[0]
@@ -59,11 +79,14 @@ export function fromKerasWeights(kind: KerasKind, weights: KerasWeights): Record
     weight_hh_l0: toTorch(recurrentKernel).transpose().detach(),
   }
   if (bias === undefined) return dict
-  if (kind === 'gru') {
+  if (separateBiases) {
     expectShape(where, 'bias', bias, [2, G * U])
     dict.bias_ih_l0 = toTorch(bias.slice(0, 0, 1).squeeze(0)).detach()
     dict.bias_hh_l0 = toTorch(bias.slice(0, 1, 2).squeeze(0)).detach()
   } else {
+    if (kind === 'gru' && bias instanceof Tensor && bias.ndim === 2) {
+      throw new Error(`${where}: bias must have shape [${G * U}] for a GRU with reset_after=False, got ${formatShape(bias.shape)} (two rows are reset_after=True's: leave resetAfter out)`)
+    }
     expectShape(where, 'bias', bias, [G * U])
     dict.bias_ih_l0 = toTorch(bias).detach()
     dict.bias_hh_l0 = Tensor.zeros([G * U], bias.dtype)
@@ -71,10 +94,14 @@ export function fromKerasWeights(kind: KerasKind, weights: KerasWeights): Record
   return dict
 }
 
-/** The inverse of fromKerasWeights: Keras kernels from a one-layer state dict (LSTM and SimpleRNN biases summed). */
-export function toKerasWeights(kind: KerasKind, stateDict: Record<string, Tensor>): KerasWeights {
+/**
+ * The inverse of fromKerasWeights: Keras kernels from a one-layer state dict (LSTM, SimpleRNN and the GRU
+ * with { resetAfter: false } get one bias, the sum of the two).
+ */
+export function toKerasWeights(kind: KerasKind, stateDict: Record<string, Tensor>, opts?: KerasOptions): KerasWeights {
   const where = 'toKerasWeights'
   checkKind(where, kind)
+  const separateBiases = hasTwoBiases(where, kind, opts)
   const pick = (name: string) => stateDict?.[`${name}_l0`] ?? stateDict?.[name]
   const W_hh = pick('weight_hh')
   if (!(W_hh instanceof Tensor) || W_hh.ndim !== 2) throw new Error(`${where}: the state dict needs weight_hh_l0 (a 2-d Tensor), got ${describe(W_hh)}`)
@@ -92,6 +119,6 @@ export function toKerasWeights(kind: KerasKind, stateDict: Record<string, Tensor
   if (b_ih === undefined && b_hh === undefined) return weights
   const bi = expectShape(where, 'bias_ih_l0', b_ih, [G * U])
   const bh = expectShape(where, 'bias_hh_l0', b_hh, [G * U])
-  weights.bias = kind === 'gru' ? toKeras(bi).unsqueeze(0).cat(toKeras(bh).unsqueeze(0), 0).detach() : toKeras(bi.add(bh)).detach()
+  weights.bias = separateBiases ? toKeras(bi).unsqueeze(0).cat(toKeras(bh).unsqueeze(0), 0).detach() : toKeras(bi.add(bh)).detach()
   return weights
 }

@@ -1,8 +1,9 @@
 // Single-step cell modules, PyTorch's nn.RNNCell / nn.LSTMCell / nn.GRUCell: forward(x [B, D] or [D], state?)
 // runs one step of the cell's equations. State-dict keys: weight_ih, weight_hh, bias_ih, bias_hh.
 // forward(x, state, { recordGates: true }) also returns the step's gate values, typed per cell (RNNGates,
-// LSTMGates, GRUGates: see GATE_NAMES).
-import { gruCell, type GRUGates } from '../cells/gru.js'
+// LSTMGates, GRUGates: see GATE_NAMES). GRUCell({ resetAfter: false }) is the GRU of Cho et al. 2014, r
+// applied to h before W_hn (Keras's reset_after=False), with the same parameters.
+import { gruCell, gruResetBeforeCell, type GRUGates } from '../cells/gru.js'
 import type { GateTrace } from '../cells/kinds.js'
 import { lstmCell, type LSTMGates } from '../cells/lstm.js'
 import { rnnCell, type CellParams, type Nonlinearity, type RNNGates } from '../cells/rnn.js'
@@ -22,6 +23,15 @@ export interface CellOptions {
 
 export interface RNNCellOptions extends CellOptions {
   nonlinearity?: Nonlinearity
+}
+
+export interface GRUCellOptions extends CellOptions {
+  /**
+   * Where the reset gate acts in the candidate n: true (the default, PyTorch's and Keras's reset_after=True)
+   * n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)); false (Cho et al. 2014, Keras's reset_after=False)
+   * n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn).
+   */
+  resetAfter?: boolean
 }
 
 /** The last argument of the cells', layers' and LanguageModel's forward. */
@@ -152,8 +162,12 @@ export class LSTMCell extends CellBase {
 }
 
 export class GRUCell extends CellBase {
-  constructor(opts: CellOptions) {
-    super('GRUCell', 3, opts)
+  /** Whether r scales W_hn h + b_hn (true, PyTorch's GRU) or h before W_hn (false, Cho et al. 2014). */
+  readonly resetAfter: boolean
+
+  constructor(opts: GRUCellOptions) {
+    super('GRUCell', 3, opts, ['resetAfter'])
+    this.resetAfter = checkBoolean('GRUCell', 'resetAfter', opts.resetAfter ?? true)
   }
 
   forward(input: Tensor, state: { h?: Tensor } | undefined, opts: { recordGates: true }): { h: Tensor; gates: GRUGates }
@@ -163,9 +177,10 @@ export class GRUCell extends CellBase {
     const recordGates = recordGatesOption('GRUCell.forward', state, opts)
     const { x, unbatched } = this.input(input)
     const h = this.state('h', state?.h, x.shape[0], unbatched)
-    if (!recordGates) return { h: unbatch(gruCell(x, h, this.p), unbatched) }
+    const cell = this.resetAfter ? gruCell : gruResetBeforeCell
+    if (!recordGates) return { h: unbatch(cell(x, h, this.p), unbatched) }
     const recorded: GRUGates[] = []
-    const hNext = gruCell(x, h, this.p, (step) => {
+    const hNext = cell(x, h, this.p, (step) => {
       recorded.push(detachGates(step, unbatched))
     })
     return { h: unbatch(hNext, unbatched), gates: recorded[0] }

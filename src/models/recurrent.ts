@@ -39,6 +39,15 @@ export interface RNNOptions extends RecurrentOptions {
   nonlinearity?: Nonlinearity
 }
 
+export interface GRUOptions extends RecurrentOptions {
+  /**
+   * Where the reset gate acts in the candidate n: true (the default, PyTorch's and Keras's reset_after=True)
+   * n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)); false (Cho et al. 2014, Keras's reset_after=False,
+   * TensorFlow.js's GRU) n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn). The parameters are the same.
+   */
+  resetAfter?: boolean
+}
+
 const OPTION_KEYS = ['inputSize', 'hiddenSize', 'numLayers', 'bias', 'batchFirst', 'dropout', 'bidirectional', 'dtype', 'impl']
 
 /** What RNN, LSTM and GRU share: options, parameters, and running every layer and direction. G: the cell's gate trace. */
@@ -94,7 +103,7 @@ class RecurrentBase<G extends GateTrace> extends Module {
     return this.bidirectional ? 2 : 1
   }
 
-  /** The equations this layer runs: its cell, with the RNN's nonlinearity ('rnn_tanh', 'rnn_relu', 'lstm', 'gru'). */
+  /** The equations this layer runs: its cell, with the RNN's nonlinearity ('rnn_tanh', 'rnn_relu', 'lstm', 'gru'; 'gru_reset_before' for GRU({ resetAfter: false })). */
   get cellKind(): CellMode {
     return this.mode
   }
@@ -209,8 +218,13 @@ export class LSTM extends RecurrentBase<LSTMGates> {
 }
 
 export class GRU extends RecurrentBase<GRUGates> {
-  constructor(opts: RecurrentOptions) {
-    super('GRU', 'gru', opts)
+  /** Whether r scales W_hn h + b_hn (true, PyTorch's GRU) or h before W_hn (false, Cho et al. 2014). */
+  readonly resetAfter: boolean
+
+  constructor(opts: GRUOptions) {
+    const resetAfter = checkBoolean('GRU', 'resetAfter', opts?.resetAfter ?? true)
+    super('GRU', resetAfter ? 'gru' : 'gru_reset_before', opts, ['resetAfter'])
+    this.resetAfter = resetAfter
   }
 
   forward(x: Tensor, state: { h?: Tensor } | undefined, opts: { recordGates: true }): { output: Tensor; h: Tensor; gates: GRUGates[] }

@@ -2,7 +2,7 @@
 // no tensors and no library code, so the recorded gates can be checked against something else entirely.
 import type { Tensor } from '../../src/index.js'
 
-export type Kind = 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru'
+export type Kind = 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru' | 'gru_reset_before'
 /** Rows of numbers, [B][H] (or [B][D]); a Grid is [T][B][H], in time order. */
 export type Rows = number[][]
 export type Grid = number[][][]
@@ -14,8 +14,8 @@ export interface HandWeights {
   b_hh: ArrayLike<number> | null
 }
 
-export const HAND_NAMES: Record<Kind, string[]> = { rnn_tanh: ['h'], rnn_relu: ['h'], lstm: ['i', 'f', 'g', 'o', 'c'], gru: ['r', 'z', 'n'] }
-const GATES: Record<Kind, number> = { rnn_tanh: 1, rnn_relu: 1, lstm: 4, gru: 3 }
+export const HAND_NAMES: Record<Kind, string[]> = { rnn_tanh: ['h'], rnn_relu: ['h'], lstm: ['i', 'f', 'g', 'o', 'c'], gru: ['r', 'z', 'n'], gru_reset_before: ['r', 'z', 'n'] }
+const GATES: Record<Kind, number> = { rnn_tanh: 1, rnn_relu: 1, lstm: 4, gru: 3, gru_reset_before: 3 }
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v))
 
 /** W x + b for one row of x: row r of the stacked weights, r in [0, G·H). */
@@ -54,12 +54,26 @@ export function handStep(kind: Kind, w: HandWeights, x: Rows, h: Rows, c: Rows |
         hb[j] = o[j] * Math.tanh(cb[j])
       }
       cNext[b] = cb
-    } else {
+    } else if (kind === 'gru') {
       const [r, z, n] = ['r', 'z', 'n'].map(row)
       for (let j = 0; j < H; j++) {
         r[j] = sigmoid(ax[j] + ah[j])
         z[j] = sigmoid(ax[H + j] + ah[H + j])
         n[j] = Math.tanh(ax[2 * H + j] + r[j] * ah[2 * H + j])
+        hb[j] = (1 - z[j]) * n[j] + z[j] * h[b][j]
+      }
+    } else {
+      // Cho et al. 2014: n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn); ah's n block (W_hn h) is not used
+      const [r, z, n] = ['r', 'z', 'n'].map(row)
+      for (let j = 0; j < H; j++) {
+        r[j] = sigmoid(ax[j] + ah[j])
+        z[j] = sigmoid(ax[H + j] + ah[H + j])
+      }
+      const u = h[b].map((v, k) => r[k] * v)
+      for (let j = 0; j < H; j++) {
+        let hn = w.b_hh === null ? 0 : w.b_hh[2 * H + j]
+        for (let k = 0; k < H; k++) hn += w.W_hh[(2 * H + j) * H + k] * u[k]
+        n[j] = Math.tanh(ax[2 * H + j] + hn)
         hb[j] = (1 - z[j]) * n[j] + z[j] * h[b][j]
       }
     }

@@ -85,6 +85,7 @@ function gruBackwardStep(buffers: GradientBuffers, step: StepOffsets): void {
 
 export const GRU: FusedCell = {
   gates: GATE_COUNT.gru,
+  stateGates: GATE_COUNT.gru,
   cellState: false,
   keepsAux: true,
   hnApart: true,

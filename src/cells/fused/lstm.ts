@@ -88,6 +88,7 @@ function lstmBackwardStep(buffers: GradientBuffers, step: StepOffsets): void {
 
 export const LSTM: FusedCell = {
   gates: GATE_COUNT.lstm,
+  stateGates: GATE_COUNT.lstm,
   cellState: true,
   keepsAux: true,
   hnApart: false,

@@ -55,6 +55,7 @@ function reluBackwardStep(buffers: GradientBuffers, step: StepOffsets): void {
 
 export const RNN_TANH: FusedCell = {
   gates: GATE_COUNT.rnn_tanh,
+  stateGates: GATE_COUNT.rnn_tanh,
   cellState: false,
   keepsAux: false,
   hnApart: false,
@@ -65,6 +66,7 @@ export const RNN_TANH: FusedCell = {
 
 export const RNN_RELU: FusedCell = {
   gates: GATE_COUNT.rnn_relu,
+  stateGates: GATE_COUNT.rnn_relu,
   cellState: false,
   keepsAux: false,
   hnApart: false,

@@ -1,6 +1,7 @@
 // The fused path: a whole sequence as ONE autograd op, equal to referenceSequence (sequence.ts).
 // Forward projects the input of every step with one matmul, then runs the recurrence with one h·W_hhᵀ
-// matmul and one elementwise kernel per step over buffers allocated once per call. Backward is BPTT
+// matmul and one elementwise kernel per step over buffers allocated once per call (the GRU with r before
+// W_hn: h·W_hhᵀ for r and z, and a second product inside its step, see FusedCell.stateGates). Backward is BPTT
 // derived by hand: one pass back through time for the pre-activation gradients of all steps, then the
 // weight and input gradients as whole-sequence matmuls.
 //
@@ -10,7 +11,7 @@ import { record } from '../../autograd/engine.js'
 import { slice } from '../../autograd/ops/layout.js'
 import { allocate, isFloat, type DType, type TypedArray } from '../../tensor/dtype.js'
 import { binaryInto } from '../../tensor/kernels/elementwise.js'
-import { matmulInto, matmulTransAInto, matmulTransBInto, withFixedRight } from '../../tensor/kernels/matmul.js'
+import { matmulInto, matmulTransAInto, matmulTransBInto, withFixedRight, type TimesFixed } from '../../tensor/kernels/matmul.js'
 import { columnSumsInto } from '../../tensor/kernels/reduce.js'
 import { formatShape, shapesEqual } from '../../tensor/shape.js'
 import { Tensor } from '../../tensor/tensor.js'
@@ -42,7 +43,7 @@ export function fusedSequence(kind: CellMode, x: Tensor, h0: Tensor, c0: Tensor 
   checkOperands(kind, x, h0, c0, p)
   const cell = FUSED_CELLS[kind], cellState = cell.cellState
   const [T, B, D] = x.shape
-  const H = h0.shape[1], GH = cell.gates * H, BH = B * H, dtype = x.dtype
+  const H = h0.shape[1], GH = cell.gates * H, SH = cell.stateGates * H, BH = B * H, dtype = x.dtype
   // hSeq holds h in time order with the initial state where reading starts: [h0, h_0 … h_T−1] forward,
   // [h_0 … h_T−1, h0] in reverse. Step t writes block t + shift and reads block t + 1 − shift, so the
   // outputs are one contiguous run, and so are the states the steps read (the Hprev of dW_hh).
@@ -57,10 +58,13 @@ export function fusedSequence(kind: CellMode, x: Tensor, h0: Tensor, c0: Tensor 
   const { bias, bHN } = splitBiases(kind, p, H)
   const aux = allocate(dtype, cell.keepsAux ? T * BH : 0)
   const hProj = allocate(dtype, B * GH)
-  const buffers: StepBuffers = { B, H, h: hSeq, c: cSeq, gates, aux, hProj, bias, bHN }
-  const offsets: StepOffsets = { at: 0, prevAt: 0, gatesAt: 0, auxAt: 0, dOutAt: 0 }
-  // W_hh h: the only matmul left inside the recurrence, by a W_hhᵀ packed once for all steps
-  withFixedRight(p.W_hh.data, H, GH, true, (timesWhhT) => {
+  // the blocks past SH: u·W_gᵀ, W_g being W_hh's rows from SH
+  const gatedProduct: TimesFixed = (out, outAt, u, uAt, m) => matmulTransBInto(out, u, p.W_hh.data, m, H, GH - SH, outAt, uAt, SH * H)
+  const buffers: StepBuffers = { B, H, h: hSeq, c: cSeq, gates, aux, hProj, bias, bHN, gatedProduct }
+  const offsets: StepOffsets = { at: 0, prevAt: 0, gatesAt: 0, daHAt: 0, auxAt: 0, dOutAt: 0 }
+  // W_hh h: the one matmul left inside the recurrence, by a W_hhᵀ packed once for all steps (its first SH
+  // rows: a block that reads a gated state has its product run by the step, through gatedProduct)
+  withFixedRight(p.W_hh.data, H, SH, true, (timesWhhT) => {
     for (let step = 0; step < T; step++) {
       const t = reverse ? T - 1 - step : step
       offsets.at = (t + shift) * BH
@@ -95,29 +99,34 @@ function backward(saved: Saved, dy: TypedArray): (Tensor | null)[] {
   const { kind, reverse, x, h0, c0, p, buffers } = saved
   const cell = FUSED_CELLS[kind]
   const [T, B, D] = x.shape, H = h0.shape[1]
-  const GH = cell.gates * H, BH = B * H, dtype = x.dtype, shift = reverse ? 0 : 1
-  // da of all steps, [T·B, G·H]; the GRU's recurrent side differs in its n block (da_n ⊙ r), so it has its own.
+  const GH = cell.gates * H, SH = cell.stateGates * H, BH = B * H, dtype = x.dtype, shift = reverse ? 0 : 1
+  // da of all steps, [T·B, G·H]; the GRU's recurrent side differs in its n block (da_n ⊙ r), so it has its own,
+  // and so has the GRU with r before W_hn: [T·B, S·H] for the blocks that read h, and da_n for the one that does not.
   // Every step writes its rows whole, so these come from a workspace kept between calls, not zeroed.
   const daX = workspace(dtype, 0, T * B * GH)
-  const daH = cell.hnApart ? workspace(dtype, 1, T * B * GH) : daX
+  const daH = cell.hnApart || SH < GH ? workspace(dtype, 1, T * B * SH) : daX
+  const daGated = SH < GH ? workspace(dtype, 2, T * B * (GH - SH)) : allocate(dtype, 0)
   const dhNext = allocate(dtype, BH) // zero at first: no step reads the last state
   const dhZ = allocate(dtype, cell.directH ? BH : 0)
   const dc = allocate(dtype, cell.cellState ? BH : 0)
   dc.set(dy.subarray(T * BH, T * BH + dc.length))
   // Field by field, not a spread, so every call's object has one shape (see StepBuffers)
   const { h: hSeq, c, gates, aux, hProj, bias, bHN } = buffers
-  const grads: GradientBuffers = { B, H, h: hSeq, c, gates, aux, hProj, bias, bHN, da: daX, daH, dOut: dy, dhNext, dc, dhZ }
-  const offsets: StepOffsets = { at: 0, prevAt: 0, gatesAt: 0, auxAt: 0, dOutAt: 0 }
-  withFixedRight(p.W_hh.data, GH, H, false, (timesWhh) => {
+  // the blocks past SH, backward: da_g·W_g
+  const gatedProduct: TimesFixed = (out, outAt, da, daAt, m) => matmulInto(out, da, p.W_hh.data, m, GH - SH, H, outAt, daAt, SH * H)
+  const grads: GradientBuffers = { B, H, h: hSeq, c, gates, aux, hProj, bias, bHN, gatedProduct, da: daX, daH, daGated, dOut: dy, dhNext, dc, dhZ }
+  const offsets: StepOffsets = { at: 0, prevAt: 0, gatesAt: 0, daHAt: 0, auxAt: 0, dOutAt: 0 }
+  withFixedRight(p.W_hh.data, SH, H, false, (timesWhh) => {
     for (let step = T - 1; step >= 0; step--) {
       const t = reverse ? T - 1 - step : step
       offsets.at = (t + shift) * BH
       offsets.prevAt = (t + 1 - shift) * BH
       offsets.gatesAt = t * B * GH
+      offsets.daHAt = t * B * SH
       offsets.auxAt = offsets.dOutAt = t * BH
       cell.backwardStep(grads, offsets)
       // dh of the state this step read = da_t · W_hh (at the first step that is dh0, only wanted for h0)
-      if (step > 0 || h0.requiresGrad) timesWhh(dhNext, 0, daH, offsets.gatesAt, B)
+      if (step > 0 || h0.requiresGrad) timesWhh(dhNext, 0, daH, offsets.daHAt, B)
     }
   })
   const make = (t: Tensor | null, fill: (out: TypedArray) => void): Tensor | null => {
@@ -128,7 +137,8 @@ function backward(saved: Saved, dy: TypedArray): (Tensor | null)[] {
   }
   // db = Σ over steps and batch of da: the same sums for both biases, but for the GRU's n block
   const dbIH = make(p.b_ih, (out) => columnSumsInto(out, daX, T * B, GH))
-  const dbHH = make(p.b_hh, (out) => (daH === daX && dbIH !== null ? out.set(dbIH.data) : columnSumsInto(out, daH, T * B, GH)))
+  const daBHH = cell.hnApart ? daH : daX // da as b_hh sees it: the input side's wherever b_hh and b_ih add alike
+  const dbHH = make(p.b_hh, (out) => (daBHH === daX && dbIH !== null ? out.set(dbIH.data) : columnSumsInto(out, daBHH, T * B, GH)))
   return [
     // dx = dA · W_ih
     make(x, (out) => matmulInto(out, daX, p.W_ih.data, T * B, GH, D)),
@@ -137,8 +147,11 @@ function backward(saved: Saved, dy: TypedArray): (Tensor | null)[] {
     make(cell.cellState ? c0 : null, (out) => out.set(dc)),
     // dW_ih = dAᵀ · X
     make(p.W_ih, (out) => matmulTransAInto(out, daX, x.data, GH, T * B, D)),
-    // dW_hh = dAᵀ · Hprev, Hprev being the contiguous run of states the steps read
-    make(p.W_hh, (out) => matmulTransAInto(out, daH, hSeq, GH, T * B, H, 0, 0, (1 - shift) * BH)),
+    // dW_hh = dAᵀ · Hprev, Hprev being the contiguous run of states the steps read; rows past SH: dA_gᵀ · U (aux)
+    make(p.W_hh, (out) => {
+      matmulTransAInto(out, daH, hSeq, SH, T * B, H, 0, 0, (1 - shift) * BH)
+      if (SH < GH) matmulTransAInto(out, daGated, aux, GH - SH, T * B, H, SH * H)
+    }),
     dbIH,
     dbHH,
   ]

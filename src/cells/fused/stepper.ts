@@ -1,8 +1,10 @@
 // Batch-1 inference one step at a time through a stack of unidirectional layers, without autograd: what
 // generating a token needs. Each step runs the fused path's own step kernels on one row, with the two
 // projections as matrix–vector products by weights packed once (fixed-matvec.ts), so a token costs a few
-// microseconds of arithmetic rather than a graph of ops. The weights are read when the stepper is made.
+// microseconds of arithmetic rather than a graph of ops (a third where gate blocks read a gated state: the
+// GRU with r before W_hn). The weights are read when the stepper is made.
 import { allocate, type FloatDType, type TypedArray } from '../../tensor/dtype.js'
+import type { TimesFixed } from '../../tensor/kernels/matmul.js'
 import type { CellMode } from '../kinds.js'
 import type { CellParams } from '../rnn.js'
 import { FUSED_CELLS, splitBiases, type FusedCell, type StepBuffers, type StepOffsets } from './cells.js'
@@ -16,8 +18,10 @@ export class CellStack {
    */
   private readonly layers: StepBuffers[]
   private readonly products: FixedMatVec
+  /** Matrices per layer in `products`: W_ih, W_hh's rows that read h, and (where some do not) the rest. */
+  private readonly perLayer: number
   /** Blocks of every layer's h and c that a step writes (`at`) and reads (`prevAt`); the rest stay 0. */
-  private readonly offsets: StepOffsets = { at: 0, prevAt: 0, gatesAt: 0, auxAt: 0, dOutAt: 0 }
+  private readonly offsets: StepOffsets = { at: 0, prevAt: 0, gatesAt: 0, daHAt: 0, auxAt: 0, dOutAt: 0 }
   /** Which of the two blocks of every h and c holds the current state. */
   private current = 0
 
@@ -28,15 +32,20 @@ export class CellStack {
     readonly dtype: FloatDType,
   ) {
     const cell = (this.cell = FUSED_CELLS[kind])
-    const H = hiddenSize, GH = cell.gates * H
-    // products: matrix 2l is layer l's W_ih, 2l + 1 its W_hh
-    this.products = fixedMatVec(params.flatMap((p) => [p.W_ih, p.W_hh].map((W) => ({ data: W.data, rows: W.shape[0], cols: W.shape[1] }))))
+    const H = hiddenSize, GH = cell.gates * H, SH = cell.stateGates * H
+    // products: matrix k·l is layer l's W_ih, k·l + 1 the first SH rows of its W_hh, k·l + 2 the rest (when SH < GH)
+    const perLayer = (this.perLayer = SH < GH ? 3 : 2)
+    this.products = fixedMatVec(params.flatMap((p) => {
+      const own = [{ data: p.W_ih.data, rows: GH, cols: p.W_ih.shape[1] }, { data: p.W_hh.data, rows: SH, cols: H }]
+      return perLayer === 3 ? [...own, { data: p.W_hh.data.subarray(SH * H), rows: GH - SH, cols: H }] : own
+    }))
     const gates = allocate(dtype, GH), hProj = allocate(dtype, GH)
-    this.layers = params.map((p) => {
+    this.layers = params.map((p, l) => {
       const { bias, bHN } = splitBiases(kind, p, H)
       const h = allocate(dtype, 2 * H), c = allocate(dtype, cell.cellState ? 2 * H : 0)
       const aux = allocate(dtype, cell.keepsAux ? H : 0)
-      return { B: 1, H, h, c, gates, aux, hProj, bias, bHN }
+      const gatedProduct: TimesFixed = (out, outAt, u, uAt) => this.products.times(perLayer * l + 2, u, uAt, out, outAt) // one row: B = 1
+      return { B: 1, H, h, c, gates, aux, hProj, bias, bHN, gatedProduct }
     })
   }
 
@@ -54,8 +63,8 @@ export class CellStack {
     let input = x, inputAt = xOffset
     for (let l = 0; l < this.layers.length; l++) {
       const layer = this.layers[l]
-      this.products.times(2 * l, input, inputAt, layer.gates, 0) // W_ih x
-      this.products.times(2 * l + 1, layer.h, offsets.prevAt, layer.hProj, 0) // W_hh h
+      this.products.times(this.perLayer * l, input, inputAt, layer.gates, 0) // W_ih x
+      this.products.times(this.perLayer * l + 1, layer.h, offsets.prevAt, layer.hProj, 0) // W_hh h
       this.cell.forwardStep(layer, offsets)
       input = layer.h
       inputAt = offsets.at
