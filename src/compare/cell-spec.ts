@@ -11,7 +11,7 @@ export interface CellOptions {
   init?: 'identity'
   /** LSTM only: the total forget-gate bias b_if + b_hf, set as b_if = B, b_hf = 0. */
   forgetBias?: number
-  /** GRU only: false is the GRU of Cho et al. 2014 (reset applied before W_hn); true, PyTorch's, is the default. */
+  /** GRU only: false is the GRU of Cho et al. 2014, n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn); true, PyTorch's, is the default. */
   resetAfter?: false
   /** This cell's hidden size, in place of the comparison's. */
   hidden?: number
@@ -38,7 +38,7 @@ export const CELL_SPEC_HELP = `comma list of KIND[:KEY=VALUE]... (default rnn,ls
   rnn[:nonlinearity=tanh|relu][:init=identity]   plain RNN; init=identity sets W_hh = I, biases 0
   irnn                                            rnn:nonlinearity=relu:init=identity (Le et al. 2015)
   lstm[:forget-bias=B]                            B is the total forget-gate bias b_if + b_hf at init
-  gru                                             PyTorch's GRU (reset gate after W_hn)
+  gru[:reset-after=false]                         PyTorch's GRU (r ⊙ (W_hn h + b_hn)); false: Cho et al. 2014 (W_hn (r ⊙ h))
   any of them [:hidden=H]                         its own hidden size
   e.g. rnn,irnn,lstm,lstm:forget-bias=2,gru`
 
@@ -105,10 +105,7 @@ function setOption(options: CellOptions, key: string, value: string, where: stri
     }
     case 'reset-after':
       if (value !== 'true' && value !== 'false') throw bad('true or false')
-      if (value === 'false') {
-        // The library's GRU runs PyTorch's equations only; the Cho et al. variant is wired once GRU takes resetAfter.
-        throw new CellSpecError(`--cells: ${where}: gru:reset-after=false (the GRU of Cho et al. 2014) is not available yet: this version's GRU has no resetAfter option`, `${key}=${value}`)
-      }
+      if (value === 'false') options.resetAfter = false
       return
     case 'hidden': {
       const h = /^\d+$/.test(value) ? Number(value) : NaN

@@ -70,6 +70,7 @@ function notes(result: ComparisonResult): string[] {
     "- memory: the bytes a training step holds — parameters, their gradients, Adam's two moment buffers, and the activations the forward pass allocates and keeps for backward (counted from the buffers allocated in the first step; backward's transient scratch is not counted).",
   ]
   if (result.cells.some((c) => c.options.forgetBias !== undefined)) lines.push('- forget bias B: the total b_if + b_hf of the LSTM\'s forget gate at initialisation (b_if = B, b_hf = 0); the other biases keep their default initialisation.')
+  if (result.cells.some((c) => c.options.resetAfter === false)) lines.push("- GRU (Cho et al. 2014): the reset gate acts on h before W_hn, n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn), where PyTorch's GRU has r ⊙ (W_hn h + b_hn); the same parameters.")
   if (result.cells.some((c) => c.options.init === 'identity')) lines.push('- identity init (the IRNN of Le et al. 2015 with ReLU): W_hh = I, both biases 0, W_ih drawn from N(0, 0.001²).')
   const chosen = result.cells.filter((c) => c.lrSelection.length > 0)
   for (const c of chosen) lines.push(`- ${c.label}: lr ${c.lr} chosen; ${onValidation(result.metricName)} by lr: ${c.lrSelection.map((s) => `${s.lr} → ${s.validationMetric === null ? 'diverged' : formatNumber(s.validationMetric)}`).join(', ')}.`)

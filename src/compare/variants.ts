@@ -1,5 +1,5 @@
 // A cell variant made real: the recurrent layer a task's model holds, built with the variant's equations
-// (the RNN's nonlinearity), then, once the whole model is built, initialised as the variant says. Random
+// (the RNN's nonlinearity, the GRU's resetAfter), then, once the whole model is built, initialised as the variant says. Random
 // draws come from the default generator, which the runner seeds per run, so a variant's weights follow the
 // seed like everything else.
 import { GRU, LSTM, RNN } from '../models/recurrent.js'
@@ -21,8 +21,7 @@ export function variantLayer(spec: CellSpec, inputSize: number, hiddenSize: numb
     case 'lstm':
       return new LSTM(opts)
     case 'gru':
-      if (spec.options.resetAfter === false) throw new Error('compare: gru:reset-after=false needs GRU({ resetAfter: false }), which this version of seqgrad does not have yet')
-      return new GRU(opts)
+      return new GRU(spec.options.resetAfter === false ? { ...opts, resetAfter: false } : opts)
   }
 }
 

@@ -4,7 +4,7 @@
 import { CellSpecError, cellLabel, formatCellSpec, parseCellSpecs, type CellSpec } from '../../src/compare/cell-spec.js'
 import { copyTask } from '../../src/compare/copy.js'
 import { reberTask } from '../../src/compare/reber.js'
-import type { RNN } from '../../src/models/recurrent.js'
+import type { GRU, RNN } from '../../src/models/recurrent.js'
 import { manualSeed } from '../../src/tensor/random.js'
 
 const settings = { length: 3, hidden: 6, batchSize: 2, seed: 4 }
@@ -28,6 +28,7 @@ test('every form: kinds, irnn, each option, whitespace; defaults left out', () =
   ])
   // Spelling out a default gives the default cell.
   expect(parseCellSpecs('rnn:nonlinearity=tanh:init=default')).toEqual([{ kind: 'rnn', options: {} }])
+  expect(parseCellSpecs('gru:reset-after=false, gru')).toEqual([{ kind: 'gru', options: { resetAfter: false } }, { kind: 'gru', options: {} }])
   expect(parseCellSpecs('gru:reset-after=true:hidden=5,irnn:hidden=9')).toEqual([
     { kind: 'gru', options: { hidden: 5 } },
     { kind: 'rnn', options: { nonlinearity: 'relu', init: 'identity', hidden: 9 } },
@@ -46,14 +47,14 @@ test('labels and the canonical form of each variant', () => {
     ['lstm:hidden=64:forget-bias=1.5', 'LSTM, forget bias 1.5, hidden 64', 'lstm:forget-bias=1.5:hidden=64'],
     ['gru', 'GRU', 'gru'],
     ['gru:hidden=12', 'GRU, hidden 12', 'gru:hidden=12'],
+    ['gru:reset-after=false', 'GRU (Cho et al. 2014)', 'gru:reset-after=false'],
+    ['gru:hidden=9:reset-after=false', 'GRU (Cho et al. 2014), hidden 9', 'gru:reset-after=false:hidden=9'],
   ]
   for (const [text, label, canonical] of cases) {
     const [spec] = parseCellSpecs(text)
     expect({ text, label: cellLabel(spec), canonical: formatCellSpec(spec) }).toEqual({ text, label, canonical })
     expect(parseCellSpecs(canonical)).toEqual([spec]) // the canonical form reads back as the same cell
   }
-  expect(cellLabel({ kind: 'gru', options: { resetAfter: false } })).toBe('GRU (Cho et al. 2014)')
-  expect(formatCellSpec({ kind: 'gru', options: { resetAfter: false } })).toBe('gru:reset-after=false')
 })
 
 test('mistakes are CellSpecErrors that name the bad part', () => {
@@ -79,8 +80,7 @@ test('mistakes are CellSpecErrors that name the bad part', () => {
     ['irnn:nonlinearity=tanh', /irnn already means rnn:nonlinearity=relu:init=identity/, 'nonlinearity=tanh'],
     ['rnn,rnn:nonlinearity=tanh', /names one cell twice: 'rnn' and 'rnn:nonlinearity=tanh' are both rnn/, 'rnn:nonlinearity=tanh'],
     ['irnn,rnn:init=identity:nonlinearity=relu', /are both irnn/, 'rnn:init=identity:nonlinearity=relu'],
-    // Not in the library yet: refused, saying so, until GRU takes resetAfter.
-    ['gru:reset-after=false', /gru:reset-after=false \(the GRU of Cho et al. 2014\) is not available yet/, 'reset-after=false'],
+    ['gru,gru:reset-after=true', /are both gru/, 'gru:reset-after=true'],
   ]
   for (const [text, message, part] of cases) {
     let error: unknown
@@ -124,6 +124,20 @@ describe('the variant is applied when the task builds its model', () => {
     for (const j of [0, H - 1, 2 * H, 4 * H - 1]) expect([bih[j], bhh[j]]).toEqual([plain['rnn.bias_ih_l0'].data[j], plain['rnn.bias_hh_l0'].data[j]])
     expect(Array.from(biased['rnn.weight_hh_l0'].data)).toEqual(Array.from(plain['rnn.weight_hh_l0'].data))
     expect(Array.from(biased['head.weight'].data)).toEqual(Array.from(plain['head.weight'].data))
+  })
+
+  test("gru:reset-after=false builds the GRU of Cho et al. 2014: the same parameters, other equations", () => {
+    const cho = { kind: 'gru', options: { resetAfter: false } } as const
+    manualSeed(settings.seed)
+    const run = copyTask.create(cho, settings)
+    const layer = (run.model as unknown as { rnn: GRU }).rnn
+    expect([layer.resetAfter, layer.cellKind]).toEqual([false, 'gru_reset_before'])
+    expect(copyTask.parameterCount(cho, 6)).toBe(copyTask.parameterCount({ kind: 'gru', options: {} }, 6))
+    const plain = layerOf({ kind: 'gru', options: {} })
+    expect(Array.from(run.model.namedParameters()['rnn.weight_hh_l0'].data)).toEqual(Array.from(plain['rnn.weight_hh_l0'].data)) // same draws
+    manualSeed(settings.seed)
+    expect(run.trainLoss(1).item()).not.toBe(copyTask.create('gru', settings).trainLoss(1).item())
+    expect(run.gradientNorms()).toHaveLength(2 * 5 + 3 + 1)
   })
 
   test('the token tasks take variants too, and hidden sizes per cell', () => {
