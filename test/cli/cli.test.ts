@@ -89,11 +89,13 @@ test('compare writes the report, JSON and well-formed SVG charts, and repeats un
       expect(text).not.toMatch(/NaN|undefined/)
     }
     expect(readFileSync(join(dir, 'report.md'), 'utf8')).toMatch(/!\[gradient norms\]\(gradient-norms.svg\)/)
-    return JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as { cells: { cell: string; trainLoss: number[][]; final: { metric: number }; gradientNorms: { end: number[] } }[] }
+    // results.json schema version 1 (docs/results-schema.md)
+    return JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as { schemaVersion: number; cells: { label: string; seeds: { metric: number | null; curves: { trainLoss: number[]; gradientNorms: { end: number[] } } }[] }[] }
   })
-  const numbers = (r: (typeof runs)[number]) => r.cells.map((c) => [c.cell, c.trainLoss, c.final.metric, c.gradientNorms.end])
+  const numbers = (r: (typeof runs)[number]) => r.cells.map((c) => [c.label, c.seeds.map((s) => [s.curves.trainLoss, s.metric, s.curves.gradientNorms.end])])
+  expect(runs[0].schemaVersion).toBe(1)
   expect(numbers(runs[0])).toEqual(numbers(runs[1]))
-  expect(runs[0].cells[0].gradientNorms.end).toHaveLength(6)
+  expect(runs[0].cells[0].seeds[0].curves.gradientNorms.end).toHaveLength(6)
 })
 
 test('train saves a checkpoint, resume continues it, sample generates text from it', () => {
