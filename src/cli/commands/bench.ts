@@ -6,11 +6,16 @@ import { runMatmulBench } from '../../bench/matmul.js'
 import { runWorkloadsBench } from '../../bench/workloads.js'
 import { choiceOption, parseCommand } from '../args.js'
 
-export const BENCH_USAGE = `usage: seqgrad bench [--only matmul|autograd|cells|workloads]
+/** The defaults, as --help and the README state them. */
+export const BENCH_DEFAULTS = { only: 'all' } as const
+
+export const BENCH_USAGE = `usage: seqgrad bench [--only ${BENCH_DEFAULTS.only}|matmul|autograd|cells|workloads]
 
 Measures matmul GFLOP/s per kernel variant (against the plain i-k-j loop), the autograd tape's overhead
 (against the same ops under noGrad), the fused RNN/LSTM/GRU paths (against their reference equations) and
-the fixed workloads (W-LSTM-128 … W-GEN, MM: ms per unit, tokens/s, GFLOP/s).`
+the fixed workloads (W-LSTM-128 … W-GEN, MM: ms per unit, tokens/s, GFLOP/s).
+
+  --only NAME  run one group of benchmarks (default ${BENCH_DEFAULTS.only})`
 
 export function benchCommand(argv: string[]): void {
   const { values } = parseCommand(argv, { only: { type: 'string' } }, BENCH_USAGE)
@@ -18,7 +23,7 @@ export function benchCommand(argv: string[]): void {
     process.stdout.write(`${BENCH_USAGE}\n`)
     return
   }
-  const only = choiceOption('only', values.only as string | undefined, 'all', ['all', 'matmul', 'autograd', 'cells', 'workloads'], BENCH_USAGE)
+  const only = choiceOption('only', values.only, BENCH_DEFAULTS.only as string, ['all', 'matmul', 'autograd', 'cells', 'workloads'], BENCH_USAGE)
   if (only === 'all' || only === 'matmul') runMatmulBench()
   if (only === 'all' || only === 'autograd') runAutogradBench()
   if (only === 'all' || only === 'cells') runCellsBench()

@@ -3,13 +3,17 @@
 import { runGradcheckSuite } from '../../gradcheck/suite.js'
 import { integerOption, parseCommand } from '../args.js'
 
-export const GRADCHECK_USAGE = `usage: seqgrad gradcheck [--full] [--seed S] [--only TEXT]
+/** The defaults, as --help and the README state them. */
+export const GRADCHECK_DEFAULTS = { seed: 0 } as const
+
+export const GRADCHECK_USAGE = `usage: seqgrad gradcheck [--full] [--seed ${GRADCHECK_DEFAULTS.seed}] [--only TEXT]
 
 Runs gradcheck (float64, central differences, atol 1e-5, rtol 1e-3) over every differentiable op, cell,
 layer, model and loss, and prints a table with each case's worst absolute and relative error.
-  --full   compare whole Jacobians everywhere (default: random projections vᵀJu for the large cases)
-  --seed   seed of the random inputs (default 0)
-  --only   run only the cases whose group or name contains TEXT`
+
+  --full       compare whole Jacobians everywhere (default: random projections vᵀJu for the large cases)
+  --seed S     seed of the random inputs (default ${GRADCHECK_DEFAULTS.seed})
+  --only TEXT  run only the cases whose group or name contains TEXT (default: all)`
 
 const format = (v: number) => (Number.isFinite(v) ? v.toExponential(1) : String(v))
 
@@ -19,7 +23,7 @@ export function gradcheckCommand(argv: string[]): number {
     process.stdout.write(`${GRADCHECK_USAGE}\n`)
     return 0
   }
-  const seed = integerOption('seed', values.seed, 0, 0, Number.MAX_SAFE_INTEGER, GRADCHECK_USAGE)
+  const seed = integerOption('seed', values.seed, GRADCHECK_DEFAULTS.seed, 0, Number.MAX_SAFE_INTEGER, GRADCHECK_USAGE)
   const only = values.only
   process.stdout.write(`${'group'.padEnd(7)} ${'case'.padEnd(52)} ${'result'.padEnd(6)} ${'worst abs'.padStart(9)} ${'worst rel'.padStart(9)} ${'ms'.padStart(7)}\n`)
   const summary = runGradcheckSuite({

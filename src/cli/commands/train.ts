@@ -1,139 +1,186 @@
 // `seqgrad train`: a character language model on a text file (or on generated embedded Reber text), trained
-// by truncated BPTT, with a checkpoint written atomically every --every steps and at the end; --resume
-// continues from the checkpoint exactly where it stopped.
-import { existsSync, readFileSync } from 'node:fs'
-import { CharTokenizer, type CharTokenizerJSON } from '../../data/char-tokenizer.js'
+// by truncated BPTT, with a checkpoint written atomically every --every steps, at the end and on Ctrl-C;
+// --resume continues from the checkpoint exactly where it stopped. Everything that can fail is checked
+// before the first step: the options, the checkpoint path, the data's length and the memory it needs.
+import { CharTokenizer } from '../../data/char-tokenizer.js'
 import { embeddedReberText } from '../../data/tasks/reber.js'
 import { loadCheckpoint, saveCheckpoint, type JsonValue } from '../../io/checkpoint.js'
-import { loadSafetensors } from '../../io/safetensors.js'
-import { LanguageModel, type LanguageModelOptions } from '../../models/language-model.js'
+import { LanguageModel } from '../../models/language-model.js'
 import { Adam } from '../../optim/adam.js'
-import { trainLanguageModel, type TrainerState } from '../../optim/trainer.js'
+import type { TrainerState } from '../../optim/trainer.js'
 import { Generator, manualSeed } from '../../tensor/random.js'
-import { choiceOption, integerOption, numberOption, parseCommand, UsageError } from '../args.js'
-import { writeFileAtomic } from '../files.js'
+import { choiceOption, integerOption, numberOption, parseCommand, sizeOption, UsageError } from '../args.js'
+import { checkFileTarget, removeStaleTemporaries, writeFileAtomic } from '../files.js'
+import { checkMemory, defaultMemoryLimit, estimateMemory } from '../memory.js'
+import { fingerprint, holdOut, readTextFile, type DataFingerprint } from '../text.js'
+import { checkResumeData, checkResumeOptions, readLanguageModelExtra, type LanguageModelExtra, type TrainingOptions } from './train-checkpoint.js'
+import { runTraining } from './train-loop.js'
 
-export const TRAIN_USAGE = `usage: seqgrad train (--data FILE | --task reber) [--cell lstm|gru|rnn] [--hidden H] [--layers L] [--embedding E]
-                     [--dropout P] [--bptt T] [--batch B] [--steps N] [--lr R] [--seed S]
-                     [--checkpoint FILE] [--every N] [--resume]
+export { readLanguageModelExtra, type LanguageModelExtra } from './train-checkpoint.js'
+
+/** The defaults, as --help and the README state them. */
+export const TRAIN_DEFAULTS = {
+  cell: 'lstm', hidden: 128, layers: 1, embedding: 32, dropout: 0, bptt: 64, batch: 16, steps: 2000, lr: 0.003, seed: 0, every: 200,
+  checkpoint: 'seqgrad-model.safetensors',
+} as const
+const D = TRAIN_DEFAULTS
+
+export const TRAIN_USAGE = `usage: seqgrad train (--data FILE | --task reber) [--cell ${D.cell}|gru|rnn] [--hidden ${D.hidden}] [--layers ${D.layers}]
+                     [--embedding ${D.embedding}] [--dropout ${D.dropout}] [--bptt ${D.bptt}] [--batch ${D.batch}] [--steps ${D.steps}] [--lr ${D.lr}]
+                     [--seed ${D.seed}] [--checkpoint ${D.checkpoint}] [--every ${D.every}] [--resume] [--force]
+                     [--max-memory SIZE]
 
 Trains a character language model by truncated backpropagation through time: the text is cut into B
 parallel streams and read in windows of T characters; the last tenth is held out for validation (bits per
-character). A checkpoint (weights, optimizer, generator, position, tokenizer) is written every N steps and
-at the end; with --resume, training continues from it exactly.
+character). A checkpoint (weights, optimizer, generator, position, tokenizer, options, a fingerprint of
+the data) is written every N steps, at the end, and on Ctrl-C or SIGTERM (which exit with 130 or 143); with
+--resume, training continues from it exactly. A checkpoint is replaced only by a complete new one.
 
-  --data FILE       the text to model (or --task reber: generated embedded Reber grammar strings)
-  --cell            lstm (default), gru or rnn        --hidden   hidden size (default 128)
-  --layers          stacked layers (default 1)        --embedding  embedding size (default 32)
-  --dropout         between layers and on outputs (default 0)
-  --bptt            window length (default 64)        --batch    parallel streams (default 16)
-  --steps           total optimizer steps (default 2000)   --lr    Adam learning rate (default 0.003)
-  --seed            seed (default 0)                  --every    checkpoint interval (default 200)
-  --checkpoint FILE where to save (default seqgrad-model.safetensors)
-  --resume          continue from --checkpoint`
+  --data FILE        the text to model (UTF-8); or --task reber: generated embedded Reber grammar strings
+  --cell C           lstm, gru or rnn (default ${D.cell})
+  --hidden H         hidden size (default ${D.hidden})
+  --layers L         stacked layers (default ${D.layers})
+  --embedding E      embedding size (default ${D.embedding})
+  --dropout P        between layers and on outputs (default ${D.dropout})
+  --bptt T           window length (default ${D.bptt})
+  --batch B          parallel streams (default ${D.batch})
+  --steps N          total optimizer steps, counting those before a --resume (default ${D.steps})
+  --lr R             Adam learning rate, > 0 (default ${D.lr})
+  --seed S           seed (default ${D.seed})
+  --checkpoint FILE  where to save (default ${D.checkpoint})
+  --every N          checkpoint interval in steps (default ${D.every})
+  --resume           continue from --checkpoint; options given again must match it
+  --force            replace an existing --checkpoint with a new model; with --resume, continue on other data
+  --max-memory SIZE  refuse a configuration estimated to need more, such as 512M or 2G
+                     (default: half of this machine's memory)`
 
-/** What a language-model checkpoint keeps besides the weights, so `sample` and `--resume` can rebuild it. */
-export interface LanguageModelExtra {
-  kind: 'language-model'
-  config: Required<Omit<LanguageModelOptions, 'dtype'>>
-  tokenizer: CharTokenizerJSON
+const u = TRAIN_USAGE
+
+/** The text to train on, and its fingerprint: the file, or Reber strings generated from the seed. */
+function trainingText(data: string | undefined, task: string | undefined, seed: number): { text: string; fingerprint: DataFingerprint } {
+  if ((data === undefined) === (task === undefined)) throw new UsageError('give exactly one of --data FILE and --task reber', u)
+  if (data !== undefined) return readTextFile(data)
+  const text = embeddedReberText(3000, new Generator(seed))
+  return { text, fingerprint: fingerprint('reber', new TextEncoder().encode(text)) }
 }
 
-/** Reads the model description from a checkpoint file, or says why it is not a language-model checkpoint. */
-export function readLanguageModelExtra(path: string): { bytes: Uint8Array; extra: LanguageModelExtra } {
-  let bytes: Uint8Array
-  try {
-    bytes = new Uint8Array(readFileSync(path))
-  } catch (error) {
-    throw new Error(`cannot read checkpoint ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`)
-  }
-  const { metadata } = loadSafetensors(bytes)
-  const extra = metadata.extra === undefined ? null : (JSON.parse(metadata.extra) as Partial<LanguageModelExtra>)
-  if (extra?.kind !== 'language-model' || extra.config === undefined || extra.tokenizer === undefined) {
-    throw new Error(`${path} is not a seqgrad language-model checkpoint (written by seqgrad train)`)
-  }
-  return { bytes, extra: extra as LanguageModelExtra }
-}
-
-function readTrainingText(data: string | undefined, task: string | undefined, seed: number): string {
-  if ((data === undefined) === (task === undefined)) throw new UsageError('give exactly one of --data FILE and --task reber', TRAIN_USAGE)
-  if (task !== undefined) return embeddedReberText(3000, new Generator(seed))
-  try {
-    const text = readFileSync(data as string, 'utf8')
-    if (text.length === 0) throw new Error('the file is empty')
-    return text
-  } catch (error) {
-    throw new Error(`cannot use --data ${data}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`)
-  }
-}
-
-export function trainCommand(argv: string[]): void {
+export async function trainCommand(argv: string[]): Promise<number> {
   const options = {
     data: { type: 'string' }, task: { type: 'string' }, cell: { type: 'string' }, hidden: { type: 'string' }, layers: { type: 'string' },
     embedding: { type: 'string' }, dropout: { type: 'string' }, bptt: { type: 'string' }, batch: { type: 'string' }, steps: { type: 'string' },
     lr: { type: 'string' }, seed: { type: 'string' }, checkpoint: { type: 'string' }, every: { type: 'string' }, resume: { type: 'boolean' },
+    force: { type: 'boolean' }, 'max-memory': { type: 'string' },
   } as const
-  const { values } = parseCommand(argv, options, TRAIN_USAGE)
-  if (values.help) return void process.stdout.write(`${TRAIN_USAGE}\n`)
-  const u = TRAIN_USAGE
-  if (values.task !== undefined) choiceOption('task', values.task, 'reber', ['reber'], u)
-  const seed = integerOption('seed', values.seed, 0, 0, Number.MAX_SAFE_INTEGER, u)
-  const bptt = integerOption('bptt', values.bptt, 64, 1, 100000, u)
-  const batchSize = integerOption('batch', values.batch, 16, 1, 65536, u)
-  const steps = integerOption('steps', values.steps, 2000, 1, 100_000_000, u)
-  const every = integerOption('every', values.every, 200, 1, 100_000_000, u)
-  const lr = numberOption('lr', values.lr, 0.003, 0, 10, u) as number
-  const path = values.checkpoint ?? 'seqgrad-model.safetensors'
-  const text = readTrainingText(values.data, values.task, seed)
-
-  let extra: LanguageModelExtra
-  let resumeBytes: Uint8Array | null = null
-  if (values.resume) {
-    if (!existsSync(path)) throw new Error(`--resume: there is no checkpoint at ${path}`)
-    const architecture = ['cell', 'hidden', 'layers', 'embedding', 'dropout'].filter((k) => values[k as keyof typeof values] !== undefined)
-    if (architecture.length > 0) throw new UsageError(`--resume takes the model from the checkpoint; drop --${architecture.join(', --')}`, u)
-    ;({ bytes: resumeBytes, extra } = readLanguageModelExtra(path))
-  } else {
-    const tokenizer = new CharTokenizer(text)
-    extra = {
-      kind: 'language-model',
-      tokenizer: tokenizer.toJSON(),
-      config: {
-        vocabSize: tokenizer.vocabSize,
-        embeddingDim: integerOption('embedding', values.embedding, 32, 1, 100000, u),
-        hiddenSize: integerOption('hidden', values.hidden, 128, 1, 100000, u),
-        numLayers: integerOption('layers', values.layers, 1, 1, 64, u),
-        cell: choiceOption('cell', values.cell, 'lstm', ['lstm', 'gru', 'rnn'], u),
-        dropout: numberOption('dropout', values.dropout, 0, 0, 0.99, u) as number,
-        tieWeights: false,
-      },
-    }
+  const { values: v } = parseCommand(argv, options, u)
+  if (v.help) {
+    process.stdout.write(`${u}\n`)
+    return 0
   }
-  const tokenizer = CharTokenizer.fromJSON(extra.tokenizer)
-  const ids = tokenizer.encode(text)
-  const split = Math.floor(ids.length * 0.9)
-  manualSeed(seed)
-  const model = new LanguageModel(extra.config)
-  const optimizer = new Adam(model.parameters(), { lr })
+  if (v.task !== undefined) choiceOption('task', v.task, 'reber', ['reber'], u)
+  // Every option is read (and range-checked) whether or not the checkpoint will supply it.
+  const model = {
+    cell: v.cell === undefined ? undefined : choiceOption('cell', v.cell, D.cell, ['lstm', 'gru', 'rnn'], u),
+    hidden: v.hidden === undefined ? undefined : integerOption('hidden', v.hidden, D.hidden, 1, 100000, u),
+    layers: v.layers === undefined ? undefined : integerOption('layers', v.layers, D.layers, 1, 64, u),
+    embedding: v.embedding === undefined ? undefined : integerOption('embedding', v.embedding, D.embedding, 1, 100000, u),
+    dropout: numberOption('dropout', v.dropout, undefined, 0, 0.99, u),
+  }
+  const given: Partial<TrainingOptions> = {
+    bptt: v.bptt === undefined ? undefined : integerOption('bptt', v.bptt, D.bptt, 1, 100000, u),
+    batch: v.batch === undefined ? undefined : integerOption('batch', v.batch, D.batch, 1, 65536, u),
+    lr: numberOption('lr', v.lr, undefined, 0, 10, u, { above: true }),
+    seed: v.seed === undefined ? undefined : integerOption('seed', v.seed, D.seed, 0, Number.MAX_SAFE_INTEGER, u),
+  }
+  const steps = integerOption('steps', v.steps, D.steps, 1, 100_000_000, u)
+  const every = integerOption('every', v.every, D.every, 1, 100_000_000, u)
+  const limit = sizeOption('max-memory', v['max-memory'], defaultMemoryLimit(), u)
+  const path = v.checkpoint ?? D.checkpoint
+
+  const exists = checkFileTarget(path, '--checkpoint')
+  if (exists && !v.resume && !v.force) throw new UsageError(`--checkpoint ${path} already exists: add --resume to continue it, or --force to train a new model in its place`, u)
+  if (!exists && v.resume) throw new Error(`--resume: there is no checkpoint at ${path} yet (train without --resume to start one)`)
+  let resumed: { bytes: Uint8Array; extra: LanguageModelExtra } | null = null
+  if (v.resume) {
+    resumed = readLanguageModelExtra(path)
+    checkResumeOptions(path, resumed.extra, { model, training: given }, u)
+  }
+  const training: TrainingOptions = { bptt: D.bptt, batch: D.batch, lr: D.lr, seed: D.seed, ...resumed?.extra.training, ...definedOnly(given) }
+  const data = trainingText(v.data, v.task, training.seed)
+  if (resumed !== null) checkResumeData(path, resumed.extra, data.fingerprint, v.force === true, u)
+
+  const tokenizer = resumed === null ? new CharTokenizer(data.text) : CharTokenizer.fromJSON(resumed.extra.tokenizer)
+  const extra: LanguageModelExtra = resumed?.extra ?? {
+    kind: 'language-model',
+    tokenizer: tokenizer.toJSON(),
+    config: {
+      vocabSize: tokenizer.vocabSize, embeddingDim: model.embedding ?? D.embedding, hiddenSize: model.hidden ?? D.hidden, numLayers: model.layers ?? D.layers,
+      cell: model.cell ?? D.cell, dropout: model.dropout ?? D.dropout, tieWeights: false,
+    },
+  }
+  extra.training = training
+  extra.data = data.fingerprint
+  const ids = encode(tokenizer, data.text, v.data)
+  const { batch, bptt } = training
+  const notes: string[] = []
+  const split = holdOut(ids, batch, bptt, (line) => notes.push(line))
+  const { config } = extra
+  const estimate = estimateMemory(
+    { cell: config.cell, inputSize: config.embeddingDim, hidden: config.hiddenSize, layers: config.numLayers, vocabulary: config.vocabSize, outputs: config.vocabSize, headPerStep: true },
+    { train: { batch, steps: bptt }, evaluation: { batch: split.validation?.streams ?? 0, steps: bptt }, dataBytes: 12 * ids.length, checkpoints: true },
+  )
+  const shrink = resumed === null ? '--hidden, --layers, --batch or --bptt' : '--batch or --bptt'
+  checkMemory(estimate, limit, { shrink, limitSource: v['max-memory'] === undefined ? "half of this machine's memory" : `--max-memory ${v['max-memory']}`, usage: u })
+
+  removeStaleTemporaries(path)
+  manualSeed(training.seed)
+  const lm = new LanguageModel(config)
+  const optimizer = new Adam(lm.parameters(), { lr: training.lr })
   let state: TrainerState | undefined
-  if (resumeBytes !== null) {
-    const loaded = loadCheckpoint(resumeBytes, { model, optimizer })
+  if (resumed !== null) {
+    const loaded = (() => {
+      try {
+        return loadCheckpoint(resumed.bytes, { model: lm, optimizer })
+      } catch (error) {
+        throw new Error(`cannot resume from ${path}: ${(error instanceof Error ? error.message : String(error)).replace(/^\w+: /, '')}`)
+      }
+    })()
+    resumed.bytes = new Uint8Array(0) // the file's bytes are not needed any more
     state = loaded.trainer
+    if (loaded.step >= steps) {
+      process.stdout.write(`${path} is already at step ${loaded.step}, and --steps is ${steps}: nothing to do (give a larger --steps to train further)\n`)
+      return 0
+    }
     process.stdout.write(`resuming ${path} at step ${loaded.step}\n`)
   }
-  const save = (trainer: TrainerState) => writeFileAtomic(path, saveCheckpoint({ model, optimizer, step: trainer.step, trainer, extra: extra as unknown as Record<string, JsonValue> }))
-  const { cell, hiddenSize, numLayers } = extra.config
-  process.stdout.write(`${cell} ${numLayers}×${hiddenSize} on ${ids.length} characters (vocabulary ${tokenizer.vocabSize}), ${steps} steps, checkpoint ${path}\n`)
-  while ((state?.step ?? 0) < steps) {
-    const target = Math.min(steps, (state?.step ?? 0) + every)
-    const result = trainLanguageModel({
-      model, optimizer, train: ids.subarray(0, split), validation: ids.subarray(split), batchSize, bptt, steps: target, clipNorm: 1, evalEvery: every, resume: state,
-    })
-    state = result.state
-    const last = result.history[result.history.length - 1]
-    const evaluation = result.evaluations[result.evaluations.length - 1]
-    process.stdout.write(`step ${state.step}  loss ${last.loss.toFixed(4)}  validation ${evaluation.bitsPerToken.toFixed(4)} bits/char\n`)
-    save(state)
+  for (const note of notes) process.stdout.write(`${note}\n`)
+  process.stdout.write(
+    `${config.cell} ${config.numLayers}×${config.hiddenSize} on ${ids.length.toLocaleString('en-US')} characters (vocabulary ${tokenizer.vocabSize}), ${steps} steps, checkpoint ${path}\n`,
+  )
+  const json = extra as unknown as Record<string, JsonValue>
+  return runTraining({
+    model: lm, optimizer, train: split.train, validation: split.validation, batch, bptt, steps, every, state, path,
+    save: (s) => writeFileAtomic(path, saveCheckpoint({ model: lm, optimizer, step: s.step, trainer: s, extra: json })),
+    resumeCommand: resumeCommand(v.data, path, steps, v.every),
+  })
+}
+
+function definedOnly<T extends object>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>
+}
+
+/** The ids of `text` in the (possibly resumed) vocabulary; a character it lacks is named with the flag. */
+function encode(tokenizer: CharTokenizer, text: string, data: string | undefined): Int32Array {
+  try {
+    return tokenizer.encode(text)
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error)).replace(/^[\w.]+: /, '').split(';')[0]
+    throw new Error(`--data ${data ?? ''} has a character the checkpoint's vocabulary lacks: ${reason}`)
   }
-  process.stdout.write(`saved ${path}\n`)
+}
+
+const quote = (s: string) => (/^[\w./@%+=:,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`)
+
+function resumeCommand(data: string | undefined, path: string, steps: number, every: string | undefined): string {
+  const source = data === undefined ? '--task reber' : `--data ${quote(data)}`
+  return `seqgrad train ${source} --checkpoint ${quote(path)} --resume --steps ${steps}${every === undefined ? '' : ` --every ${every}`}`
 }

@@ -1,0 +1,112 @@
+// The training loop of `seqgrad train`. Steps run in slices of a quarter second, and between slices the
+// event loop turns, so Ctrl-C (SIGINT), SIGTERM or a closed standard output is seen within one slice: the
+// current step finishes, a checkpoint is written (atomically: the last good file is replaced only by a
+// whole new one) and the run says how to continue. A second Ctrl-C quits at once; the last checkpoint
+// stays as it was.
+import { evaluateLanguageModel, trainLanguageModel, type TrainerState } from '../../optim/trainer.js'
+import type { LanguageModel } from '../../models/language-model.js'
+import type { Adam } from '../../optim/adam.js'
+import { onOutputClosed, outputClosed } from '../output.js'
+import { trainReporter } from '../progress.js'
+
+const SLICE_MS = 250
+
+export interface TrainLoop {
+  model: LanguageModel
+  optimizer: Adam
+  train: Int32Array
+  /** Held-out ids and the streams to read them in; null when the text is too short to hold any out. */
+  validation: { ids: Int32Array; streams: number } | null
+  batch: number
+  bptt: number
+  steps: number
+  every: number
+  state: TrainerState | undefined
+  /** Writes the checkpoint of `state`. */
+  save(state: TrainerState): void
+  path: string
+  /** The command that continues the run, for the message after an interruption. */
+  resumeCommand: string
+}
+
+type Stop = 'SIGINT' | 'SIGTERM' | 'closed'
+const EXIT_CODES: Record<Stop, number> = { SIGINT: 130, SIGTERM: 143, closed: 0 }
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
+
+/** Trains to `steps`, checkpointing every `every` steps and at the end; returns the exit code. */
+export async function runTraining(run: TrainLoop): Promise<number> {
+  const out = trainReporter(process.stdout)
+  const say = (line: string) => outputClosed() || out.line(line)
+  let stop: Stop | null = null
+  let state = run.state
+  const startStep = state?.step ?? 0
+  let savedStep: number | null = state === undefined ? null : state.step
+
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
+    if (stop !== null) {
+      process.stderr.write(`\nseqgrad: ${signal} again: quitting without saving; ${savedStep === null ? 'no checkpoint was written' : `${run.path} holds step ${savedStep}`}\n`)
+      process.exit(EXIT_CODES[signal])
+    }
+    stop = signal
+    if (!outputClosed()) out.end()
+    process.stderr.write(`seqgrad: ${signal}: finishing this step, then saving ${run.path} (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again quits without saving)\n`)
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  onOutputClosed(() => {
+    stop ??= 'closed'
+  })
+
+  const save = (s: TrainerState) => {
+    run.save(s)
+    savedStep = s.step
+  }
+  let trainingMs = 0
+  let lastLoss = NaN
+  try {
+    while ((state?.step ?? 0) < run.steps && stop === null) {
+      const target = Math.min(run.steps, (Math.floor((state?.step ?? 0) / run.every) + 1) * run.every)
+      const sliceEnd = performance.now() + SLICE_MS
+      let began = performance.now()
+      const result = trainLanguageModel({
+        model: run.model, optimizer: run.optimizer, train: run.train, batchSize: run.batch, bptt: run.bptt, steps: target, clipNorm: 1, resume: state,
+        onStep: (info) => {
+          const now = performance.now()
+          trainingMs += now - began
+          began = now
+          lastLoss = info.loss
+          const done = info.step - startStep
+          const tokensPerSecond = (done * run.batch * run.bptt) / (trainingMs / 1000)
+          // (the step that ends at a checkpoint is reported by the checkpoint's line)
+          if (!outputClosed() && info.step !== target) out.update({ step: info.step, steps: run.steps, loss: info.loss, tokensPerSecond, etaSeconds: ((run.steps - info.step) * trainingMs) / done / 1000, savedStep })
+          return now < sliceEnd && stop === null
+        },
+      })
+      state = result.state
+      if (state.step === target) {
+        const validation = run.validation === null ? '' : `  validation ${evaluateLanguageModel(run.model, run.validation.ids, { batchSize: run.validation.streams, bptt: run.bptt }).bitsPerToken.toFixed(4)} bits/char`
+        save(state)
+        say(`step ${String(state.step).padStart(String(run.steps).length)}/${run.steps}  loss ${lastLoss.toFixed(4)}${validation}  saved ${run.path}`)
+      }
+      await nextTurn() // here a signal or a closed pipe is seen
+    }
+  } catch (error) {
+    const message = (error instanceof Error ? error.message : String(error)).replace(/^trainLanguageModel: /, '').replace('lower the learning rate or set clipNorm', 'lower --lr')
+    const kept = savedStep === null ? 'no checkpoint was written' : `${run.path} holds step ${savedStep}`
+    throw new Error(`${message} (${kept})`)
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
+  if (stop === null) {
+    out.end()
+    say(`done: ${run.path} holds step ${state?.step ?? 0}`)
+    return 0
+  }
+  if (state !== undefined && state.step !== savedStep) save(state)
+  const where = savedStep === null ? 'nothing to save yet (no step was taken)' : `saved ${run.path} at step ${savedStep} of ${run.steps}`
+  const reason = stop === 'closed' ? 'standard output closed' : `stopped by ${stop}`
+  process.stderr.write(`seqgrad: ${reason}; ${where}${savedStep === null ? '' : `. Continue with: ${run.resumeCommand}`}\n`)
+  return EXIT_CODES[stop]
+}
