@@ -1,5 +1,6 @@
-// Builds dist/esm and dist/cjs with tsc, then dist/browser (scripts/build-browser.mjs, esbuild). dist/cjs
-// gets its own package.json so Node reads its .js files as CommonJS even though the package is "type": "module".
+// Builds dist/esm and dist/cjs with tsc, then dist/seqgrad-kernels.wasm, then dist/browser
+// (scripts/build-browser.mjs, esbuild). dist/cjs gets its own package.json so Node reads its .js files as
+// CommonJS even though the package is "type": "module".
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -16,6 +17,10 @@ for (const config of ['tsconfig.build.json', 'tsconfig.cjs.json']) {
 }
 mkdirSync('dist/cjs', { recursive: true })
 writeFileSync('dist/cjs/package.json', JSON.stringify({ type: 'commonjs' }) + '\n')
+// The WebAssembly kernels, the bytes seqgrad compiles at load time, as a file: for runtimes that may not
+// compile at run time but import .wasm files as compiled modules (useWasmKernels). A test holds them equal.
+const { wasmKernelBytes } = await import('../dist/esm/internals.js')
+writeFileSync('dist/seqgrad-kernels.wasm', wasmKernelBytes())
 try {
   execFileSync(process.execPath, ['scripts/build-browser.mjs'], { stdio: 'inherit' })
 } catch {

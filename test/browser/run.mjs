@@ -2,7 +2,9 @@
 // that bad input gets a clear message, trains a small LSTM and checks that the loss falls while the page
 // keeps answering clicks, runs gradcheck, round-trips the weights through a safetensors file, draws the
 // gate heat maps, saves screenshots under test/artifacts/, and fails if anything reached the console as
-// an error. Usage: node test/browser/run.mjs (npm run test:browser).
+// an error. It also runs the runtime conformance scenario (test/runtimes/conformance.mjs) on the browser
+// bundle in a page of its own, which must take the SIMD path and give Node's numbers bit for bit.
+// Usage: node test/browser/run.mjs (npm run test:browser).
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -12,6 +14,8 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
+import compare from '../runtimes/compare.cjs'
+import { conformance } from '../runtimes/conformance.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const artifacts = join(root, 'test', 'artifacts')
@@ -245,6 +249,50 @@ async function scenario(/** @type {import('playwright-core').Page} */ page, /** 
   return { firstLoss, lastLoss, shownTps, runTps, verdict, seen }
 }
 
+/**
+ * The runtime conformance scenario on the browser bundle, in a page of its own (served by routing, so the
+ * demo's server stays as it is): the SIMD kernels seqgrad compiles at load time, and Node's numbers bit for
+ * bit (test/runtimes/compare.cjs). Node's run is this process, on the package's ESM build.
+ */
+async function conformanceInChromium(/** @type {import('playwright-core').BrowserContext} */ context) {
+  const origin = 'http://conformance.seqgrad.test'
+  const files = {
+    '/seqgrad.min.js': BUNDLE,
+    '/conformance.mjs': join(root, 'test', 'runtimes', 'conformance.mjs'),
+  }
+  const html = `<!doctype html><meta charset="utf-8"><title>conformance</title><script type="module">
+    import * as seqgrad from './seqgrad.min.js'
+    import { conformance } from './conformance.mjs'
+    const version = /Chrome\\/([\\d.]+)/.exec(navigator.userAgent)?.[1] ?? navigator.userAgent
+    try {
+      window.conformanceResult = conformance(seqgrad, { runtime: \`chromium \${version}\`, kernels: 'emitted' })
+    } catch (error) {
+      window.conformanceResult = { error: String(error && error.stack || error) }
+    }
+  </script>`
+  const page = await context.newPage()
+  try {
+    await page.route(`${origin}/**`, async (route) => {
+      const path = new URL(route.request().url()).pathname
+      if (path === '/') return route.fulfill({ status: 200, contentType: 'text/html', body: html })
+      if (path in files) return route.fulfill({ status: 200, contentType: 'text/javascript', body: await readFile(files[path]) })
+      return route.fulfill({ status: 404, body: 'not found' })
+    })
+    await page.goto(`${origin}/`)
+    const handle = await page.waitForFunction(() => /** @type {{ conformanceResult?: unknown }} */ (window).conformanceResult, null, { timeout: 30_000 })
+    const result = await handle.jsonValue()
+    if (result.error) throw new Error(`the conformance scenario failed in Chromium: ${result.error}`)
+    const seqgrad = await import('seqgrad')
+    const node = conformance(seqgrad, { runtime: `node ${process.versions.node}`, kernels: 'emitted' })
+    const problems = [...compare.kernelPathProblems(result), ...compare.compareWithNode(node, result)]
+    assert.deepEqual(problems, [], `Chromium does not conform:\n${problems.join('\n')}`)
+    log(`conformance: ${result.runtime}, SIMD kernels (${result.kernels}), Node's numbers bit for bit (losses ${result.losses[0].toFixed(4)} → ${result.losses[result.losses.length - 1].toFixed(4)}, generated ${JSON.stringify(result.text)})`)
+    return result
+  } finally {
+    await page.close().catch(() => {})
+  }
+}
+
 /** The server answers with the right types and refuses paths outside web/ and dist/browser/. */
 async function checkServer(/** @type {string} */ url) {
   const get = (/** @type {string} */ path) =>
@@ -318,9 +366,11 @@ async function main() {
       throw error
     })
     assert.deepEqual(problems, [], `errors reached the console:\n${problems.join('\n')}`)
+    const conforming = await Promise.race([conformanceInChromium(context), deadline])
     console.log(
       `\nbrowser test passed in ${((Date.now() - started) / 1000).toFixed(1)} s: LSTM loss ${result.firstLoss.toFixed(3)} → ${result.lastLoss.toFixed(3)}, ` +
-        `${result.runTps.toLocaleString('en-US')} tokens/s in Chromium (last reading ${result.shownTps.toLocaleString('en-US')}), gradcheck "${result.verdict}", no console errors`,
+        `${result.runTps.toLocaleString('en-US')} tokens/s in Chromium (last reading ${result.shownTps.toLocaleString('en-US')}), gradcheck "${result.verdict}", no console errors; ` +
+        `conformance on ${conforming.runtime}: SIMD, Node's numbers bit for bit`,
     )
   } finally {
     clearTimeout(timer)

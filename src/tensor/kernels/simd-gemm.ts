@@ -2,17 +2,18 @@
 //
 // Scalar JavaScript tops out near 4 GFLOP/s here (bench/matmul.ts): every multiply-add is a scalar
 // double operation. A 128-bit SIMD lane does four float32 multiply-adds at once, as BLAS does, and
-// accumulates in float32 as PyTorch's CPU kernels do. The kernel is built at load time from
-// wasm-emit.ts (a few hundred bytes); where WebAssembly or SIMD is missing or forbidden (some edge
-// runtimes, strict CSP), `simdGemm` returns false and callers keep the scalar path.
+// accumulates in float32 as PyTorch's CPU kernels do. The kernel (wasm-tiles.ts) is part of seqgrad's one
+// WebAssembly module (wasm-kernels.ts), built at load time or handed over precompiled; where WebAssembly
+// or SIMD is missing or forbidden (some edge runtimes, strict CSP), `simdGemm` returns false and callers
+// keep the scalar path.
 //
 // The scheme is the scalar kernel's (matmul.ts) in float32: A packed into 4-row panels and B into
 // 8-column panels inside the module's memory, zero-padded, so one 4×8 tile of C accumulates in eight
 // f32x4 registers over k; k runs in blocks of KC, accumulating into C tiles that stay in the module.
-import { ensureBytes, FunctionBuilder, I32, instantiate, V128, type WasmMemory } from './wasm-emit.js'
+import { ensureBytes, type WasmMemory } from './wasm-emit.js'
+import { kernelGeneration, kernelInstance } from './wasm-kernels.js'
+import { MR, NR, type TilesFn } from './wasm-tiles.js'
 
-const MR = 4
-const NR = 8
 /** Depth of one packed block: an 8-column B panel of KC rows is 8 KiB, resident in L1 while A streams. */
 const KC = 256
 /** Rows of A packed per block: 128 × KC floats = 128 KiB, resident in L2. */
@@ -20,76 +21,21 @@ const MC = 128
 /** Columns of B packed per block. */
 const NC = 512
 
-type TilesFn = (a: number, b: number, c: number, ldc: number, mPanels: number, nPanels: number, k: number, accumulate: number) => void
-
-
 interface SimdKernels {
   memory: WasmMemory
   tiles: TilesFn
 }
 
-/**
- * tiles(a, b, c, ldc, mPanels, nPanels, k, accumulate): for every 4-row A panel ip (k×4 floats at a) and
- * 8-column B panel jp (k×8 floats at b), the 4×8 block of C at rows 4·ip…, columns 8·jp… (C row-major at c,
- * ldc bytes per row) is set to, or with `accumulate` ≠ 0 increased by, the panels' product. Addresses in bytes.
- */
-function buildTiles(): FunctionBuilder {
-  const [a, b, c, ldc, mPanels, nPanels, k, accumulate] = [0, 1, 2, 3, 4, 5, 6, 7]
-  const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32, I32])
-  const ip = f.local(I32), jp = f.local(I32), p = f.local(I32)
-  const pa = f.local(I32), pb = f.local(I32), pc = f.local(I32), row = f.local(I32)
-  const acc = Array.from({ length: 2 * MR }, () => f.local(V128))
-  const b0 = f.local(V128), b1 = f.local(V128), x = f.local(V128)
-  /** Runs `each(r, half)` for the tile's 8 registers with `row` at C row r (offset 16·half within it). */
-  const eachRow = (each: (register: number, half: number) => void) => {
-    f.get(pc).set(row)
-    for (let r = 0; r < MR; r++) {
-      each(acc[2 * r], 0)
-      each(acc[2 * r + 1], 1)
-      if (r < MR - 1) f.get(row).get(ldc).i32Add().set(row)
-    }
-  }
-  f.i32(0).set(jp)
-  f.loop(() => {
-    f.i32(0).set(ip)
-    f.loop(() => {
-      f.get(a).get(ip).get(k).i32Mul().i32(MR * 4).i32Mul().i32Add().set(pa)
-      f.get(b).get(jp).get(k).i32Mul().i32(NR * 4).i32Mul().i32Add().set(pb)
-      f.get(c).get(ip).get(ldc).i32Mul().i32(MR).i32Mul().i32Add().get(jp).i32(NR * 4).i32Mul().i32Add().set(pc)
-      f.get(accumulate).ifElse(
-        () => eachRow((register, half) => f.get(row).v128Load(16 * half).set(register)),
-        () => acc.forEach((register) => f.v128Zero().set(register)),
-      )
-      f.get(k).set(p)
-      f.loop(() => {
-        f.get(pb).v128Load(0).set(b0)
-        f.get(pb).v128Load(16).set(b1)
-        for (let r = 0; r < MR; r++) {
-          f.get(pa).v128Load32Splat(4 * r).set(x)
-          // C[r, 0…3] += a[r] · b[0…3]; C[r, 4…7] += a[r] · b[4…7]
-          f.get(acc[2 * r]).get(x).get(b0).f32x4Mul().f32x4Add().set(acc[2 * r])
-          f.get(acc[2 * r + 1]).get(x).get(b1).f32x4Mul().f32x4Add().set(acc[2 * r + 1])
-        }
-        f.addTo(pa, MR * 4).addTo(pb, NR * 4).addTo(p, -1)
-        f.get(p).brIf(0)
-      })
-      eachRow((register, half) => f.get(row).get(register).v128Store(16 * half))
-      f.addTo(ip, 1)
-      f.get(ip).get(mPanels).i32LtU().brIf(0)
-    })
-    f.addTo(jp, 1)
-    f.get(jp).get(nPanels).i32LtU().brIf(0)
-  })
-  return f
-}
-
-// Compiled on first use and kept: a cache of code and scratch memory, with no observable state.
-let kernels: SimdKernels | null | undefined
+// An instance of the kernel module made on first use and kept (remade only if useWasmKernels changes the
+// module): a cache of code and scratch memory, with no observable state.
+let kernels: SimdKernels | null = null
+let kernelsOf = -1 // the kernelGeneration() it was made in
 
 function simdKernels(): SimdKernels | null {
-  if (kernels === undefined) {
-    const module = instantiate({ tiles: buildTiles() })
-    kernels = module === null ? null : { memory: module.memory, tiles: module.exports.tiles as TilesFn }
+  if (kernelsOf !== kernelGeneration()) {
+    kernelsOf = kernelGeneration()
+    const instance = kernelInstance()
+    kernels = instance === null ? null : { memory: instance.memory, tiles: instance.tiles }
   }
   return kernels
 }

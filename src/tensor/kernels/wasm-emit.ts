@@ -1,6 +1,6 @@
-// A minimal WebAssembly binary writer: just enough to express the SIMD kernels in simd-gemm.ts as
+// A minimal WebAssembly binary writer: just enough to express seqgrad's SIMD kernels (wasm-kernels.ts) as
 // structured code (one module, one exported memory, i32/v128 locals, blocks and loops), so the kernels
-// ship as a few hundred bytes built at load time, with no toolchain and no dependency.
+// ship as a few kilobytes built at load time, with no toolchain and no dependency.
 // Encoding: https://webassembly.github.io/spec/core/binary/ (and the fixed-width SIMD proposal).
 
 export const I32 = 0x7f
@@ -134,8 +134,11 @@ export class FunctionBuilder {
   }
 }
 
-/** A module of functions returning nothing, each exported under its name, plus an exported memory "memory". */
-export function encodeModule(functions: Record<string, FunctionBuilder>, initialPages: number): Uint8Array {
+/**
+ * A module of functions returning nothing, each exported under its name, plus an exported memory "memory";
+ * then a custom section per entry of `custom` (name → bytes), which engines keep but do not run.
+ */
+export function encodeModule(functions: Record<string, FunctionBuilder>, initialPages: number, custom: Record<string, Uint8Array> = {}): Uint8Array {
   const entries = Object.entries(functions)
   const types = section(1, vec(entries.map(([, f]) => [0x60, ...vec(f.params.map((t) => [t])), 0])))
   const declarations = section(3, vec(entries.map((_, i) => uleb(i))))
@@ -145,32 +148,14 @@ export function encodeModule(functions: Record<string, FunctionBuilder>, initial
     ...entries.map(([n], i) => [...name(n), 0x00, ...uleb(i)]),
   ]))
   const code = section(10, vec(entries.map(([, f]) => f.encode())))
-  return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...types, ...declarations, ...memory, ...exports, ...code])
+  const customs = Object.entries(custom).flatMap(([n, bytes]) => section(0, [...name(n), ...bytes]))
+  return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...types, ...declarations, ...memory, ...exports, ...code, ...customs])
 }
 
-/** The little of the WebAssembly API used here, typed locally: the core's lib settings have no DOM or Node types. */
+/** The little of a WebAssembly memory used here, typed locally: the core's lib settings have no DOM or Node types. */
 export interface WasmMemory {
   readonly buffer: ArrayBuffer
   grow(pages: number): number
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object
-  Instance: new (module: object) => { exports: Record<string, unknown> }
-}
-
-/**
- * Compiles and instantiates a module of `functions` with its own memory; null where WebAssembly or its
- * SIMD is missing or compiling is forbidden (some edge runtimes, strict CSP): callers then use JavaScript.
- */
-export function instantiate(functions: Record<string, FunctionBuilder>): { memory: WasmMemory; exports: Record<string, unknown> } | null {
-  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly
-  if (wasm === undefined) return null
-  try {
-    const { exports } = new wasm.Instance(new wasm.Module(encodeModule(functions, 1)))
-    return { memory: exports.memory as WasmMemory, exports }
-  } catch {
-    return null
-  }
 }
 
 /** Grows `memory` (in 64 KiB pages) to hold at least `bytes`. Growing detaches views of the old buffer. */

@@ -1,0 +1,189 @@
+// seqgrad's one WebAssembly module (kernels/wasm-kernels.ts): the file the build ships,
+// dist/seqgrad-kernels.wasm, is byte for byte the module seqgrad emits and compiles at load time; and
+// useWasmKernels, for runtimes that refuse to compile at run time (workerd), runs the same kernels from a
+// precompiled WebAssembly.Module, switching kernels already in use and giving the emitted kernels' results
+// bit for bit, while refusing anything that is not this seqgrad's module. The runtimes themselves are in
+// test/runtimes/runtimes.test.ts.
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fixedMatVec } from '../../src/cells/fused/fixed-matvec.js'
+import { matmulInto } from '../../src/tensor/kernels/matmul.js'
+import { hasSimd } from '../../src/tensor/kernels/simd-gemm.js'
+import { activationScratch, sigmoidInPlace, tanhInPlace } from '../../src/tensor/kernels/simd-math.js'
+import { encodeModule, FunctionBuilder, I32 } from '../../src/tensor/kernels/wasm-emit.js'
+import { kernelInstance, wasmKernelBytes } from '../../src/tensor/kernels/wasm-kernels.js'
+import { randomFloat32, uniform } from '../helpers/random.js'
+import { loadFreshWith, type WasmStandIn } from '../helpers/wasm.js'
+
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean
+  Module: {
+    new (bytes: Uint8Array): object
+    exports(module: object): { name: string; kind: string }[]
+    customSections(module: object, name: string): ArrayBuffer[]
+  }
+  Instance: new (module: object) => { exports: Record<string, unknown> }
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly
+
+const root = join(__dirname, '..', '..')
+const shipped = join(root, 'dist', 'seqgrad-kernels.wasm')
+
+type Fresh = {
+  kernels: typeof import('../../src/tensor/kernels/wasm-kernels.js')
+  simd: typeof import('../../src/tensor/kernels/simd-gemm.js')
+  matmul: typeof import('../../src/tensor/kernels/matmul.js')
+  math: typeof import('../../src/tensor/kernels/simd-math.js')
+  matvec: typeof import('../../src/cells/fused/fixed-matvec.js')
+}
+
+/** Fresh copies of the kernel modules, loaded with WebAssembly as `standIn` while `first` runs on them. */
+function freshWith<T>(standIn: WasmStandIn, first: (fresh: Fresh) => T): { fresh: Fresh; seen: T } {
+  return loadFreshWith(standIn, () => {
+    const fresh: Fresh = {
+      kernels: require('../../src/tensor/kernels/wasm-kernels.js') as Fresh['kernels'],
+      simd: require('../../src/tensor/kernels/simd-gemm.js') as Fresh['simd'],
+      matmul: require('../../src/tensor/kernels/matmul.js') as Fresh['matmul'],
+      math: require('../../src/tensor/kernels/simd-math.js') as Fresh['math'],
+      matvec: require('../../src/cells/fused/fixed-matvec.js') as Fresh['matvec'],
+    }
+    return { fresh, seen: first(fresh) }
+  })
+}
+
+/** workerd's WebAssembly: a precompiled module instantiates, bytes never compile. */
+const precompiledOnly = {
+  Module: Object.assign(
+    class {
+      constructor() {
+        throw new Error('CompileError: WebAssembly.Module(): Wasm code generation disallowed by embedder')
+      }
+    },
+    { customSections: wasm.Module.customSections },
+  ),
+  Instance: wasm.Instance,
+}
+
+const next = uniform(17)
+const A = randomFloat32(9 * 260, next)
+const B = randomFloat32(260 * 17, next)
+const W = randomFloat32(37 * 29, next)
+const X = randomFloat32(29, next)
+const PRE = Float32Array.from({ length: 203 }, (_, i) => (i - 101) * 0.37)
+
+/** What the float32 kernels give in a registry: a 9×260·260×17 product, σ and tanh over a range, a 37×29 matrix–vector product. */
+function kernelResults(modules: { matmulInto: typeof matmulInto; activationScratch: typeof activationScratch; sigmoidInPlace: typeof sigmoidInPlace; tanhInPlace: typeof tanhInPlace; fixedMatVec: typeof fixedMatVec }) {
+  const product = new Float32Array(9 * 17)
+  modules.matmulInto(product, A, B, 9, 260, 17)
+  const scratch = modules.activationScratch(2 * 204)
+  if (scratch === null) throw new Error('no SIMD scratch')
+  scratch.set(PRE, 0)
+  scratch.set(PRE, 204)
+  modules.sigmoidInPlace(scratch, 0, PRE.length)
+  modules.tanhInPlace(scratch, 204, PRE.length)
+  const activations = Array.from(scratch.subarray(0, 2 * 204))
+  const y = new Float32Array(37)
+  modules.fixedMatVec([{ data: W, rows: 37, cols: 29 }]).times(0, X, 0, y, 0)
+  return { product: Array.from(product), activations, matvec: Array.from(y) }
+}
+
+const moduleOf = (bytes: Uint8Array) => new wasm.Module(bytes)
+const freshResults = (fresh: Fresh) => kernelResults({ ...fresh.matmul, ...fresh.math, ...fresh.matvec })
+
+describe('the shipped module', () => {
+  test('dist/seqgrad-kernels.wasm is byte for byte the module seqgrad emits and compiles at load time, exported as seqgrad/kernels.wasm', () => {
+    if (!existsSync(shipped)) throw new Error('dist/seqgrad-kernels.wasm is missing: run `npm run build` (npm ci runs it)')
+    const file = new Uint8Array(readFileSync(shipped))
+    const emitted = wasmKernelBytes()
+    expect(file.length).toBe(emitted.length)
+    expect(Buffer.from(file).equals(Buffer.from(emitted))).toBe(true) // if not: the kernels changed since the last `npm run build`
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown>; files: string[] }
+    expect(pkg.exports['./kernels.wasm']).toBe('./dist/seqgrad-kernels.wasm')
+    expect(pkg.files).toContain('dist')
+  })
+
+  test('it validates, exports its memory and the four kernels, names its code in a custom section, and stays under 4 KB', () => {
+    const bytes = wasmKernelBytes()
+    expect(wasm.validate(bytes)).toBe(true)
+    const module = moduleOf(bytes)
+    expect(wasm.Module.exports(module)).toEqual([
+      { name: 'memory', kind: 'memory' },
+      { name: 'tiles', kind: 'function' },
+      { name: 'sigmoid', kind: 'function' },
+      { name: 'tanh', kind: 'function' },
+      { name: 'gemv', kind: 'function' },
+    ])
+    const sections = wasm.Module.customSections(module, 'seqgrad.kernels').map((s) => Buffer.from(s).toString('latin1'))
+    expect(sections).toHaveLength(1)
+    expect(sections[0]).toMatch(/^fnv1a32:[0-9a-f]{8}$/)
+    // Chromium compiles at most 4 KB synchronously on a page's main thread, which is where seqgrad compiles
+    expect(bytes.length).toBeLessThanOrEqual(4096)
+  })
+
+  test('wasmKernelBytes gives a copy; every kernelInstance has a memory of its own', () => {
+    const bytes = wasmKernelBytes()
+    bytes.fill(0)
+    expect(wasmKernelBytes()[0]).toBe(0x00)
+    expect(wasmKernelBytes()[1]).toBe(0x61) // '\0asm'
+    const [one, two] = [kernelInstance(), kernelInstance()]
+    expect(one).not.toBeNull()
+    expect(one!.memory).not.toBe(two!.memory)
+    expect(one!.memory.buffer.byteLength).toBe(65536)
+  })
+})
+
+describe('useWasmKernels', () => {
+  test('where bytes may not be compiled (as in workerd), the scalar path runs until a precompiled module is handed over, then the SIMD kernels, bit for bit as emitted', () => {
+    const file = new Uint8Array(readFileSync(shipped))
+    const { fresh, seen } = freshWith(precompiledOnly, (f) => {
+      const before = { simd: f.simd.hasSimd(), scratch: f.math.activationScratch(8), instance: f.kernels.kernelInstance() }
+      f.kernels.useWasmKernels(moduleOf(file))
+      return { before, after: { simd: f.simd.hasSimd(), scratch: f.math.activationScratch(8) !== null } }
+    })
+    expect(seen.before).toEqual({ simd: false, scratch: null, instance: null })
+    expect(seen.after).toEqual({ simd: true, scratch: true })
+    expect(hasSimd()).toBe(true)
+    expect(freshResults(fresh)).toEqual(kernelResults({ matmulInto, activationScratch, sigmoidInPlace, tanhInPlace, fixedMatVec }))
+  })
+
+  test('kernels already running on the emitted module switch to the given one at their next call', () => {
+    const { fresh, seen } = freshWith(wasm, (f) => ({ before: freshResults(f), scratch: f.math.activationScratch(8)!.buffer }))
+    fresh.kernels.useWasmKernels(moduleOf(wasmKernelBytes()))
+    expect(fresh.kernels.kernelGeneration()).toBe(1)
+    expect(freshResults(fresh)).toEqual(seen.before)
+    expect(fresh.math.activationScratch(8)!.buffer).not.toBe(seen.scratch) // a new instance, with its own memory
+  })
+
+  test('refuses what is not this seqgrad\'s kernel module, and changes nothing then', () => {
+    const { fresh } = freshWith(precompiledOnly, (f) => f.simd.hasSimd())
+    const use = (module: unknown) => () => fresh.kernels.useWasmKernels(module as object)
+    for (const notModule of [42, null, {}, wasmKernelBytes(), 'seqgrad-kernels.wasm']) {
+      expect(use(notModule)).toThrow(/^useWasmKernels: expected a WebAssembly.Module of seqgrad's dist\/seqgrad-kernels.wasm, got /)
+    }
+    expect(use({})).toThrow(/got Object$/)
+    expect(use(wasmKernelBytes())).toThrow(/got Uint8Array$/)
+    const other = moduleOf(encodeModule({ f: new FunctionBuilder([I32]) }, 1))
+    expect(use(other)).toThrow("useWasmKernels: this WebAssembly.Module is not seqgrad's kernels (it has no 'seqgrad.kernels' section): pass a module of seqgrad's dist/seqgrad-kernels.wasm")
+    // another version's file: the same module with another fingerprint
+    const bytes = wasmKernelBytes()
+    const at = Buffer.from(bytes).indexOf('fnv1a32:') + 'fnv1a32:'.length
+    const fingerprint = `fnv1a32:${Buffer.from(bytes.subarray(at, at + 8)).toString('latin1')}`
+    bytes.set(Buffer.from('0badc0de', 'latin1'), at)
+    expect(use(moduleOf(bytes))).toThrow(`useWasmKernels: this WebAssembly.Module holds other kernels (fnv1a32:0badc0de) than this seqgrad's (${fingerprint}): pass the dist/seqgrad-kernels.wasm of the seqgrad version you import`)
+    expect(fresh.simd.hasSimd()).toBe(false)
+    expect(fresh.kernels.kernelGeneration()).toBe(0)
+  })
+
+  test('without WebAssembly it says so, and hasSimd() stays false', () => {
+    const { seen } = freshWith('deleted', (f) => {
+      let message = ''
+      try {
+        f.kernels.useWasmKernels({})
+      } catch (error) {
+        message = (error as Error).message
+      }
+      return { message, simd: f.simd.hasSimd(), instance: f.kernels.kernelInstance() }
+    })
+    expect(seen).toEqual({ message: 'useWasmKernels: this runtime has no WebAssembly', simd: false, instance: null })
+  })
+})
