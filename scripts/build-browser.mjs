@@ -2,6 +2,7 @@
 // <script type="module">, module workers and edge runtimes:
 //   seqgrad.min.js        src/index.ts, the whole API
 //   seqgrad-core.min.js   src/core.ts, the core (tensor, autograd, cells, layers, losses, optimizers, safetensors)
+//   seqgrad-compare.min.js  src/compare/index.ts, seqgrad/compare: the comparison's tasks, runner, summary and report
 // Prints the raw, minified and gzip sizes of each.
 //   node scripts/build-browser.mjs [--outdir DIR]     (default dist/browser; npm run build runs it too)
 import { build } from 'esbuild'
@@ -22,6 +23,7 @@ const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 const bundles = [
   { entry: 'index.ts', file: 'seqgrad.min.js' },
   { entry: 'core.ts', file: 'seqgrad-core.min.js' },
+  { entry: 'compare/index.ts', file: 'seqgrad-compare.min.js' },
 ]
 
 // es2020: every browser with module workers runs it; esbuild lowers the newer syntax (class fields).

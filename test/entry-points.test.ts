@@ -1,11 +1,13 @@
 // The package's entry points: the root (`seqgrad`) is the core plus what is built on it, the tasks' data
-// grouped as `data` (also `seqgrad/data`), and the plumbing in `seqgrad/internals`; each subpath is built
-// for ESM and CommonJS with types, and the browser bundle still carries the data helpers the demo uses.
+// grouped as `data` (also `seqgrad/data`), the plumbing in `seqgrad/internals`, and the comparison in
+// `seqgrad/compare` (not in the root); each subpath is built for ESM and CommonJS with types, and the
+// browser bundle still carries the data helpers the demo uses.
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import * as core from '../src/core.js'
+import * as compareModule from '../src/compare/index.js'
 import * as dataModule from '../src/data/index.js'
 import * as seqgrad from '../src/index.js'
 import * as internals from '../src/internals.js'
@@ -48,12 +50,26 @@ test('seqgrad/data groups the tasks\' data and stream batching; the root has the
   expect(seqgrad.data.addingBatch(2, 6).x.shape).toEqual([2, 6, 2])
 })
 
+test('seqgrad/compare has what a comparison takes in any runtime, and none of it is in the root', () => {
+  const steps = 'parseCellSpecs taskByName resolveTask planComparison planSelectionUnits chooseLearningRates planUnits runUnit startUnit summarize runComparison resultsTable resultsTableData comparisonCharts assessClaims claimsSummary buildReport resultsJson'
+  for (const name of steps.split(' ')) {
+    expect({ name, inCompare: typeof (compareModule as Record<string, unknown>)[name], inRoot: has(seqgrad, name) }).toEqual({ name, inCompare: 'function', inRoot: false })
+  }
+  // a unit's input is plain data from the plan, and its result goes back to summarize
+  const task = compareModule.taskByName('adding')
+  const plan = compareModule.planComparison({ task, cells: compareModule.parseCellSpecs('lstm'), settings: { length: 4, hidden: 3, batchSize: 2, seed: 0 }, steps: 2 })
+  const units = compareModule.planUnits(plan)
+  const result = compareModule.summarize(plan, task, units, units.map((u) => compareModule.runUnit(JSON.parse(JSON.stringify(u)))))
+  expect(compareModule.resultsTable(result).split('\n')).toHaveLength(3)
+})
+
 /** Runs `script` with node (as CommonJS, or as an ES module with --input-type=module) from the repository root. */
 const runNode = (script: string, ...flags: string[]) => execFileSync(process.execPath, [...flags, '-e', script], { cwd: root, encoding: 'utf8' }).trim()
 
 test.each([
   ['./data', 'data/index', dataModule],
   ['./internals', 'internals', internals],
+  ['./compare', 'compare/index', compareModule],
 ] as const)('package.json exports %s for ESM and CommonJS with types, and the built files load with the source\'s names', (subpath, file, source) => {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown> }
   expect(pkg.exports[subpath]).toEqual({

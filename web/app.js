@@ -1,9 +1,12 @@
 // @ts-check
 // The demo page: reads and checks the form, talks to the worker (which does all the numerical work),
 // and draws what comes back: the loss chart, samples, gradcheck results, weights files and gate maps.
+// The Compare panel is compare.js, with a worker of its own.
 import { LossChart } from './chart.js'
+import { setupCompare } from './compare.js'
 import { chooseUnits, drawHeatmaps, drawUnitText, GATES } from './heatmap.js'
 import { SAMPLES, sampleText } from './texts.js'
+import { WorkerClient } from './worker-client.js'
 
 const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id))
 
@@ -22,51 +25,6 @@ const formatInt = (/** @type {number} */ n) => Math.round(n).toLocaleString('en-
 // Anything that escapes a handler still ends up on the page, not only in the console.
 window.addEventListener('error', (event) => say('global-message', `Unexpected error: ${event.message}`, 'error'))
 window.addEventListener('unhandledrejection', (event) => say('global-message', `Unexpected error: ${messageOf(event.reason)}`, 'error'))
-
-// ---------------------------------------------------------------------------------------------------
-// Talking to a worker: requests with ids, answered by promises; events go to a callback.
-
-class WorkerClient {
-  /** @param {(event: any) => void} onEvent @param {(message: string) => void} onFailure */
-  constructor(onEvent, onFailure) {
-    this.worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' })
-    this.nextId = 1
-    /** @type {Map<number, { resolve: (v: any) => void, reject: (e: Error) => void }>} */
-    this.pending = new Map()
-    this.ready = new Promise((resolve, reject) => {
-      this.worker.addEventListener('message', (event) => {
-        const data = event.data
-        if (data.event === 'ready') resolve(undefined)
-        else if (data.id !== undefined) {
-          const waiting = this.pending.get(data.id)
-          this.pending.delete(data.id)
-          if (data.ok) waiting?.resolve(data.result)
-          else waiting?.reject(new Error(data.error))
-        } else onEvent(data)
-      })
-      this.worker.addEventListener('error', (event) => {
-        // A module worker fails to start when the bundle is missing or broken: say so, once.
-        event.preventDefault()
-        const failure = new Error(`The worker stopped: ${event.message || 'it could not load dist/seqgrad.min.js'}. Build the bundle with "npm run build:browser" and reload.`)
-        for (const waiting of this.pending.values()) waiting.reject(failure)
-        this.pending.clear()
-        reject(failure)
-        onFailure(failure.message)
-      })
-    })
-    this.ready.catch(() => {}) // reported through onFailure
-  }
-
-  /** @param {string} type @param {unknown} [payload] @param {Transferable[]} [transfer] @returns {Promise<any>} */
-  async call(type, payload, transfer = []) {
-    await this.ready
-    return new Promise((resolve, reject) => {
-      const id = this.nextId++
-      this.pending.set(id, { resolve, reject })
-      this.worker.postMessage({ id, type, payload }, transfer)
-    })
-  }
-}
 
 // ---------------------------------------------------------------------------------------------------
 // The form: a text and sizes, each checked against a range with a message that says what is wrong.
@@ -260,7 +218,7 @@ async function runGradcheck() {
   $('check-message').textContent = ''
   $('gradcheck').disabled = true
   try {
-    checker ??= new WorkerClient(() => {}, (message) => say('check-message', message, 'error'))
+    checker ??= new WorkerClient('worker.js', 'seqgrad.min.js', () => {}, (message) => say('check-message', message, 'error'))
     const result = await checker.call('gradcheck', { cell })
     const worst = Math.max(...result.checks.map((/** @type {any} */ c) => c.worstAbsError))
     verdict.className = `verdict ${result.passed ? 'pass' : 'fail'}`
@@ -464,7 +422,9 @@ $('prompt').addEventListener('keydown', (/** @type {KeyboardEvent} */ event) => 
 })
 for (const id of ['layer', 'units', 'rank-by']) $(id).addEventListener('change', redrawGates)
 
-const trainer = new WorkerClient(onTrainerEvent, (message) => {
+setupCompare()
+
+const trainer = new WorkerClient('worker.js', 'seqgrad.min.js', onTrainerEvent, (message) => {
   say('train-message', message, 'error')
   setTraining(false)
 })

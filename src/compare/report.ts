@@ -20,8 +20,15 @@ const diverged = (c: CellSummary) => c.seeds.filter((s) => s.divergedAt !== null
 /** The verdict with how many seeds diverged, if any. */
 const verdictText = (c: CellSummary) => (diverged(c) > 0 ? `${c.verdict} (${diverged(c)} diverged)` : c.verdict)
 
-/** The results as a markdown table, one row per cell: medians over seeds, the metric's range, the verdict from k of N. */
-export function resultsTable(result: ComparisonResult): string {
+/** The results table as plain data: a header, the alignment of each column, and one row of text per cell. */
+export interface ResultsTableData {
+  header: string[]
+  align: ('left' | 'right')[]
+  rows: string[][]
+}
+
+/** The results table's cells, one row per cell: medians over seeds, the metric's range, the verdict from k of N. */
+export function resultsTableData(result: ComparisonResult): ResultsTableData {
   const several = (result.cells[0]?.seeds.length ?? 1) > 1
   const rows = result.cells.map((c) => [
     c.label,
@@ -38,8 +45,15 @@ export function resultsTable(result: ComparisonResult): string {
   ])
   const metric = withUnit(result.metricName, result.metricUnit)
   const header = ['cell', 'hidden', 'parameters', 'memory', 'lr', 'train time', 'tokens/s', `final train loss, ${result.lossName}`, several ? `${metric}, median` : metric, ...(several ? ['range'] : []), 'verdict']
-  const align = header.map((_, i) => (i === 0 || i === header.length - 1 ? '---' : '---:'))
-  return [header, align, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n')
+  const align = header.map((_, i): 'left' | 'right' => (i === 0 || i === header.length - 1 ? 'left' : 'right'))
+  return { header, align, rows }
+}
+
+/** The results as a markdown table (resultsTableData's cells). */
+export function resultsTable(result: ComparisonResult): string {
+  const { header, align, rows } = resultsTableData(result)
+  const rule = align.map((a) => (a === 'left' ? '---' : '---:'))
+  return [header, rule, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n')
 }
 
 /** Every seed's numbers, one row per cell and seed. */

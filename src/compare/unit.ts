@@ -76,8 +76,24 @@ export interface RunUnitOptions {
 
 const now = () => performance.now()
 
-/** Trains one unit: the same input gives the same numbers (bar the two timings). */
-export function runUnit(unit: RunUnit, { task = resolveTask(unit.task), onProgress, progressEvents = 50 }: RunUnitOptions = {}): UnitResult {
+/**
+ * A unit being trained, one step per call: what lets a page's worker run a unit in slices and answer a Stop
+ * between them. Its numbers are runUnit's, which is this run to the end.
+ */
+export interface UnitRunner {
+  readonly unit: RunUnit
+  /** Training steps run so far (the losses of steps 1 … stepsRun are finite). */
+  readonly stepsRun: number
+  /** True once every step has run or a loss was not finite. */
+  readonly done: boolean
+  /** Runs the next training step, if any (and its evaluation, when one is due); returns whether another remains. */
+  step(): boolean
+  /** The unit's result, after its last step (the gradient norms of the trained model are taken here). */
+  result(): UnitResult
+}
+
+/** Starts a unit: seeds the generator, builds the model and its data, and takes the untrained gradient norms. */
+export function startUnit(unit: RunUnit, { task = resolveTask(unit.task), onProgress, progressEvents = 50 }: RunUnitOptions = {}): UnitRunner {
   const { steps, settings, phase } = unit
   const final = phase === 'final'
   manualSeed(settings.seed) // initialisation follows the seed, as the data does
@@ -92,10 +108,16 @@ export function runUnit(unit: RunUnit, { task = resolveTask(unit.task), onProgre
   const progressEvery = Math.max(1, Math.floor(steps / progressEvents))
   let activations = 0
   let trainingMs = 0
+  let step = 0
   let divergedAt: number | null = null
   let solvedAt: number | null = null
   let evaluation: TaskEvaluation | null = null
-  for (let step = 1; step <= steps; step++) {
+  let result: UnitResult | null = null
+  const done = () => divergedAt !== null || step >= steps
+
+  function trainStep(): boolean {
+    if (done()) return false
+    step++
     const began = now()
     optimizer.zeroGrad()
     const loss = step === 1 ? measured(() => run.trainLoss(step), (bytes) => (activations = bytes)) : run.trainLoss(step)
@@ -109,7 +131,7 @@ export function runUnit(unit: RunUnit, { task = resolveTask(unit.task), onProgre
       divergedAt = step
       evaluation = null
       solvedAt = null
-      break
+      return false
     }
     trainLoss.push(value)
     if (step % evalEvery === 0 || step === steps) {
@@ -120,30 +142,57 @@ export function runUnit(unit: RunUnit, { task = resolveTask(unit.task), onProgre
     if (onProgress && (step % progressEvery === 0 || step === steps)) {
       onProgress({ step, steps, loss: value, tokensPerSecond: (run.tokensPerStep * step) / (trainingMs / 1000), etaSeconds: ((steps - step) * trainingMs) / step / 1000 })
     }
+    return !done()
   }
-  if (divergedAt === null && evaluation === null) evaluation = run.evaluate(split) // steps = 0: the untrained model
-  const tail = trainLoss.slice(-Math.max(1, Math.floor(steps / 20)))
-  const stepsRun = trainLoss.length
+
+  function finish(): UnitResult {
+    if (!done()) throw new Error(`compare: unit ${unit.id} has run ${step} of ${steps} steps; its result comes after the last`)
+    if (result !== null) return result
+    if (divergedAt === null && evaluation === null) evaluation = run.evaluate(split) // steps = 0: the untrained model
+    const tail = trainLoss.slice(-Math.max(1, Math.floor(steps / 20)))
+    const stepsRun = trainLoss.length
+    const last = evaluation
+    result = {
+      id: unit.id,
+      phase,
+      cellIndex: unit.cellIndex,
+      seed: settings.seed,
+      lr: unit.lr,
+      parameters: params.reduce((n, p) => n + p.size, 0),
+      memory: stepMemory(params, optimizer, activations),
+      trainLoss,
+      metricCurve,
+      metric: last === null ? null : last.metric,
+      solved: last?.solved ?? false,
+      solvedAt,
+      details: last?.details ?? {},
+      finalLoss: tail.length === 0 ? null : tail.reduce((a, v) => a + v, 0) / tail.length,
+      divergedAt,
+      gradientNorms: { start, end: final && divergedAt === null ? run.gradientNorms() : [] },
+      trainSeconds: trainingMs / 1000,
+      tokensPerSecond: stepsRun === 0 ? 0 : (run.tokensPerStep * stepsRun) / (trainingMs / 1000),
+    }
+    return result
+  }
+
   return {
-    id: unit.id,
-    phase,
-    cellIndex: unit.cellIndex,
-    seed: settings.seed,
-    lr: unit.lr,
-    parameters: params.reduce((n, p) => n + p.size, 0),
-    memory: stepMemory(params, optimizer, activations),
-    trainLoss,
-    metricCurve,
-    metric: evaluation === null ? null : evaluation.metric,
-    solved: evaluation?.solved ?? false,
-    solvedAt,
-    details: evaluation?.details ?? {},
-    finalLoss: tail.length === 0 ? null : tail.reduce((a, v) => a + v, 0) / tail.length,
-    divergedAt,
-    gradientNorms: { start, end: final && divergedAt === null ? run.gradientNorms() : [] },
-    trainSeconds: trainingMs / 1000,
-    tokensPerSecond: stepsRun === 0 ? 0 : (run.tokensPerStep * stepsRun) / (trainingMs / 1000),
+    unit,
+    get stepsRun() {
+      return trainLoss.length
+    },
+    get done() {
+      return done()
+    },
+    step: trainStep,
+    result: finish,
   }
+}
+
+/** Trains one unit: the same input gives the same numbers (bar the two timings). */
+export function runUnit(unit: RunUnit, opts: RunUnitOptions = {}): UnitResult {
+  const runner = startUnit(unit, opts)
+  while (runner.step());
+  return runner.result()
 }
 
 /** fn's result, with the bytes it allocated handed to `report`. */

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
 import compare from '../runtimes/compare.cjs'
 import { conformance } from '../runtimes/conformance.mjs'
+import { comparePanel } from './compare-panel.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const artifacts = join(root, 'test', 'artifacts')
@@ -246,6 +247,7 @@ async function scenario(/** @type {import('playwright-core').Page} */ page, /** 
   await page.click('#stop')
   seen.stopped = await expectMessage('train-message', /stopped at step \d+/, 'stop')
   assert.ok(await page.isEnabled('#train'), 'Train should be enabled again after Stop')
+  seen.compare = await comparePanel(page, { log, artifacts })
   return { firstLoss, lastLoss, shownTps, runTps, verdict, seen }
 }
 

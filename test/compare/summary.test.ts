@@ -1,7 +1,7 @@
 // The summary of hand-made results: per cell the median metric and its range over seeds, k of N solved, and
 // the verdict worded from k/N; a diverged seed counts as not solved and has no metric; the table shows it all.
 import { median } from '../../src/compare/plan.js'
-import { resultsTable } from '../../src/compare/report.js'
+import { resultsTable, resultsTableData } from '../../src/compare/report.js'
 import { spreadOf, verdictOf } from '../../src/compare/summary.js'
 import { crafted } from './crafted.js'
 
@@ -42,6 +42,12 @@ test('per cell: median, range, k of N and verdict from hand-made seeds; the tabl
   expect(table[2]).toMatch(/^\| GRU \| 32 \| 4,488 \| .* \| 0\.991 \| 0\.200 – 0\.999 \| unreliable: 3 of 5 \|$/)
   expect(table[3]).toMatch(/\| LSTM, forget bias 2 \| 32 \| 5,896 \| .* \| solved in 5 of 5 \|$/)
   expect(table[4]).toMatch(/\| 0\.126 \| 0\.120 – 0\.130 \| not solved: 0 of 5 \(1 diverged\) \|$/)
+
+  // the same table as data (the demo page draws it as HTML): the markdown is these cells, nothing more
+  const data = resultsTableData(result)
+  expect(data.rows.map((r) => [r[0], r[r.length - 1]])).toEqual([['GRU', 'unreliable: 3 of 5'], ['LSTM, forget bias 2', 'solved in 5 of 5'], ['LSTM', 'not solved: 0 of 5 (1 diverged)']])
+  expect(data.align).toEqual(['left', ...Array(data.header.length - 2).fill('right'), 'left'])
+  expect(table).toEqual([data.header, data.align.map((a) => (a === 'left' ? '---' : '---:')), ...data.rows].map((r) => `| ${r.join(' | ')} |`))
 })
 
 test('one seed: no range column, the verdict still counts it', () => {

@@ -1,11 +1,12 @@
 // One (cell variant, seed) run is a pure unit of plain data: its numbers are bit-identical when run twice and
 // when run after other units in another order, its input and output survive JSON (so a worker thread can
-// take and return them), and the summary does not depend on the order results come in.
+// take and return them), and the summary does not depend on the order results come in. Run a step at a time
+// (startUnit, as the demo page's worker runs it between its messages), a unit gives runUnit's numbers.
 import { copyTask } from '../../src/compare/copy.js'
 import { planComparison, planSelectionUnits, planUnits } from '../../src/compare/plan.js'
 import { runComparison } from '../../src/compare/runner.js'
 import { summarize } from '../../src/compare/summary.js'
-import { runUnit, type UnitResult } from '../../src/compare/unit.js'
+import { runUnit, startUnit, type UnitResult } from '../../src/compare/unit.js'
 import { addingTask } from '../../src/compare/adding.js'
 import { manualSeed } from '../../src/tensor/random.js'
 
@@ -70,4 +71,31 @@ test('a diverging run stops at the first non-finite loss and reports it, instead
   const r = runUnit(unit, { task: nanTask })
   expect([r.divergedAt, r.trainLoss.length, r.metric, r.solved, r.gradientNorms.end]).toEqual([3, 2, null, false, []])
   expect(JSON.parse(JSON.stringify(r))).toEqual(r)
+})
+
+test('startUnit runs a unit a step at a time, with runUnit\'s numbers bit for bit and its progress events', () => {
+  const unit = units[2] // LSTM, forget bias 2, seed 7
+  const whole = runUnit(unit, { progressEvents: 4 })
+  const events: number[] = []
+  const runner = startUnit(unit, { progressEvents: 4, onProgress: (e) => events.push(e.step) })
+  expect([runner.stepsRun, runner.done]).toEqual([0, false])
+  expect(() => runner.result()).toThrow('compare: unit 2 has run 0 of 4 steps; its result comes after the last')
+  const more = [runner.step(), runner.step(), runner.step()]
+  expect([more, runner.stepsRun, runner.done]).toEqual([[true, true, true], 3, false])
+  manualSeed(999) // the generator moving between steps changes nothing: training draws from the unit's own data generator
+  expect([runner.step(), runner.done, runner.step(), runner.stepsRun]).toEqual([false, true, false, 4]) // the last step, then none
+  const stepped = runner.result()
+  expect(numbers(stepped)).toEqual(numbers(whole))
+  stepped.trainLoss.forEach((v, k) => expect(Object.is(v, whole.trainLoss[k])).toBe(true))
+  expect(events).toEqual([1, 2, 3, 4])
+  expect(runner.result()).toBe(stepped) // taken once
+
+  // a diverging unit is done at the step whose loss was not finite
+  const nanTask = { ...addingTask, create: (...args: Parameters<typeof addingTask.create>) => {
+    const run = addingTask.create(...args)
+    return { ...run, trainLoss: (step: number) => (step >= 2 ? run.trainLoss(step).mul(NaN) : run.trainLoss(step)) }
+  } }
+  const [diverging] = planUnits(planComparison({ task: nanTask, cells: ['gru'], settings: { length: 4, hidden: 3, batchSize: 2, seed: 0 }, steps: 5 }))
+  const halted = startUnit(diverging, { task: nanTask })
+  expect([halted.step(), halted.step(), halted.done, halted.stepsRun, halted.result().divergedAt]).toEqual([true, false, true, 1, 2])
 })
