@@ -39,7 +39,7 @@ function runExample(code: string, name: string): { status: number; stdout: strin
   const dist = pathToFileURL(join(root, 'dist', 'esm')).href
   const js = ts
     .transpileModule(code, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } })
-    .outputText.replace(/from 'seqgrad(\/[a-z]+)?'/g, (_, sub: string | undefined) => `from '${dist}/${sub === undefined ? 'index' : sub === '/data' || sub === '/testing' || sub === '/compare' ? `${sub.slice(1)}/index` : sub.slice(1)}.js'`)
+    .outputText.replace(/from 'seqgrad(\/[a-z]+)?'/g, (_, sub: string | undefined) => `from '${dist}/${sub === undefined ? 'index' : ['/data', '/testing', '/compare'].includes(sub) ? `${sub.slice(1)}/index` : sub.slice(1)}.js'`)
   const dir = join(root, 'build', 'readme-run')
   mkdirSync(dir, { recursive: true })
   const file = join(dir, `${name}.mjs`)
