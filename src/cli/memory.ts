@@ -90,6 +90,9 @@ const WASM_LIMIT = 2 ** 32
 const WASM_BLOCK_FLOATS = 4096 * 512 + 128 * 256 + 256 * 512
 /** What Node, its compiled code and the collector's slack take besides the buffers (measured: 40–100 MB). */
 const NODE_BYTES = 100 * 2 ** 20
+const NODE_PART = 'Node itself'
+/** What a worker thread of compare takes besides its buffers: its own V8 heap, modules and code (measured: 27 MB). */
+const WORKER_BYTES = 40 * 2 ** 20
 /** A typed array holds at most 2^32 − 1 elements. */
 const ARRAY_LIMIT = 2 ** 32 - 1
 
@@ -117,7 +120,7 @@ export function estimateMemory(n: NetworkShape, w: Workload): MemoryEstimate {
     ['an evaluation pass', evaluation],
     ['WebAssembly matmul memory', wasmBytes(n)],
     ['data', w.dataBytes],
-    ['Node itself', NODE_BYTES],
+    [NODE_PART, NODE_BYTES],
   ]
   if (w.probe) parts.push(['the gradient-norm probe', probeActivations(n, w.probe) * FLOAT])
   if (w.checkpoints) parts.push(['a checkpoint', 3 * P * FLOAT])
@@ -144,11 +147,12 @@ export function formatBytes(bytes: number): string {
 
 /**
  * Refuses a configuration whose estimate exceeds `limit`, naming the estimate, its largest parts and the
- * options that shrink them. A usage error: the fix is in the command line.
+ * options that shrink them (`also`: another remedy, said after them). A usage error: the fix is in the
+ * command line.
  */
-export function checkMemory(estimate: MemoryEstimate, limit: number, { shrink, limitSource, usage }: { shrink: string; limitSource: string; usage: string }): void {
+export function checkMemory(estimate: MemoryEstimate, limit: number, { shrink, also, limitSource, usage }: { shrink: string; also?: string; limitSource: string; usage: string }): void {
   const largest = estimate.parts.slice(0, 2).map(([name, b]) => `${name} ${formatBytes(b)}`).join(', ')
-  const fix = `make ${shrink} smaller`
+  const fix = `make ${shrink} smaller${also === undefined ? '' : `, ${also}`}`
   if (estimate.bytes > limit) {
     throw new UsageError(
       `this configuration needs about ${formatBytes(estimate.bytes)} of memory (${largest}), more than the limit of ${formatBytes(limit)} (${limitSource}); ${fix}, or raise --max-memory`,
@@ -161,4 +165,51 @@ export function checkMemory(estimate: MemoryEstimate, limit: number, { shrink, l
   if (estimate.wasmBytes > WASM_LIMIT) {
     throw new UsageError(`this configuration needs ${formatBytes(estimate.wasmBytes)} of WebAssembly memory for its matrix products, more than the 4 GB it can have; ${fix}`, usage)
   }
+}
+
+// `compare`'s models and passes, as src/compare/{adding,copy,reber,text}.ts build them: the test sets and
+// probes (512 and 32 sequences), Reber's 16 test streams of 540 symbols, and the text task's held-out tenth
+// (at most 20,000 characters) read in the training batch's streams.
+const COMPARE_TEST = 512
+const COMPARE_PROBE = 32
+
+export interface CompareWorkload {
+  task: 'adding' | 'reber' | 'copy' | 'text'
+  length: number
+  batch: number
+  /** The text task's text: its length and its distinct characters. */
+  text: { characters: number; vocabulary: number } | null
+}
+
+/** One run of `compare`: a cell at its own hidden size (its variant's, or the one --match params chose). */
+export function compareRunMemory({ task, length, batch, text }: CompareWorkload, { cell, hidden }: { cell: CellKind; hidden: number }): MemoryEstimate {
+  const network = { cell, hidden, layers: 1 }
+  const passes = (steps: number, evaluation: Pass) => ({ train: { batch, steps }, evaluation, probe: { batch: COMPARE_PROBE, steps }, checkpoints: false })
+  switch (task) {
+    case 'adding':
+      return estimateMemory({ ...network, inputSize: 2, vocabulary: 0, outputs: 1, headPerStep: false }, { ...passes(length, { batch: COMPARE_TEST, steps: length }), dataBytes: 0 })
+    case 'copy':
+      return estimateMemory({ ...network, inputSize: 10, vocabulary: 0, outputs: 8, headPerStep: true }, { ...passes(length + 11, { batch: COMPARE_TEST, steps: length + 11 }), dataBytes: 0 })
+    case 'reber':
+      return estimateMemory({ ...network, inputSize: 8, vocabulary: 7, outputs: 7, headPerStep: true }, { ...passes(length, { batch: 16, steps: 540 }), dataBytes: 0 })
+    case 'text': {
+      const { characters, vocabulary } = text ?? { characters: 0, vocabulary: 1 }
+      const held = Math.min(20_000, Math.ceil(characters / 10))
+      const evaluation = { batch: Math.max(1, Math.min(batch, Math.floor(held / (length + 1)))), steps: length }
+      return estimateMemory({ ...network, inputSize: 16, vocabulary, outputs: vocabulary, headPerStep: true }, { ...passes(length, evaluation), dataBytes: 10 * characters })
+    }
+  }
+}
+
+/**
+ * What `compare` needs at its peak: `concurrent` runs of its largest cell at once, each in a worker thread
+ * of its own that holds its own model, passes, data and WebAssembly memory; Node itself once. The parts
+ * say how many runs they count ('2 × a training window').
+ */
+export function compareMemory(workload: CompareWorkload, cells: readonly { cell: CellKind; hidden: number }[], concurrent: number): MemoryEstimate {
+  const largest = cells.map((c) => compareRunMemory(workload, c)).reduce((a, b) => (b.bytes > a.bytes ? b : a))
+  if (concurrent <= 1) return largest
+  const parts = largest.parts.map(([name, bytes]): [string, number] => (name === NODE_PART ? [name, bytes] : [`${concurrent} × ${name}`, concurrent * bytes]))
+  parts.push([`${concurrent} worker threads`, concurrent * WORKER_BYTES])
+  return { ...largest, bytes: parts.reduce((sum, [, b]) => sum + b, 0), parts: parts.sort((a, b) => b[1] - a[1]) }
 }

@@ -1,7 +1,7 @@
 // The memory estimate: exact where it is arithmetic (parameter counts), monotone in every size, and refusing
 // with the estimate and the options that shrink it.
 import { UsageError, sizeOption } from '../../src/cli/args.js'
-import { checkMemory, estimateMemory, formatBytes, parameterCount, type NetworkShape, type Workload } from '../../src/cli/memory.js'
+import { checkMemory, compareMemory, compareRunMemory, estimateMemory, formatBytes, parameterCount, type CompareWorkload, type NetworkShape, type Workload } from '../../src/cli/memory.js'
 import { LanguageModel } from '../../src/models/language-model.js'
 
 const lm = (cell: NetworkShape['cell'], hidden: number, layers = 1): NetworkShape => ({ cell, inputSize: 32, hidden, layers, vocabulary: 50, outputs: 50, headPerStep: true })
@@ -45,4 +45,19 @@ test('sizes read as binary units', () => {
   expect(sizeOption('max-memory', undefined, 7, '')).toBe(7)
   for (const bad of ['', 'lots', '-1G', '0', '1X']) expect(() => sizeOption('max-memory', bad, 0, '')).toThrow(/--max-memory must be a size such as 512M or 2G/)
   expect([formatBytes(512), formatBytes(1536), formatBytes(3 * 2 ** 30)]).toEqual(['512 bytes', '1.5 KB', '3.0 GB'])
+})
+
+test("compare's estimate: the largest variant at its own hidden size, times the runs at once", () => {
+  const adding: CompareWorkload = { task: 'adding', length: 40, batch: 32, text: null }
+  const one = (cell: NetworkShape['cell'], hidden: number) => compareRunMemory(adding, { cell, hidden })
+  // a variant's own hidden size counts: a wide RNN can outweigh a narrow LSTM
+  expect(compareMemory(adding, [{ cell: 'lstm', hidden: 32 }, { cell: 'rnn', hidden: 512 }], 1)).toEqual(one('rnn', 512))
+  expect(compareMemory(adding, [{ cell: 'lstm', hidden: 32 }, { cell: 'rnn', hidden: 8 }], 1)).toEqual(one('lstm', 32))
+  const three = compareMemory(adding, [{ cell: 'gru', hidden: 64 }, { cell: 'rnn', hidden: 32 }], 3)
+  const node = 100 * 2 ** 20 // Node itself, once; each worker thread adds 40 MB besides its buffers
+  expect(three.bytes).toBe(3 * (one('gru', 64).bytes - node) + node + 3 * 40 * 2 ** 20)
+  expect(three.parts).toEqual(expect.arrayContaining([['Node itself', node], ['3 worker threads', 3 * 40 * 2 ** 20], ...one('gru', 64).parts.filter(([name]) => name !== 'Node itself').map(([name, bytes]) => [`3 × ${name}`, 3 * bytes])]))
+  expect(three.parts).toHaveLength(one('gru', 64).parts.length + 1)
+  // each thread has its own WebAssembly memory and arrays: their limits are per run
+  expect([three.wasmBytes, three.largestArray]).toEqual([one('gru', 64).wasmBytes, one('gru', 64).largestArray])
 })

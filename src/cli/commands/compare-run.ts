@@ -1,0 +1,92 @@
+// `seqgrad compare`'s runs, once everything is checked: with a list of learning rates, first the trial runs
+// and the choice of a rate per cell, then every cell on every seed; --jobs of them at a time in worker
+// threads (or all in this thread with --jobs 1). Then the table, the claims, and the report's files.
+// Ctrl-C or SIGTERM stops the runs (the worker threads are ended; in this thread, within a quarter second)
+// and exits with 130 or 143: a comparison cut short has nothing worth saving, so nothing is written.
+import { cpus } from 'node:os'
+import { join } from 'node:path'
+import { claimsSummary } from '../../compare/claims.js'
+import { chooseLearningRates, planSelectionUnits, planUnits, type ComparisonPlan, type LearningRateChoice } from '../../compare/plan.js'
+import { buildReport, resultsTable } from '../../compare/report.js'
+import { summarize } from '../../compare/summary.js'
+import type { Task } from '../../compare/task.js'
+import type { RunUnit, UnitResult } from '../../compare/unit.js'
+import { inProcessScheduler, StoppedError, WorkerPool, workerScript, type UnitScheduler } from '../compare-pool.js'
+import { compareReporter, type RunView } from '../compare-progress.js'
+import { writeFileAtomic } from '../files.js'
+
+export interface CompareRun {
+  task: Task
+  plan: ComparisonPlan
+  jobs: number
+  /** The output directory, made and checked already. */
+  dir: string
+  out: NodeJS.WriteStream
+}
+
+type Signal = 'SIGINT' | 'SIGTERM'
+const EXIT_CODES: Record<Signal, number> = { SIGINT: 130, SIGTERM: 143 }
+
+const capitalize = (s: string) => s[0].toUpperCase() + s.slice(1)
+const seedsText = (seeds: number[]) => (seeds.length === 1 ? `seed ${seeds[0]}` : `seeds ${seeds[0]}–${seeds[seeds.length - 1]}`)
+
+/** Runs the plan, prints the results and writes the report; returns the exit code. */
+export async function runCompare({ task, plan, jobs, dir, out }: CompareRun): Promise<number> {
+  const label = (unit: RunUnit) => plan.cells[unit.cellIndex].label
+  const describe = (unit: RunUnit) => `${label(unit)}, seed ${unit.settings.seed}${unit.phase === 'select' ? `, lr ${unit.lr}` : ''}`
+  const view = (unit: RunUnit): RunView => ({ id: unit.id, label: label(unit), seed: unit.settings.seed, phase: unit.phase, lr: unit.lr, steps: unit.steps })
+  const selection = planSelectionUnits(plan)
+  const runs = Math.max(selection.length, plan.cells.length * plan.seeds.length)
+  const runner: UnitScheduler = jobs === 1 || runs === 1 ? inProcessScheduler(task) : new WorkerPool(Math.min(jobs, runs), workerScript(), describe)
+  const reporter = compareReporter(out, task.metricName)
+  const s = plan.settings
+  const cells = plan.cells.map((c) => (plan.match === 'params' ? `${c.label} (hidden ${c.hiddenSize})` : c.label)).join(', ')
+  const where = runner.jobs === 1 ? 'one at a time in this thread' : `${runner.jobs} at a time in worker threads`
+  out.write(`${task.title}: ${cells}; length ${s.length}, hidden ${s.hidden}, batch ${s.batchSize}, ${plan.steps} steps, ${seedsText(plan.seeds)}; ${plan.cells.length * plan.seeds.length} runs, ${where}\n`)
+
+  const phase = async (units: RunUnit[]): Promise<UnitResult[]> => {
+    reporter.phase(units.map(view))
+    const results = await runner.run(units, { onProgress: (unit, e) => reporter.progress(view(unit), e), onResult: (unit, r) => reporter.finished(view(unit), r) })
+    reporter.end()
+    return results
+  }
+
+  let stopped: Signal | null = null
+  const onSignal = (signal: Signal) => {
+    if (stopped !== null) process.exit(EXIT_CODES[signal]) // a second signal: at once
+    stopped = signal
+    reporter.end()
+    void runner.close()
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  try {
+    let choices: LearningRateChoice[] | undefined
+    if (selection.length > 0) {
+      out.write(`Choosing each cell's learning rate among ${plan.learningRates.join(', ')}: ${selection.length} trial runs of ${plan.selectionSteps} steps, scored on a validation split\n`)
+      choices = chooseLearningRates(plan, task, await phase(selection))
+      const chosen = choices
+      out.write(`Learning rates: ${plan.cells.map((c, i) => `${c.label} ${chosen[i].lr}`).join(', ')}\n`)
+    }
+    const units = planUnits(plan, choices)
+    const result = summarize(plan, task, units, await phase(units), choices)
+    const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, Node ${process.version}`
+    const files = buildReport(result, { date: new Date().toISOString().slice(0, 10), machine })
+    for (const [name, content] of Object.entries(files)) writeFileAtomic(join(dir, name), content)
+    out.write(`\n${resultsTable(result)}\n\n${capitalize(task.verdictRule)}; a cell's verdict counts the seeds that solved it.\n\n`)
+    out.write(`The usual advice, measured against this run (report.md gives the figures):\n${claimsSummary(result)}\n\n`)
+    out.write(`Report: ${join(dir, 'report.md')} (with results.json, loss.svg, metric.svg, gradient-norms.svg)\n`)
+    return 0
+  } catch (error) {
+    if (stopped !== null && error instanceof StoppedError) {
+      process.stderr.write(`seqgrad: stopped by ${stopped}; the runs under way were ended and nothing was written (a comparison cut short has no report)\n`)
+      return EXIT_CODES[stopped]
+    }
+    throw error
+  } finally {
+    reporter.end()
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+    await runner.close()
+  }
+}
