@@ -17,8 +17,9 @@ for (const config of ['tsconfig.build.json', 'tsconfig.cjs.json']) {
 }
 mkdirSync('dist/cjs', { recursive: true })
 writeFileSync('dist/cjs/package.json', JSON.stringify({ type: 'commonjs' }) + '\n')
-// The WebAssembly kernels, the bytes seqgrad compiles at load time, as a file: for runtimes that may not
-// compile at run time but import .wasm files as compiled modules (useWasmKernels). A test holds them equal.
+// The WebAssembly kernels, the bytes seqgrad compiles at load time (the exact variant, which needs no
+// relaxed SIMD), as a file: for runtimes that may not compile at run time but import .wasm files as
+// compiled modules (useWasmKernels). A test holds them equal.
 const { wasmKernelBytes } = await import('../dist/esm/internals.js')
 writeFileSync('dist/seqgrad-kernels.wasm', wasmKernelBytes())
 try {

@@ -34,7 +34,7 @@ export { lstmCell, type LSTMState, type LSTMGates } from './cells/lstm.js'
 export { gruCell, gruResetBeforeCell, type GRUGates } from './cells/gru.js'
 export { GATE_NAMES, type CellKind, type CellMode, type GateTrace } from './cells/kinds.js'
 export { hasSimd } from './tensor/kernels/simd-gemm.js'
-export { useWasmKernels } from './tensor/kernels/wasm-kernels.js'
+export { useWasmKernels, hasFma, useExactKernels } from './tensor/kernels/wasm-kernels.js'
 
 // Modules
 export { Module, type LoadStateDictOptions, type CheckedStateDict } from './models/module.js'

@@ -1,14 +1,18 @@
 // Holds one runtime's conformance result (conformance.mjs) to Node's, for test/runtimes/runtimes.test.ts
-// and the browser test (test/browser/run.mjs). Where both ran seqgrad's SIMD kernels (compiled by seqgrad
-// or handed over precompiled: the same bytes), every number must be Node's bit for bit. Where one ran the
-// scalar JavaScript fallback, the float32 products accumulate in double and σ, tanh are Math's: each
-// number must then agree to float32 rounding, within TOLERANCE of its scale, and the generated tokens
-// exactly. Returns the differences found, as lines; none means the runtime conforms.
+// and the browser test (test/browser/run.mjs). Where both ran seqgrad's exact SIMD kernels (compiled by
+// seqgrad where the runtime has no relaxed SIMD, or handed over precompiled: the same bytes), every number
+// must be Node's bit for bit. Where one ran the kernels with relaxed SIMD's multiply-add (fused or not, as
+// the engine and the hardware choose) or the scalar JavaScript fallback (float32 products accumulated in
+// double, Math's σ and tanh), each number must agree to float32 rounding, within TOLERANCE of its scale,
+// and the generated tokens exactly. Returns the differences found, as lines; none means the runtime conforms.
 
 /** 16 float32 ulps (2^-24 each, relative): float32 rounding of a few operations, far below any real error. */
 const TOLERANCE = 2 ** -20
 
-/** The kernel path each runtime should take: the fastest it allows. */
+/**
+ * The kernel path each runtime should take: the fastest it allows. Kernels seqgrad compiles use relaxed
+ * SIMD's multiply-add exactly where the runtime validates it; the precompiled file is the exact kernels.
+ */
 const EXPECTED_KERNELS = {
   node: 'emitted',
   deno: 'emitted',
@@ -23,6 +27,7 @@ function selfChecks(result) {
   const problems = []
   const name = result.runtime
   if (result.simd !== (result.kernels !== 'none')) problems.push(`${name}: kernels ${result.kernels} but hasSimd() is ${result.simd}`)
+  if (typeof result.fma !== 'boolean' || (result.fma && !result.simd)) problems.push(`${name}: hasFma() is ${result.fma} with hasSimd() ${result.simd}`)
   const { safetensors } = result
   if (!safetensors.sameTensors) problems.push(`${name}: the tensors loaded back from safetensors differ from those saved`)
   if (!safetensors.sameGeneration) problems.push(`${name}: a model loaded from the safetensors file generates other tokens`)
@@ -42,14 +47,17 @@ function kernelPathProblems(result) {
   const runtime = result.runtime.split(' ')[0]
   const expected = EXPECTED_KERNELS[runtime]
   if (expected === undefined) return [`${result.runtime}: no expected kernel path for runtime ${runtime}`]
-  return result.kernels === expected && result.simd ? [] : [`${result.runtime}: expected the SIMD kernels, ${expected}; got ${result.kernels} (hasSimd() ${result.simd})`]
+  const problems = result.kernels === expected && result.simd ? [] : [`${result.runtime}: expected the SIMD kernels, ${expected}; got ${result.kernels} (hasSimd() ${result.simd})`]
+  const fma = result.kernels === 'emitted' && result.relaxedSimd
+  if (result.fma !== fma) problems.push(`${result.runtime}: relaxed SIMD ${result.relaxedSimd ? 'validates' : 'does not validate'} and the kernels are ${result.kernels}, so hasFma() should be ${fma}; it is ${result.fma}`)
+  return problems
 }
 
 /** Every difference between `result` and Node's `node`, as lines (see the file's comment for the rules). */
 function compareWithNode(node, result) {
   const problems = [...selfChecks(node), ...selfChecks(result)]
-  const exact = node.simd && result.simd
-  const name = `${result.runtime} (${result.kernels})`
+  const exact = node.simd && result.simd && !node.fma && !result.fma
+  const name = `${result.runtime} (${result.kernels}${result.fma ? ', FMA' : ''})`
   const near = (what, a, b, scale) => {
     if (exact ? !Object.is(a, b) : !(Math.abs(a - b) <= TOLERANCE * Math.max(scale, Number.MIN_VALUE))) {
       problems.push(`${name}: ${what} is ${b}, Node gives ${a}${exact ? ' (expected bit for bit)' : ` (tolerance ${TOLERANCE} × ${scale})`}`)

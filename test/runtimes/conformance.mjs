@@ -19,6 +19,22 @@ export function fnv1a32(bytes) {
   return (hash >>> 0).toString(16).padStart(8, '0')
 }
 
+/**
+ * Whether this runtime's WebAssembly has relaxed SIMD: it validates a function () → v128 returning
+ * f32x4.relaxed_madd (0xfd 0x105) of three zero vectors. Asked here, apart from seqgrad, to check its choice.
+ */
+export function validatesRelaxedSimd() {
+  const zeros = [0xfd, 0x0c, ...new Array(16).fill(0)]
+  const body = [0x00, ...zeros, ...zeros, ...zeros, 0xfd, 0x85, 0x02, 0x0b]
+  const bytes = Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // '\0asm', version 1
+    0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // types: () → v128
+    0x03, 0x02, 0x01, 0x00, // one function of that type
+    0x0a, body.length + 2, 0x01, body.length, ...body, // its code
+  ])
+  return typeof WebAssembly === 'object' && WebAssembly.validate(bytes)
+}
+
 /** Whether two tensors hold the same dtype, shape and bits. */
 function sameBits(a, b) {
   if (a.dtype !== b.dtype || a.shape.join() !== b.shape.join()) return false
@@ -31,10 +47,12 @@ function sameBits(a, b) {
  * Runs the scenario on `seqgrad` (the package's root module, as imported in this runtime). `runtime` and
  * `kernels` say where it runs and how the WebAssembly kernels were had: 'emitted' (compiled by seqgrad at
  * load time), 'precompiled' (a module of dist/seqgrad-kernels.wasm given to useWasmKernels) or 'none' (no
- * WebAssembly). Anything else the runner wants reported goes in `extra`.
+ * WebAssembly). The result also says whether the kernels used relaxed SIMD's multiply-add (`fma`, from
+ * seqgrad's hasFma) and whether the runtime has relaxed SIMD at all (`relaxedSimd`). Anything else the
+ * runner wants reported goes in `extra`.
  */
 export function conformance(seqgrad, { runtime, kernels, extra = {} }) {
-  const { LanguageModel, CharTokenizer, Adam, trainLanguageModel, saveSafetensors, loadSafetensors, manualSeed, hasSimd } = seqgrad
+  const { LanguageModel, CharTokenizer, Adam, trainLanguageModel, saveSafetensors, loadSafetensors, manualSeed, hasSimd, hasFma } = seqgrad
   manualSeed(2024)
   const tokenizer = new CharTokenizer(TEXT)
   const ids = tokenizer.encode(TEXT)
@@ -68,6 +86,8 @@ export function conformance(seqgrad, { runtime, kernels, extra = {} }) {
     runtime,
     kernels,
     simd: hasSimd(),
+    fma: hasFma(),
+    relaxedSimd: validatesRelaxedSimd(),
     losses: history.map((step) => step.loss),
     gradNorms: history.map((step) => step.gradNorm),
     weights,

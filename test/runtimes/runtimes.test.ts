@@ -1,9 +1,13 @@
 // The runtime matrix: the conformance scenario (conformance.mjs: train a small LSTM from a seed, generate,
 // round-trip safetensors) run on the built package in Node, Deno, Bun and workerd, each binary installed
-// by `npm ci` from the lock file (exact-pinned devDependencies). Every runtime must take the fastest kernel
-// path it allows and give Node's numbers: bit for bit on the SIMD kernels, whether seqgrad compiled them
-// or was handed dist/seqgrad-kernels.wasm precompiled, and to float32 rounding on the scalar fallback
-// (test/runtimes/compare.cjs). Chromium runs the same scenario in the browser test (npm run test:browser).
+// by `npm ci` from the lock file (exact-pinned devDependencies), and Node 20 again with relaxed SIMD
+// (--experimental-wasm-relaxed-simd). Every runtime must take the fastest kernel path it allows: the kernels
+// seqgrad compiles, with relaxed SIMD's multiply-add exactly where the runtime validates it (Deno, Bun,
+// Node with the flag), else the precompiled dist/seqgrad-kernels.wasm (workerd), which holds the exact
+// kernels. And it must give Node's numbers (test/runtimes/compare.cjs): bit for bit where both ran the exact
+// SIMD kernels, whether compiled by seqgrad or handed over precompiled; to float32 rounding where one ran
+// the multiply-add (fused or not, as the engine chooses) or the scalar fallback. Chromium runs the same
+// scenario in the browser test (npm run test:browser).
 import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -13,6 +17,8 @@ interface Result {
   runtime: string
   kernels: 'emitted' | 'precompiled' | 'none'
   simd: boolean
+  fma: boolean
+  relaxedSimd: boolean
   losses: number[]
   generated: number[]
   text: string
@@ -89,11 +95,12 @@ beforeAll(async () => {
   const denoEnv = { DENO_DIR: join(scratch, 'deno'), DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1' }
   const deno = (kernels: string) => run(bin('deno'), ['run', '--no-lock', '--allow-read', runner, kernels], { cwd: scratch, env: denoEnv })
   const bun = (kernels: string) => run(bin('bun'), ['run', runner, kernels], { cwd: scratch, env: { DO_NOT_TRACK: '1' } })
-  const node = (kernels: string) => run(process.execPath, [runner, kernels], { cwd: scratch })
+  const node = (kernels: string, ...flags: string[]) => run(process.execPath, [...flags, runner, kernels], { cwd: scratch })
   const runs: [string, Promise<{ stdout: string; ms: number }>][] = [
     ['node', node('emitted')],
     ['node precompiled', node('precompiled')],
     ['node without WebAssembly', node('none')],
+    ['node relaxed-simd', node('emitted', '--experimental-wasm-relaxed-simd')],
     ['deno', deno('emitted')],
     ['deno precompiled', deno('precompiled')],
     ['bun', bun('emitted')],
@@ -107,7 +114,8 @@ beforeAll(async () => {
   const [outputs, readmeOutput] = await Promise.all([Promise.all(runs.map(([, done]) => done)), readmeRun])
   runs.forEach(([label], i) => {
     results.set(label, resultOf(outputs[i].stdout, label))
-    timings.push(`${label} ${outputs[i].ms} ms`)
+    const { fma, kernels } = results.get(label)!
+    timings.push(`${label} ${outputs[i].ms} ms (${kernels}${fma ? ', FMA' : ''})`)
   })
   readmeWorker = readmeOutput.stdout.trim()
   console.log(`runtime matrix: ${timings.join(', ')}`)
@@ -131,11 +139,28 @@ test('Node, on the kernels seqgrad compiles at load time, is the reference: SIMD
   expect(node.kernelFile).toBe(node.emittedKernels)
 })
 
-test.each([['deno', 'deno'], ['bun', 'bun'], ['workerd', 'workerd']])('%s takes the fastest kernel path it allows and gives Node\'s numbers bit for bit', (label, runtime) => {
+test.each([['deno', 'deno'], ['bun', 'bun'], ['workerd', 'workerd'], ['node relaxed-simd', 'node']])('%s takes the fastest kernel path it allows and gives Node\'s numbers: bit for bit on the exact kernels, to float32 rounding with FMA', (label, runtime) => {
   const other = result(label)
   expect(other.runtime.split(' ')[0]).toBe(runtime)
   expect(kernelPathProblems(other)).toEqual([])
   expect(compareWithNode(result('node'), other)).toEqual([])
+})
+
+test('the kernels seqgrad compiles use relaxed SIMD\'s multiply-add where the runtime has relaxed SIMD: Deno, Bun, Node 20 with the flag (Node ≥ 22 without); the precompiled file never does', () => {
+  const relaxedByDefault = Number(process.versions.node.split('.')[0]) >= 22
+  const paths = Object.fromEntries([...results].map(([label, { fma, relaxedSimd }]) => [label, { fma, relaxedSimd }]))
+  const path = (fma: boolean, relaxedSimd = fma) => ({ fma, relaxedSimd })
+  expect(paths).toEqual({
+    node: path(relaxedByDefault),
+    'node precompiled': path(false, relaxedByDefault),
+    'node without WebAssembly': path(false),
+    'node relaxed-simd': path(true),
+    deno: path(true),
+    'deno precompiled': path(false, true),
+    bun: path(true),
+    'bun precompiled': path(false, true),
+    workerd: path(false, true),
+  })
 })
 
 test('workerd refuses to compile WebAssembly at run time: the SIMD path runs there only through the precompiled module', () => {
@@ -143,9 +168,9 @@ test('workerd refuses to compile WebAssembly at run time: the SIMD path runs the
   expect({ simdBeforeModule: workerd.simdBeforeModule, kernels: workerd.kernels, simd: workerd.simd }).toEqual({ simdBeforeModule: false, kernels: 'precompiled', simd: true })
 })
 
-test.each(['node precompiled', 'deno precompiled', 'bun precompiled'])('%s: the kernels from dist/seqgrad-kernels.wasm give the emitted kernels\' numbers bit for bit', (label) => {
+test.each(['node precompiled', 'deno precompiled', 'bun precompiled'])('%s: the kernels from dist/seqgrad-kernels.wasm give the exact kernels\' numbers bit for bit', (label) => {
   const other = result(label)
-  expect({ kernels: other.kernels, simd: other.simd }).toEqual({ kernels: 'precompiled', simd: true })
+  expect({ kernels: other.kernels, simd: other.simd, fma: other.fma }).toEqual({ kernels: 'precompiled', simd: true, fma: false })
   expect(compareWithNode(result('node'), other)).toEqual([])
 })
 

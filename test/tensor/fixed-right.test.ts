@@ -12,6 +12,7 @@ import type { TypedArray } from '../../src/tensor/dtype.js'
 import { expectUntouchedOutside, expectWithinFloat32Bound, onePlusTinies, productOfRows, SENTINEL } from '../helpers/products.js'
 import { uniform } from '../helpers/random.js'
 import { loadFreshWith, withoutWasm, type WasmStandIn } from '../helpers/wasm.js'
+import { useExactKernels } from '../../src/tensor/kernels/wasm-kernels.js'
 
 type MatmulModule = typeof import('../../src/tensor/kernels/matmul.js')
 type SimdModule = typeof import('../../src/tensor/kernels/simd-gemm.js')
@@ -20,6 +21,11 @@ type WithFixedRight = MatmulModule['withFixedRight']
 // Math's functions read once: looked up as Math.x on every call inside jest's sandbox, the reference
 // loops ran about a hundred times slower.
 const { floor, fround } = Math
+
+// The exact kernels (each product rounded to float32 before it is added), explicitly: what this file holds
+// bit for bit, wherever jest runs. Relaxed SIMD's multiply-add is checked in test/runtimes/kernels.test.ts.
+beforeAll(() => useExactKernels(true))
+afterAll(() => useExactKernels(false))
 
 type Dtype = 'f32' | 'f64'
 

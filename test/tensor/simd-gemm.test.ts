@@ -15,10 +15,16 @@ import {
 } from '../helpers/products.js'
 import { randomFloat32, uniform, type Values } from '../helpers/random.js'
 import { loadFresh } from '../helpers/wasm.js'
+import { useExactKernels } from '../../src/tensor/kernels/wasm-kernels.js'
 
 // Math's functions read once: looked up as Math.x on every call inside jest's sandbox, fround made the
 // reference loops a hundred times slower.
 const { abs, floor, fround, imul, min } = Math
+
+// The exact kernels (each product rounded to float32 before it is added), explicitly: what this file holds
+// bit for bit, wherever jest runs. Relaxed SIMD's multiply-add is checked in test/runtimes/kernels.test.ts.
+beforeAll(() => useExactKernels(true))
+afterAll(() => useExactKernels(false))
 
 const ENTRIES = entriesOf({ matmulInto, matmulTransBInto, matmulTransAInto })
 
@@ -254,6 +260,7 @@ describe('reuse of the module memory', () => {
   /** A fresh copy of matmul.ts and simd-gemm.ts: its own compiled kernel and a new, zeroed module memory. */
   const freshModules = (): Modules =>
     loadFresh(() => ({
+      exact: (require('../../src/tensor/kernels/wasm-kernels.js') as typeof import('../../src/tensor/kernels/wasm-kernels.js')).useExactKernels(true),
       matmul: require('../../src/tensor/kernels/matmul.js') as Modules['matmul'],
       simd: require('../../src/tensor/kernels/simd-gemm.js') as Modules['simd'],
     }))

@@ -2,8 +2,11 @@
 // dist/seqgrad-kernels.wasm, is byte for byte the module seqgrad emits and compiles at load time; and
 // useWasmKernels, for runtimes that refuse to compile at run time (workerd), runs the same kernels from a
 // precompiled WebAssembly.Module, switching kernels already in use and giving the emitted kernels' results
-// bit for bit, while refusing anything that is not this seqgrad's module. The runtimes themselves are in
-// test/runtimes/runtimes.test.ts.
+// bit for bit, while refusing anything that is not this seqgrad's module. The module has two variants:
+// the exact one (shipped, and what runs here: jest's Node 20 has no relaxed SIMD) and one doing each
+// multiply-add of the matmul tile and the mat-vec as relaxed SIMD's f32x4.relaxed_madd, chosen where the
+// runtime validates it; the tests here run the exact kernels explicitly (useExactKernels) and check the
+// choice with stand-ins. The runtimes themselves, relaxed SIMD included, are in test/runtimes.
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fixedMatVec } from '../../src/cells/fused/fixed-matvec.js'
@@ -11,7 +14,7 @@ import { matmulInto } from '../../src/tensor/kernels/matmul.js'
 import { hasSimd } from '../../src/tensor/kernels/simd-gemm.js'
 import { activationScratch, sigmoidInPlace, tanhInPlace } from '../../src/tensor/kernels/simd-math.js'
 import { encodeModule, FunctionBuilder, I32 } from '../../src/tensor/kernels/wasm-emit.js'
-import { kernelInstance, wasmKernelBytes } from '../../src/tensor/kernels/wasm-kernels.js'
+import { hasFma, hasRelaxedSimd, kernelInstance, useExactKernels, wasmKernelBytes } from '../../src/tensor/kernels/wasm-kernels.js'
 import { randomFloat32, uniform } from '../helpers/random.js'
 import { loadFreshWith, type WasmStandIn } from '../helpers/wasm.js'
 
@@ -81,13 +84,18 @@ function kernelResults(modules: { matmulInto: typeof matmulInto; activationScrat
   scratch.set(PRE, 204)
   modules.sigmoidInPlace(scratch, 0, PRE.length)
   modules.tanhInPlace(scratch, 204, PRE.length)
-  const activations = Array.from(scratch.subarray(0, 2 * 204))
+  // the ranges only: the lane padding after each holds whatever an earlier user of the scratch left there
+  const activations = [...scratch.subarray(0, PRE.length), ...scratch.subarray(204, 204 + PRE.length)]
   const y = new Float32Array(37)
   modules.fixedMatVec([{ data: W, rows: 37, cols: 29 }]).times(0, X, 0, y, 0)
   return { product: Array.from(product), activations, matvec: Array.from(y) }
 }
 
 const moduleOf = (bytes: Uint8Array) => new wasm.Module(bytes)
+
+// The exact kernels, explicitly: what this file compares bit for bit (in a fresh registry, too).
+beforeAll(() => useExactKernels(true))
+afterAll(() => useExactKernels(false))
 const freshResults = (fresh: Fresh) => kernelResults({ ...fresh.matmul, ...fresh.math, ...fresh.matvec })
 
 describe('the shipped module', () => {
@@ -147,9 +155,12 @@ describe('useWasmKernels', () => {
   })
 
   test('kernels already running on the emitted module switch to the given one at their next call', () => {
-    const { fresh, seen } = freshWith(wasm, (f) => ({ before: freshResults(f), scratch: f.math.activationScratch(8)!.buffer }))
+    const { fresh, seen } = freshWith(wasm, (f) => {
+      f.kernels.useExactKernels(true)
+      return { before: freshResults(f), scratch: f.math.activationScratch(8)!.buffer }
+    })
     fresh.kernels.useWasmKernels(moduleOf(wasmKernelBytes()))
-    expect(fresh.kernels.kernelGeneration()).toBe(1)
+    expect(fresh.kernels.kernelGeneration()).toBe(2) // useExactKernels, then useWasmKernels
     expect(freshResults(fresh)).toEqual(seen.before)
     expect(fresh.math.activationScratch(8)!.buffer).not.toBe(seen.scratch) // a new instance, with its own memory
   })
@@ -185,5 +196,136 @@ describe('useWasmKernels', () => {
       return { message, simd: f.simd.hasSimd(), instance: f.kernels.kernelInstance() }
     })
     expect(seen).toEqual({ message: 'useWasmKernels: this runtime has no WebAssembly', simd: false, instance: null })
+  })
+})
+
+/** The bytes of each function body in a module's code section, in order (tiles, sigmoid, tanh, gemv). */
+function bodies(bytes: Uint8Array): Uint8Array[] {
+  const uleb = (at: number): [number, number] => {
+    let value = 0
+    for (let shift = 0; ; shift += 7) {
+      const byte = bytes[at++]
+      value |= (byte & 0x7f) << shift
+      if (byte < 0x80) return [value, at]
+    }
+  }
+  for (let at = 8; at < bytes.length; ) {
+    const id = bytes[at]
+    const [size, start] = uleb(at + 1)
+    if (id === 10) {
+      let [count, p] = uleb(start)
+      const found: Uint8Array[] = []
+      while (count-- > 0) {
+        const [length, body] = uleb(p)
+        found.push(bytes.subarray(body, body + length))
+        p = body + length
+      }
+      return found
+    }
+    at = start + size
+  }
+  throw new Error('no code section')
+}
+
+/** Where `pattern` occurs in `bytes`, as a count. */
+const occurrences = (bytes: Uint8Array, pattern: number[]) =>
+  bytes.filter((_, i) => pattern.every((b, j) => bytes[i + j] === b)).length
+
+/** A WebAssembly that validates relaxed SIMD (as Deno's does) and records the modules it is asked to compile. */
+function relaxedStandIn(compiles: boolean) {
+  const asked: Uint8Array[] = []
+  const standIn = {
+    validate: () => true,
+    Module: Object.assign(
+      class {
+        constructor(bytes: Uint8Array) {
+          asked.push(bytes)
+          if (!compiles && occurrences(bytes, RELAXED_MADD) > 0) throw new Error('CompileError: relaxed SIMD is not enabled')
+          return new wasm.Module(wasm.validate(bytes) ? bytes : wasmKernelBytes()) // Node 20 cannot compile the FMA bytes: the exact ones stand in
+        }
+      },
+      { customSections: wasm.Module.customSections },
+    ),
+    Instance: wasm.Instance,
+  }
+  return { standIn, asked }
+}
+
+/** f32x4.relaxed_madd: 0xfd and the opcode 0x105 as LEB128. */
+const RELAXED_MADD = [0xfd, 0x85, 0x02]
+
+describe('the two variants of the kernels', () => {
+  test('the FMA variant does each multiply-add of the matmul tile (8 per k) and the mat-vec (2 per k) as one relaxed_madd; σ, tanh and everything else are the exact variant\'s, and both stay under 4 KB', () => {
+    const exact = wasmKernelBytes('exact'), fma = wasmKernelBytes('fma')
+    expect(Buffer.from(wasmKernelBytes()).equals(Buffer.from(exact))).toBe(true) // the shipped file is the exact variant
+    expect(occurrences(exact, RELAXED_MADD)).toBe(0)
+    const [tiles, sigmoid, tanh, gemv] = bodies(fma)
+    expect([tiles, gemv].map((body) => occurrences(body, RELAXED_MADD))).toEqual([8, 2])
+    const [exactTiles, exactSigmoid, exactTanh, exactGemv] = bodies(exact)
+    expect([Buffer.from(sigmoid).equals(Buffer.from(exactSigmoid)), Buffer.from(tanh).equals(Buffer.from(exactTanh))]).toEqual([true, true])
+    // each relaxed_madd replaces a mul and an add (0xfd 0xe6 0x01, 0xfd 0xe4 0x01) and reorders its operands
+    const MUL_ADD = [0xfd, 0xe6, 0x01, 0xfd, 0xe4, 0x01]
+    expect([exactTiles, exactGemv].map((body) => occurrences(body, MUL_ADD))).toEqual([8, 2])
+    expect([tiles, gemv].map((body) => occurrences(body, MUL_ADD))).toEqual([0, 0])
+    expect(Math.max(exact.length, fma.length)).toBeLessThanOrEqual(4096)
+    // two modules, each naming its own code
+    const section = (bytes: Uint8Array) => Buffer.from(bytes.subarray(Buffer.from(bytes).indexOf('fnv1a32:'))).toString('latin1')
+    expect(section(fma)).not.toBe(section(exact))
+  })
+
+  test('the FMA variant validates exactly where relaxed SIMD does (not in jest\'s Node 20), the exact one everywhere; seqgrad compiles the one that validates', () => {
+    const relaxed = hasRelaxedSimd()
+    expect(relaxed).toBe(Number(process.versions.node.split('.')[0]) >= 22 || process.execArgv.includes('--experimental-wasm-relaxed-simd'))
+    expect(wasm.validate(wasmKernelBytes('fma'))).toBe(relaxed)
+    expect(wasm.validate(wasmKernelBytes('exact'))).toBe(true)
+    const { seen } = freshWith(wasm, (f) => ({ fma: f.kernels.hasFma(), simd: f.simd.hasSimd(), instance: f.kernels.kernelInstance()?.fma }))
+    expect(seen).toEqual({ fma: relaxed, simd: true, instance: relaxed })
+    expect(hasFma()).toBe(false) // this file's registry runs the exact kernels (useExactKernels above)
+  })
+
+  test('where relaxed SIMD validates, seqgrad compiles the FMA variant; useExactKernels(true) switches kernels in use to the exact one, and back', () => {
+    const { standIn, asked } = relaxedStandIn(true)
+    const { fresh, seen } = freshWith(standIn, (f) => {
+      const first = { relaxed: f.kernels.hasRelaxedSimd(), fma: f.kernels.hasFma(), simd: f.simd.hasSimd(), instance: f.kernels.kernelInstance()?.fma }
+      f.kernels.useExactKernels(true)
+      const exact = { fma: f.kernels.hasFma(), simd: f.simd.hasSimd(), instance: f.kernels.kernelInstance()?.fma, generation: f.kernels.kernelGeneration() }
+      f.kernels.useExactKernels(false)
+      return { first, exact, fma: f.kernels.hasFma(), generation: f.kernels.kernelGeneration() }
+    })
+    expect(seen).toEqual({
+      first: { relaxed: true, fma: true, simd: true, instance: true },
+      exact: { fma: false, simd: true, instance: false, generation: 1 },
+      fma: true,
+      generation: 2,
+    })
+    expect(asked.map((bytes) => occurrences(bytes, RELAXED_MADD) > 0)).toEqual([true, false, true])
+    expect(fresh.kernels.hasFma()).toBe(true)
+  })
+
+  test('where relaxed SIMD validates but the FMA variant fails to compile, the exact one runs', () => {
+    const { standIn, asked } = relaxedStandIn(false)
+    const { seen } = freshWith(standIn, (f) => ({ fma: f.kernels.hasFma(), simd: f.simd.hasSimd(), results: freshResults(f) }))
+    expect(asked.map((bytes) => occurrences(bytes, RELAXED_MADD) > 0)).toEqual([true, false])
+    expect({ fma: seen.fma, simd: seen.simd }).toEqual({ fma: false, simd: true })
+    expect(seen.results).toEqual(kernelResults({ matmulInto, activationScratch, sigmoidInPlace, tanhInPlace, fixedMatVec }))
+  })
+
+  test('a module handed over by useWasmKernels is the exact variant: hasFma() is false after it, and useExactKernels keeps it', () => {
+    const { standIn } = relaxedStandIn(true)
+    const { fresh, seen } = freshWith(standIn, (f) => {
+      const before = f.kernels.hasFma()
+      f.kernels.useWasmKernels(moduleOf(wasmKernelBytes()))
+      return { before, after: f.kernels.hasFma() }
+    })
+    expect(seen).toEqual({ before: true, after: false })
+    fresh.kernels.useExactKernels(true)
+    fresh.kernels.useExactKernels(false)
+    expect({ fma: fresh.kernels.hasFma(), simd: fresh.simd.hasSimd() }).toEqual({ fma: false, simd: true })
+    expect(freshResults(fresh)).toEqual(kernelResults({ matmulInto, activationScratch, sigmoidInPlace, tanhInPlace, fixedMatVec }))
+  })
+
+  test('without validate (an engine or stand-in that lacks it), relaxed SIMD counts as missing', () => {
+    const { seen } = freshWith(precompiledOnly, (f) => f.kernels.hasRelaxedSimd())
+    expect(seen).toBe(false)
   })
 })

@@ -1,7 +1,7 @@
 // A minimal WebAssembly binary writer: just enough to express seqgrad's SIMD kernels (wasm-kernels.ts) as
 // structured code (one module, one exported memory, i32/v128 locals, blocks and loops), so the kernels
 // ship as a few kilobytes built at load time, with no toolchain and no dependency.
-// Encoding: https://webassembly.github.io/spec/core/binary/ (and the fixed-width SIMD proposal).
+// Encoding: https://webassembly.github.io/spec/core/binary/ (and the fixed-width and relaxed SIMD proposals).
 
 export const I32 = 0x7f
 export const V128 = 0x7b
@@ -102,6 +102,11 @@ export class FunctionBuilder {
   f32x4Div(): this { return this.simd(0xe7) }
   f32x4Min(): this { return this.simd(0xe8) }
   f32x4Max(): this { return this.simd(0xe9) }
+  /**
+   * a·b + c for a, b, c on the stack (c on top), rounded once or twice as the engine chooses: relaxed SIMD's
+   * f32x4.relaxed_madd (0xfd 0x105), fused where the hardware has FMA. Validates only where relaxed SIMD does.
+   */
+  f32x4RelaxedMadd(): this { return this.simd(0x105) }
   f32x4Abs(): this { return this.simd(0xe0) }
   f32x4Neg(): this { return this.simd(0xe1) }
   f32x4Nearest(): this { return this.simd(0x6a) }

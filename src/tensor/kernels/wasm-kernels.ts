@@ -1,13 +1,20 @@
 // seqgrad's WebAssembly: one module holding every SIMD kernel (the matmul tile, σ and tanh, the matrix–
 // vector product), written by wasm-emit.ts at load time and compiled once; each user instantiates it for
-// a memory of its own. The same bytes ship as dist/seqgrad-kernels.wasm (the build writes them, a test
-// holds them equal), for runtimes that refuse to compile WebAssembly at run time but take a precompiled
-// module (Cloudflare Workers, workerd): useWasmKernels hands one over. The module carries a custom
-// section naming its code, so that the file of another seqgrad version is refused, not run.
-import { encodeModule, type WasmMemory } from './wasm-emit.js'
+// a memory of its own. It comes in two variants. Where the runtime validates relaxed SIMD (Chromium, Deno,
+// Node ≥ 22; Node 20 with --experimental-wasm-relaxed-simd), the matmul tile and the mat-vec do each
+// multiply-add as one f32x4.relaxed_madd, fused where the hardware has FMA; elsewhere, and always where
+// asked (useExactKernels), the exact variant rounds each product before adding it, the same bits in every
+// runtime. σ and tanh are the same in both. The exact variant ships as dist/seqgrad-kernels.wasm (the
+// build writes it, a test holds it equal), for runtimes that refuse to compile WebAssembly at run time but
+// take a precompiled module (Cloudflare Workers, workerd): useWasmKernels hands one over. The module
+// carries a custom section naming its code, so that the file of another seqgrad version is refused, not run.
+import { encodeModule, FunctionBuilder, V128, type WasmMemory } from './wasm-emit.js'
 import { buildGemv, type GemvFn } from './wasm-gemv.js'
 import { buildSigmoid, buildTanh, type RangeFn } from './wasm-math.js'
 import { buildTiles, type TilesFn } from './wasm-tiles.js'
+
+/** The kernels' two variants: products rounded before they are added, or relaxed SIMD's multiply-add. */
+export type KernelVariant = 'exact' | 'fma'
 
 /** One instance of the module: its own memory, and the kernels working on it. */
 export interface KernelInstance {
@@ -16,10 +23,13 @@ export interface KernelInstance {
   sigmoid: RangeFn
   tanh: RangeFn
   gemv: GemvFn
+  /** Whether this instance's matmul tile and mat-vec use relaxed SIMD's multiply-add. */
+  fma: boolean
 }
 
 /** The little of the WebAssembly API used here, typed locally: the core's lib settings have no DOM or Node types. */
 interface WasmApi {
+  validate?(bytes: Uint8Array): boolean
   Module: {
     new (bytes: Uint8Array): object
     customSections(module: object, name: string): ArrayBuffer[]
@@ -37,30 +47,94 @@ function fnv1a32(bytes: Uint8Array): string {
   return `fnv1a32:${(hash >>> 0).toString(16).padStart(8, '0')}`
 }
 
-let built: { bytes: Uint8Array; fingerprint: string } | undefined
+const built: Partial<Record<KernelVariant, { bytes: Uint8Array; fingerprint: string }>> = {}
 
-function kernelModule(): { bytes: Uint8Array; fingerprint: string } {
-  if (built === undefined) {
-    const functions = { tiles: buildTiles(), sigmoid: buildSigmoid(), tanh: buildTanh(), gemv: buildGemv() }
+function kernelModule(variant: KernelVariant): { bytes: Uint8Array; fingerprint: string } {
+  let module = built[variant]
+  if (module === undefined) {
+    const fma = variant === 'fma'
+    const functions = { tiles: buildTiles(fma), sigmoid: buildSigmoid(), tanh: buildTanh(), gemv: buildGemv(fma) }
     const fingerprint = fnv1a32(encodeModule(functions, 1))
     const ascii = Uint8Array.from(fingerprint, (ch) => ch.charCodeAt(0))
-    built = { bytes: encodeModule(functions, 1, { [SECTION]: ascii }), fingerprint }
+    module = built[variant] = { bytes: encodeModule(functions, 1, { [SECTION]: ascii }), fingerprint }
   }
-  return built
+  return module
 }
 
-/** The bytes of the kernel module, as compiled at load time and as shipped in dist/seqgrad-kernels.wasm (a copy). */
-export function wasmKernelBytes(): Uint8Array {
-  return kernelModule().bytes.slice()
+/**
+ * The bytes of the kernel module (a copy): the exact variant by default, as shipped in
+ * dist/seqgrad-kernels.wasm; 'fma' gives the relaxed-SIMD variant, which only validates where relaxed SIMD does.
+ */
+export function wasmKernelBytes(variant: KernelVariant = 'exact'): Uint8Array {
+  return kernelModule(variant).bytes.slice()
 }
 
-// The compiled module instances are made from: undefined until first asked for, null where it cannot
-// be had. A cache of code with no observable state; useWasmKernels replaces it.
-let compiled: object | null | undefined
+/**
+ * Whether this runtime's WebAssembly validates relaxed SIMD's f32x4.relaxed_madd: a module of one function
+ * doing one, which engines without the proposal (or with it behind a flag) reject.
+ */
+export function hasRelaxedSimd(): boolean {
+  const wasm = webAssembly()
+  if (typeof wasm?.validate !== 'function') return false
+  const f = new FunctionBuilder([])
+  const v = f.local(V128)
+  f.v128Zero().v128Zero().v128Zero().f32x4RelaxedMadd().set(v)
+  try {
+    return wasm.validate(encodeModule({ f }, 0))
+  } catch {
+    return false
+  }
+}
+
+// The compiled module instances are made from, and whether it is the FMA variant: undefined until first
+// asked for, null where it cannot be had. A cache of code with no observable state; useWasmKernels
+// replaces it (`given`), useExactKernels drops one that seqgrad compiled.
+let compiled: { module: object; fma: boolean; given: boolean } | null | undefined
 let generation = 0
+let exactOnly = false
 
-/** Counts the modules handed over by useWasmKernels: a kernel user keeping an instance remakes it when this changes. */
+/** Counts changes of the module (useWasmKernels, useExactKernels): a kernel user keeping an instance remakes it when this changes. */
 export const kernelGeneration = (): number => generation
+
+function compiledModule(): { module: object; fma: boolean } | null {
+  const wasm = webAssembly()
+  if (wasm === undefined) return null
+  if (compiled === undefined) {
+    compiled = null
+    // the FMA variant where relaxed SIMD validates, the exact one otherwise (or if that fails after all)
+    for (const variant of !exactOnly && hasRelaxedSimd() ? (['fma', 'exact'] as const) : (['exact'] as const)) {
+      try {
+        compiled = { module: new wasm.Module(kernelModule(variant).bytes), fma: variant === 'fma', given: false }
+        break
+      } catch {
+        // next variant, or none: the callers use JavaScript
+      }
+    }
+  }
+  return compiled
+}
+
+/**
+ * Whether seqgrad's float32 matmuls and matrix–vector products use relaxed SIMD's fused multiply-add
+ * (f32x4.relaxed_madd) in this runtime: true where the runtime has relaxed SIMD (Chromium, Deno, Node ≥ 22)
+ * and seqgrad compiled its kernels itself. Their results then differ from the exact kernels' (each product
+ * rounded to float32 before it is added) by FMA rounding, and may differ between machines.
+ */
+export function hasFma(): boolean {
+  return compiledModule()?.fma ?? false
+}
+
+/**
+ * With `exact` true, seqgrad's kernels round each float32 product before adding it, as where relaxed SIMD
+ * is missing, even where it exists: the same bits in every runtime, at some cost in speed. false (the
+ * default) lets them use relaxed SIMD's multiply-add where it validates. Kernels in use switch at their next call.
+ */
+export function useExactKernels(exact: boolean): void {
+  if (exact === exactOnly) return
+  exactOnly = exact
+  if (compiled?.given !== true) compiled = undefined // a module handed over is the exact variant already
+  generation++
+}
 
 /**
  * A new instance of the kernel module, with a memory of its own; null where WebAssembly or its SIMD is
@@ -68,23 +142,17 @@ export const kernelGeneration = (): number => generation
  */
 export function kernelInstance(): KernelInstance | null {
   const wasm = webAssembly()
-  if (wasm === undefined) return null
-  if (compiled === undefined) {
-    try {
-      compiled = new wasm.Module(kernelModule().bytes)
-    } catch {
-      compiled = null
-    }
-  }
-  if (compiled === null) return null
+  const module = compiledModule()
+  if (wasm === undefined || module === null) return null
   try {
-    const { exports } = new wasm.Instance(compiled)
+    const { exports } = new wasm.Instance(module.module)
     return {
       memory: exports.memory as WasmMemory,
       tiles: exports.tiles as TilesFn,
       sigmoid: exports.sigmoid as RangeFn,
       tanh: exports.tanh as RangeFn,
       gemv: exports.gemv as GemvFn,
+      fma: module.fma,
     }
   } catch {
     return null
@@ -96,8 +164,11 @@ export function kernelInstance(): KernelInstance | null {
  * `dist/seqgrad-kernels.wasm`, instead of compiling them from bytes at run time: for runtimes that forbid
  * compiling (Cloudflare Workers and workerd, which import a .wasm file as a compiled module). Call it
  * once, before or after first use: kernels already in use switch to the new module at their next call,
- * and `hasSimd()` then says true. The results are those of the module seqgrad compiles itself, bit for
- * bit: the bytes are the same, and a module of other kernels (another seqgrad version's file) is refused.
+ * and `hasSimd()` then says true. The results are those of the exact kernels seqgrad compiles itself
+ * (where relaxed SIMD is missing, or after `useExactKernels(true)`), bit for bit: the bytes are the same,
+ * and a module of other kernels (another seqgrad version's file) is refused.
+ * The file holds the exact kernels (no relaxed SIMD), so they run in any runtime with SIMD: `hasFma()`
+ * is false after this.
  */
 export function useWasmKernels(module: object): void {
   const where = 'useWasmKernels'
@@ -109,7 +180,7 @@ export function useWasmKernels(module: object): void {
   } catch {
     throw new Error(`${where}: expected a WebAssembly.Module of seqgrad's dist/seqgrad-kernels.wasm, got ${module === null ? 'null' : typeof module === 'object' ? (module.constructor?.name ?? 'an object') : typeof module}`)
   }
-  const { fingerprint } = kernelModule()
+  const { fingerprint } = kernelModule('exact')
   const given = sections.map((section) => String.fromCharCode(...new Uint8Array(section)))
   if (given.length === 0) {
     throw new Error(`${where}: this WebAssembly.Module is not seqgrad's kernels (it has no '${SECTION}' section): pass a module of seqgrad's dist/seqgrad-kernels.wasm`)
@@ -122,6 +193,6 @@ export function useWasmKernels(module: object): void {
   } catch (error) {
     throw new Error(`${where}: the module cannot be instantiated here: ${error instanceof Error ? error.message : String(error)}`)
   }
-  compiled = module
+  compiled = { module, fma: false, given: true }
   generation++
 }

@@ -1,5 +1,7 @@
 // The float32 matmul's inner kernel, as WebAssembly: one 4×8 tile of C in eight f32x4 registers, over
-// panels of A and B packed into the module's memory by simd-gemm.ts, which drives it.
+// panels of A and B packed into the module's memory by simd-gemm.ts, which drives it. Two variants: each
+// product rounded to float32 before it is added (f32x4.mul, f32x4.add: the same bits in every runtime), or
+// one relaxed_madd per multiply-add (fused where the hardware has FMA: one rounding, and faster).
 import { FunctionBuilder, I32, V128 } from './wasm-emit.js'
 
 /** Rows of an A panel and of a C tile. */
@@ -13,8 +15,9 @@ export type TilesFn = (a: number, b: number, c: number, ldc: number, mPanels: nu
  * tiles(a, b, c, ldc, mPanels, nPanels, k, accumulate): for every 4-row A panel ip (k×4 floats at a) and
  * 8-column B panel jp (k×8 floats at b), the 4×8 block of C at rows 4·ip…, columns 8·jp… (C row-major at c,
  * ldc bytes per row) is set to, or with `accumulate` ≠ 0 increased by, the panels' product. Addresses in bytes.
+ * With `fma`, each multiply-add is one f32x4.relaxed_madd (relaxed SIMD) instead of a multiply and an add.
  */
-export function buildTiles(): FunctionBuilder {
+export function buildTiles(fma = false): FunctionBuilder {
   const [a, b, c, ldc, mPanels, nPanels, k, accumulate] = [0, 1, 2, 3, 4, 5, 6, 7]
   const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32, I32])
   const ip = f.local(I32), jp = f.local(I32), p = f.local(I32)
@@ -48,8 +51,10 @@ export function buildTiles(): FunctionBuilder {
         for (let r = 0; r < MR; r++) {
           f.get(pa).v128Load32Splat(4 * r).set(x)
           // C[r, 0…3] += a[r] · b[0…3]; C[r, 4…7] += a[r] · b[4…7]
-          f.get(acc[2 * r]).get(x).get(b0).f32x4Mul().f32x4Add().set(acc[2 * r])
-          f.get(acc[2 * r + 1]).get(x).get(b1).f32x4Mul().f32x4Add().set(acc[2 * r + 1])
+          for (const [register, b] of [[acc[2 * r], b0], [acc[2 * r + 1], b1]]) {
+            if (fma) f.get(x).get(b).get(register).f32x4RelaxedMadd().set(register)
+            else f.get(register).get(x).get(b).f32x4Mul().f32x4Add().set(register)
+          }
         }
         f.addTo(pa, MR * 4).addTo(pb, NR * 4).addTo(p, -1)
         f.get(p).brIf(0)

@@ -13,10 +13,16 @@ import { hasSimd } from '../../../src/tensor/kernels/simd-gemm.js'
 import { expectUntouchedOutside, onePlusTinies, productOfRows, SENTINEL, TINY } from '../../helpers/products.js'
 import { fillRandom, uniform, type Values } from '../../helpers/random.js'
 import { loadFreshWith, refusingWasm, type WasmStandIn } from '../../helpers/wasm.js'
+import { useExactKernels } from '../../../src/tensor/kernels/wasm-kernels.js'
 
 // Math's functions read once: looked up as Math.x on every call inside jest's sandbox, fround made the
 // reference loops a hundred times slower.
 const { abs, floor, fround } = Math
+
+// The exact kernels (each product rounded to float32 before it is added), explicitly: what this file holds
+// bit for bit, wherever jest runs. Relaxed SIMD's multiply-add is checked in test/runtimes/kernels.test.ts.
+beforeAll(() => useExactKernels(true))
+afterAll(() => useExactKernels(false))
 
 type FixedMatVecModule = typeof import('../../../src/cells/fused/fixed-matvec.js')
 
