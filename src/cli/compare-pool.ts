@@ -108,7 +108,12 @@ export class WorkerPool implements UnitScheduler {
     if (this.closed) return Promise.reject(new StoppedError('the worker threads were stopped'))
     const queue = [...units].sort((a, b) => cost(b) - cost(a) || a.id - b.id)
     const results = new Map<number, UnitResult>()
-    while (this.slots.length < Math.min(this.jobs, units.length)) this.slots.push({ worker: new Worker(this.script), unit: null })
+    while (this.slots.length < Math.min(this.jobs, units.length)) {
+      // A worker's error after the run has settled (another worker failed first) is already answered:
+      // this listener keeps it from becoming an uncaught 'error' event that would replace the first message.
+      const worker = new Worker(this.script).on('error', () => {})
+      this.slots.push({ worker, unit: null })
+    }
     const slots = this.slots.slice(0, Math.min(this.jobs, units.length))
     return new Promise<UnitResult[]>((resolve, reject) => {
       const detach: (() => void)[] = []
