@@ -63,6 +63,7 @@ export interface LoadedCheckpoint {
 /** Puts everything into one safetensors file; the generator's state is the default generator's now. */
 export function saveCheckpoint({ model, optimizer, schedule, step, trainer, extra = {} }: SaveCheckpointOptions): Uint8Array {
   if (!Number.isSafeInteger(step) || step < 0) throw new Error(`saveCheckpoint: step must be a non-negative integer, got ${describe(step)}`)
+  if (trainer && trainer.step !== step) throw new Error(`saveCheckpoint: the trainer state is at step ${trainer.step} but step is ${step}; they must be equal`)
   const tensors: Record<string, Tensor> = {}
   for (const [name, t] of Object.entries(model.stateDict())) tensors[`model.${name}`] = t
   const metadata: Record<string, string> = {
@@ -91,8 +92,9 @@ export function saveCheckpoint({ model, optimizer, schedule, step, trainer, extr
 /**
  * Restores the model, optimizer, schedule and default generator; returns the step, trainer state and extra.
  * Everything in the file is checked first — the format tag, every tensor's name, shape and values, the
- * optimizer's and schedule's type and state, the generator's words, the step and the trainer's fields — and
- * any problem is an Error that names it, thrown before anything is written.
+ * optimizer's and schedule's type and state, the generator's words, the step and the trainer's fields (its
+ * step equal to the checkpoint's) — and any problem is an Error that names it, thrown before anything is
+ * written.
  */
 export function loadCheckpoint(bytes: Uint8Array, options: LoadCheckpointOptions): LoadedCheckpoint {
   const { model, optimizer, schedule, allowNonFinite } = checkLoadOptions(options)
@@ -120,6 +122,10 @@ export function loadCheckpoint(bytes: Uint8Array, options: LoadCheckpointOptions
     stages.push(stage('the schedule', schedule, state, { allowNonFinite }))
   }
   const trainer = parseTrainer(entry('trainer'), parts.trainer, model, allowNonFinite)
+  // A resumed run counts from the trainer's step but reports the file's: they must be one number.
+  if (trainer !== undefined && trainer.step !== step) {
+    throw new Error(`${WHERE}: the trainer state is at step ${trainer.step} but the checkpoint's step is ${step}; they must be equal`)
+  }
 
   // Then write everything.
   commit(stages)

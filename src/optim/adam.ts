@@ -2,7 +2,7 @@
 // L2 term added to the gradient; AdamW's is decoupled: p ← p·(1 − lr·λ) before the Adam update. Each
 // parameter keeps its own step count, so one that missed steps (null grad) has its own bias corrections.
 import type { Tensor } from '../tensor/tensor.js'
-import { checkBoolean, nonNegative, withDefaults } from '../validation/checks.js'
+import { checkBoolean, checkNonNegativeValues, nonNegative, withDefaults } from '../validation/checks.js'
 import { Optimizer, type FloatArray, type ParamState } from './optimizer.js'
 import { checkBetas } from './option-checks.js'
 
@@ -62,6 +62,11 @@ abstract class AdamBase extends Optimizer<AdamConfig> {
 
   protected stateNames(options: AdamConfig): readonly string[] {
     return options.amsgrad ? ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'] : ['exp_avg', 'exp_avg_sq']
+  }
+
+  /** v and amsgrad's max are running means of g²: a negative one would give √v = NaN at the next step. */
+  protected override checkStateValues(where: string, key: string, name: string, values: FloatArray, shape: readonly number[]): void {
+    if (name === 'exp_avg_sq' || name === 'max_exp_avg_sq') checkNonNegativeValues(where, key, values, shape, '; a running mean of squared gradients cannot be negative')
   }
 }
 

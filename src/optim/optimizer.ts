@@ -162,6 +162,7 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters> {
         checkFiniteValues(where, key, value.data, value.shape, '; pass { allowNonFinite: true } to load non-finite values')
         checkFiniteValues(where, key, copy, value.shape, ` after conversion to ${p.dtype}; pass { allowNonFinite: true } to load non-finite values`)
       }
+      this.checkStateValues(where, key, (match as RegExpExecArray)[2], copy, value.shape)
       const own = buffers.get(i) ?? new Map<string, FloatArray>()
       own.set((match as RegExpExecArray)[2], copy)
       buffers.set(i, own)
@@ -193,6 +194,13 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters> {
   protected buffer(state: ParamState, name: string, like: FloatArray): FloatArray {
     return (state.buffers[name] ??= like instanceof Float64Array ? new Float64Array(like.length) : new Float32Array(like.length))
   }
+
+  /**
+   * checkStateDict's check of one state buffer's values, as the parameter's dtype holds them, for what
+   * this optimizer's update cannot have produced (a negative second moment); allowNonFinite does not
+   * reach it. Nothing by default.
+   */
+  protected checkStateValues(_where: string, _key: string, _name: string, _values: FloatArray, _shape: readonly number[]): void {}
 
   /** Applies one update to a parameter in place; `state.step` already counts this step. */
   protected abstract update(param: FloatArray, grad: FloatArray, state: ParamState): void

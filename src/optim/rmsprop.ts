@@ -2,7 +2,7 @@
 // centered (by the running variance v − ḡ² instead of v) and with momentum on the normalized step.
 // ε is added after the square root, as PyTorch does (TensorFlow adds it inside).
 import type { Tensor } from '../tensor/tensor.js'
-import { checkBoolean, nonNegative, withDefaults } from '../validation/checks.js'
+import { checkBoolean, checkNonNegativeValues, nonNegative, withDefaults } from '../validation/checks.js'
 import { Optimizer, type FloatArray, type ParamState } from './optimizer.js'
 
 export interface RMSpropOptions {
@@ -63,5 +63,10 @@ export class RMSprop extends Optimizer<RMSpropConfig> {
 
   protected stateNames(options: RMSpropConfig): readonly string[] {
     return ['square_avg', ...(options.momentum > 0 ? ['momentum_buffer'] : []), ...(options.centered ? ['grad_avg'] : [])]
+  }
+
+  /** v is a running mean of g²: a negative one would give √v = NaN at the next step. */
+  protected override checkStateValues(where: string, key: string, name: string, values: FloatArray, shape: readonly number[]): void {
+    if (name === 'square_avg') checkNonNegativeValues(where, key, values, shape, '; a running mean of squared gradients cannot be negative')
   }
 }

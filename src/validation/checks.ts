@@ -144,3 +144,8 @@ export function checkFiniteValues(where: string, name: string, data: ArrayLike<n
   const i = firstNonFinite(data)
   if (i >= 0) throw new Error(`${where}: ${name}: ${describeElement(i, shape)} is ${data[i]}${hint}`)
 }
+
+/** Throws, naming `name` and its first value below zero (−Infinity included; NaN is not below zero); `why` ends the message. */
+export function checkNonNegativeValues(where: string, name: string, data: ArrayLike<number>, shape: readonly number[], why = ''): void {
+  for (let i = 0; i < data.length; i++) if (data[i] < 0) throw new Error(`${where}: ${name}: ${describeElement(i, shape)} is ${data[i]}${why}`)
+}

@@ -3,8 +3,8 @@
 // object exactly as it was. Names are data (a tensor called "constructor" is an ordinary name), values read
 // from files are checked strictly, and non-finite weights are refused unless asked for.
 import {
-  Adam, defaultGenerator, ExponentialLR, Generator, GRU, LanguageModel, Linear, loadCheckpoint, loadSafetensors, manualSeed, Module, ReduceLROnPlateau,
-  saveCheckpoint, saveSafetensors, SGD, StepLR, Tensor, tensor, type RecurrentState,
+  Adam, AdamW, defaultGenerator, ExponentialLR, Generator, GRU, LanguageModel, Linear, loadCheckpoint, loadSafetensors, manualSeed, Module, randn,
+  ReduceLROnPlateau, RMSprop, saveCheckpoint, saveSafetensors, SGD, StepLR, Tensor, tensor, type RecurrentState,
 } from '../../src/index.js'
 import { expectPlainError } from '../helpers/errors.js'
 import { checkpointOf, makeRun, snapshot, trainerState, type Run } from '../helpers/checkpoints.js'
@@ -107,6 +107,18 @@ describe('loadCheckpoint checks everything before it writes anything', () => {
     expectRefused(run, edited(good, (_, m) => delete m.trainer), /the file has tensor 'trainer.(h|c)' but no 'trainer' entry/)
   })
 
+  test("the trainer state's step is the checkpoint's step; a file where they differ is refused, naming both", () => {
+    const run = makeRun(2)
+    const trainerStep = (step: number) => edited(good, (_, m) => withJson(m, 'trainer', { step }))
+    // A resumed run would report step 1,000,000 without training, or silently count again from 3.
+    expectRefused(run, trainerStep(1_000_000), /the trainer state is at step 1000000 but the checkpoint's step is 7; they must be equal/)
+    expectRefused(run, trainerStep(3), /the trainer state is at step 3 but the checkpoint's step is 7; they must be equal/)
+    expectRefused(run, edited(good, (_, m) => (m.step = '20')), /the trainer state is at step 7 but the checkpoint's step is 20/)
+    expectPlainError(() => saveCheckpoint({ ...run, step: 20, trainer: trainerState(run, 1) }), /^saveCheckpoint: the trainer state is at step 7 but step is 20; they must be equal$/)
+    // Without trainer state, the step is the file's alone.
+    expect(loadCheckpoint(saveCheckpoint({ ...run, step: 20 }), run).step).toBe(20)
+  })
+
   test("the trainer's hidden state: h and c that fit the model, nothing else", () => {
     const run = makeRun(2)
     expectRefused(run, edited(good, (t) => delete t['trainer.c']), /the model is an LSTM but the file has no trainer.c/)
@@ -115,9 +127,9 @@ describe('loadCheckpoint checks everything before it writes anything', () => {
     expectRefused(run, edited(good, (t) => (t['trainer.c'] = t['trainer.c'].to('float64'))), /trainer.c is float64 \[1, 2, 3\] but trainer.h is float32 \[1, 2, 3\]/)
     expectRefused(run, edited(good, (t) => (t['trainer.h'] = tensor([1, 2, 3]))), /trainer.h must be a float tensor \[layers, batch, hidden\]/)
     const gru = makeRun(3, 'gru')
-    const withC = saveCheckpoint({ ...gru, step: 1, trainer: { ...trainerState(gru, 1), hidden: trainerState(run, 1).hidden } })
+    const withC = saveCheckpoint({ ...gru, step: 7, trainer: { ...trainerState(gru, 1), hidden: trainerState(run, 1).hidden } })
     expectRefused(gru, withC, /the model's gru has no cell state but the file has trainer.c/)
-    const loaded = loadCheckpoint(saveCheckpoint({ ...gru, step: 1, trainer: trainerState(gru, 1) }), gru)
+    const loaded = loadCheckpoint(saveCheckpoint({ ...gru, step: 7, trainer: trainerState(gru, 1) }), gru)
     expect(loaded.trainer?.hidden?.c).toBeUndefined()
   })
 
@@ -167,6 +179,58 @@ describe('loadCheckpoint checks everything before it writes anything', () => {
     expect(weightHh.data[7]).toBeNaN()
     expect(weightHh.data[9]).toBe(Infinity)
     expectPlainError(() => loadCheckpoint(good, { ...run, allowNonFinite: 'yes' as never }), /loadCheckpoint: allowNonFinite must be true or false/)
+  })
+
+  test("negative second moments (Adam's and AdamW's exp_avg_sq and max_exp_avg_sq, RMSprop's square_avg) are refused, allowNonFinite or not", () => {
+    const run = makeRun(2)
+    const moment = (name: string, values: Record<number, number>) => (file: Uint8Array) => edited(file, (t) => Object.entries(values).forEach(([i, v]) => (t[name].data[Number(i)] = v)))
+    const refusedEither = (target: Run, file: Uint8Array, pattern: RegExp) => {
+      expectRefused(target, file, pattern)
+      const before = snapshot(target)
+      expectPlainError(() => loadCheckpoint(file, { ...target, allowNonFinite: true }), /^loadCheckpoint: the optimizer: /, pattern)
+      expect(snapshot(target)).toEqual(before)
+    }
+    const why = '; a running mean of squared gradients cannot be negative'
+    refusedEither(run, moment('optimizer.state.6.exp_avg_sq', { 2: -0.5, 3: -5 })(good), new RegExp(`Adam.loadStateDict: state.6.exp_avg_sq: element 2 is -0.5${why}$`))
+    // A float64 tensor is checked as the parameter's float32 holds it: -1e-30 stays negative, -1e-300 becomes -0.
+    const float64 = (value: number) => edited(good, (t) => {
+      const v = t['optimizer.state.0.exp_avg_sq'].to('float64')
+      v.data[5] = value
+      t['optimizer.state.0.exp_avg_sq'] = v
+    })
+    refusedEither(run, float64(-1e-30), /state.0.exp_avg_sq: element 5 \(\[1, 2\]\) is -1\.0\d*e-30; a running mean/)
+    loadCheckpoint(float64(-1e-300), run)
+    expect(Object.is(run.optimizer.stateDict().tensors['state.0.exp_avg_sq'].data[5], -0)).toBe(true)
+    // allowNonFinite still loads what a diverged run writes (NaN, +Infinity), but not -Infinity: no g² gives it.
+    refusedEither(run, moment('optimizer.state.6.exp_avg_sq', { 1: -Infinity })(good), /state.6.exp_avg_sq: element 1 is -Infinity/)
+    const diverged = moment('optimizer.state.6.exp_avg_sq', { 0: NaN, 1: Infinity, 2: -0 })(good)
+    expectRefused(run, diverged, /state.6.exp_avg_sq: element 0 is NaN; pass \{ allowNonFinite: true \}/)
+    loadCheckpoint(diverged, { ...run, allowNonFinite: true })
+    expect(Array.from(run.optimizer.stateDict().tensors['state.6.exp_avg_sq'].data.slice(0, 3))).toEqual([NaN, Infinity, -0])
+    // exp_avg (the first moment) may be negative.
+    loadCheckpoint(moment('optimizer.state.6.exp_avg', { 0: -5 })(good), run)
+    expect(run.optimizer.stateDict().tensors['state.6.exp_avg'].data[0]).toBe(-5)
+
+    const other = (make: (model: LanguageModel) => Adam | AdamW | RMSprop): { run: Run; file: Uint8Array } => {
+      const model = makeRun(3).model
+      const optimizer = make(model)
+      for (const p of model.parameters()) p.grad = randn(p.shape)
+      optimizer.step()
+      const target = untyped<Run>({ model, optimizer, schedule: new StepLR(optimizer, { stepSize: 2 }) })
+      return { run: target, file: saveCheckpoint({ ...target, step: 1 }) }
+    }
+    const amsgrad = other((model) => new AdamW(model.parameters(), { amsgrad: true }))
+    refusedEither(amsgrad.run, moment('optimizer.state.6.max_exp_avg_sq', { 3: -2 })(amsgrad.file), new RegExp(`AdamW.loadStateDict: state.6.max_exp_avg_sq: element 3 is -2${why}$`))
+    const rmsprop = other((model) => new RMSprop(model.parameters(), { centered: true, momentum: 0.9 }))
+    refusedEither(rmsprop.run, moment('optimizer.state.2.square_avg', { 4: -1 })(rmsprop.file), new RegExp(`RMSprop.loadStateDict: state.2.square_avg: element 4 \\(\\[2, 0\\]\\) is -1${why}$`))
+    loadCheckpoint(moment('optimizer.state.2.grad_avg', { 4: -1 })(rmsprop.file), rmsprop.run)
+    // loadStateDict on its own refuses them too, changing nothing.
+    const state = rmsprop.run.optimizer.stateDict()
+    const before = JSON.stringify(state.config)
+    const bad = { ...state.tensors, 'state.0.square_avg': tensor(Array.from(state.tensors['state.0.square_avg'].data, (v, i) => (i === 1 ? -3 : v))).reshape(state.tensors['state.0.square_avg'].shape) }
+    expectPlainError(() => rmsprop.run.optimizer.loadStateDict({ tensors: bad, config: state.config }, { allowNonFinite: true }), /^RMSprop.loadStateDict: state.0.square_avg: element 1 \(\[0, 1\]\) is -3; a running mean/)
+    expect(JSON.stringify(rmsprop.run.optimizer.stateDict().config)).toBe(before)
+    expect(rmsprop.run.optimizer.stateDict().tensors['state.0.square_avg'].data[1]).toBe(state.tensors['state.0.square_avg'].data[1])
   })
 
   test('names that are also JavaScript property names are data: refused as unexpected, never a TypeError', () => {
