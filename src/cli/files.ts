@@ -2,7 +2,7 @@
 // last good one was: the bytes go to a temporary file beside the target, are flushed to disk, and only then
 // renamed over it (a rename within one directory is atomic on POSIX file systems).
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs'
-import { basename, dirname, join, resolve } from 'node:path'
+import { basename, dirname, join, resolve, sep } from 'node:path'
 
 const REASONS: Record<string, string> = {
   ENOENT: 'no such file or directory',
@@ -80,6 +80,7 @@ export function prepareDirectory(dir: string, what: string): string {
 
 /** Whether `path` names an existing file; throws when it cannot be a file we replace (a directory, a device). */
 export function checkFileTarget(path: string, what: string): boolean {
+  if (path === '') throw new Error(`${what} is empty; give a file name, such as model.safetensors`)
   let stats: Stats | null
   try {
     stats = statOrNull(path)
@@ -88,6 +89,8 @@ export function checkFileTarget(path: string, what: string): boolean {
   }
   if (stats?.isDirectory()) throw new Error(`${what} ${path} is a directory; give a file name, such as ${join(path, 'model.safetensors')}`)
   if (stats !== null && !stats.isFile()) throw new Error(`${what} ${path} is not a regular file`)
+  // "newdir/" names a directory (resolve() would drop the slash and test the directory it is in)
+  if (stats === null && (path.endsWith('/') || path.endsWith(sep))) throw new Error(`${what} ${path} ends in a slash, so it names a directory; give a file name, such as ${join(path, 'model.safetensors')}`)
   const dir = dirname(resolve(path))
   const parent = (() => {
     try {

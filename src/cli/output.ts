@@ -2,11 +2,16 @@
 // with EPIPE, which Node reports as an 'error' event after the synchronous work is done (an uncaught one,
 // with a stack trace). Every write is checked as it happens instead, and a closed pipe is handed to the
 // command's handler: by default, exit quietly with code 0 at once; `train` saves a checkpoint first.
-// Any other write error (a full disk) is one line on stderr and exit code 1.
+// Any other write error (a full disk) is one line on stderr and exit code 1; `train` saves first here too.
 
 type ClosedHandler = () => void
+type FailedHandler = (reason: string) => void
 
 let onClosed: ClosedHandler = () => process.exit(0)
+let onFailed: FailedHandler = (reason) => {
+  process.stderr.write(`seqgrad: cannot write to standard output: ${reason}\n`)
+  process.exit(1)
+}
 let closed = false
 
 /** Whether standard output has been closed by its reader. */
@@ -19,13 +24,20 @@ export function onOutputClosed(handler: ClosedHandler): void {
   onClosed = handler
 }
 
+/**
+ * Replaces what happens when a write to standard output fails otherwise (ENOSPC): `handler` gets the reason
+ * in a few words and must end the process; later writes are dropped.
+ */
+export function onOutputFailed(handler: FailedHandler): void {
+  onFailed = handler
+}
+
 function check(stream: NodeJS.WriteStream): void {
   const error = stream.errored as NodeJS.ErrnoException | null
   if (error === null || closed) return
   closed = true
   if (error.code === 'EPIPE') return onClosed()
-  process.stderr.write(`seqgrad: cannot write to standard output: ${error.code === 'ENOSPC' ? 'no space left on device' : error.message}\n`)
-  process.exit(1)
+  onFailed(error.code === 'ENOSPC' ? 'no space left on device' : error.message)
 }
 
 /** Checks every write to process.stdout (console.log included) as it is made. */

@@ -54,7 +54,8 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
 
 /**
  * The training ids and the held-out ones: the last tenth, or, when a tenth is shorter than one window and
- * its target, one window's worth (saying so); none when the text cannot spare even that (saying so).
+ * its target, one window's worth, or, when the rest would be too short for the streams, what they leave
+ * (saying so); none when the text cannot spare even one window (saying so).
  * Throws when the text cannot fill the streams at all.
  */
 export function holdOut(ids: Int32Array, batch: number, bptt: number, say: (line: string) => void): { train: Int32Array; validation: { ids: Int32Array; streams: number } | null } {
@@ -67,11 +68,16 @@ export function holdOut(ids: Int32Array, batch: number, bptt: number, say: (line
     )
   }
   let held = ids.length - Math.floor(ids.length * 0.9)
-  if (held < window) {
+  if (ids.length - Math.max(held, window) < needed) {
+    // what is left after a tenth (or one window) cannot fill the streams: hold out less, or nothing
     if (ids.length - window < needed) {
       say(`note: the text is too short to hold out validation text (${needed + window} characters would do); training without validation`)
       return { train: ids, validation: null }
     }
+    const most = ids.length - needed
+    say(`note: holding out the last ${most} characters for validation, not a tenth (${held}): training needs ${needed} for --batch ${batch} streams of --bptt ${bptt} + 1`)
+    held = most
+  } else if (held < window) {
     say(`note: holding out the last ${window} characters for validation, not a tenth (${held}): validation reads whole windows of --bptt ${bptt} + 1`)
     held = window
   }

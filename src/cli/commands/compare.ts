@@ -92,6 +92,7 @@ export async function compareCommand(argv: string[], out: NodeJS.WriteStream = p
   const taskName = choiceOption<TaskName>('task', values.task, D.task, TASK_NAMES, u)
   if (taskName === 'text' && values.data === undefined) throw new UsageError('--task text needs --data FILE, the text to model', u)
   if (taskName !== 'text' && values.data !== undefined) throw new UsageError(`--data is the text for --task text; add --task text to model ${values.data}, or drop --data`, u)
+  if (values.out === '') throw new UsageError(`--out needs a directory name, such as ${D.out}`, u)
   const cells = parseCells(values.cells)
   const hidden = integerOption('hidden', values.hidden, D.hidden, 1, 4096, u)
   const match = choiceOption<BudgetMatch>('match', values.match, D.match, ['hidden', 'params'], u)

@@ -1,7 +1,7 @@
 // What a `seqgrad train` checkpoint keeps besides the weights — the model's description, the tokenizer,
 // the options that must not change on --resume and a fingerprint of the data — and the checks --resume
 // makes with it.
-import { readFileSync } from 'node:fs'
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs'
 import type { CharTokenizerJSON } from '../../data/char-tokenizer.js'
 import { loadSafetensors } from '../../io/safetensors.js'
 import type { LanguageModelOptions } from '../../models/language-model.js'
@@ -47,6 +47,41 @@ export function readLanguageModelExtra(path: string): { bytes: Uint8Array; extra
     throw new Error(`${path} is not a seqgrad language-model checkpoint (written by seqgrad train)`)
   }
   return { bytes, extra: extra as LanguageModelExtra }
+}
+
+/** The format tag saveCheckpoint writes in the safetensors metadata (src/io/checkpoint.ts). */
+const CHECKPOINT_FORMAT = 'seqgrad-checkpoint-1'
+
+/**
+ * Why the file at `path` is not a seqgrad checkpoint, or null when it is one: read from its safetensors
+ * header only (the length, the JSON, its format tag), never the weights, so it is cheap on a large file.
+ */
+export function whyNotCheckpoint(path: string): string | null {
+  let fd: number | null = null
+  try {
+    fd = openSync(path, 'r')
+    const size = statSync(path).size
+    const read = (length: number, position: number) => {
+      const bytes = new Uint8Array(length)
+      return bytes.subarray(0, readSync(fd as number, bytes, 0, length, position))
+    }
+    const prefix = read(8, 0)
+    if (prefix.length < 8) return `it has ${size} bytes, no safetensors header`
+    const length = new DataView(prefix.buffer).getBigUint64(0, true)
+    if (length === 0n || length > BigInt(Math.min(size - 8, 100 * 2 ** 20))) return 'it does not start with a safetensors header'
+    let header: unknown
+    try {
+      header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(read(Number(length), 8)))
+    } catch {
+      return 'it does not start with a safetensors header'
+    }
+    const format = (header as { __metadata__?: { format?: unknown } } | null)?.__metadata__?.format
+    return format === CHECKPOINT_FORMAT ? null : 'a safetensors file, but not a seqgrad checkpoint'
+  } catch (error) {
+    return `it cannot be read: ${describeFsError(error)}`
+  } finally {
+    if (fd !== null) closeSync(fd)
+  }
 }
 
 /** The model options as flags: what --resume compares with the checkpoint's config. */

@@ -1,12 +1,12 @@
 // The training loop of `seqgrad train`. Steps run in slices of a quarter second, and between slices the
-// event loop turns, so Ctrl-C (SIGINT), SIGTERM or a closed standard output is seen within one slice: the
-// current step finishes, a checkpoint is written (atomically: the last good file is replaced only by a
-// whole new one) and the run says how to continue. A second Ctrl-C quits at once; the last checkpoint
-// stays as it was.
+// event loop turns, so Ctrl-C (SIGINT), SIGTERM, SIGHUP, a closed standard output or one that cannot be
+// written (a full disk) is seen within one slice: the current step finishes, a checkpoint is written
+// (atomically: the last good file is replaced only by a whole new one) and the run says how to continue.
+// A second signal quits at once; the last checkpoint stays as it was.
 import { evaluateLanguageModel, trainLanguageModel, type TrainerState } from '../../optim/trainer.js'
 import type { LanguageModel } from '../../models/language-model.js'
 import type { Adam } from '../../optim/adam.js'
-import { onOutputClosed, outputClosed } from '../output.js'
+import { onOutputClosed, onOutputFailed, outputClosed } from '../output.js'
 import { trainReporter } from '../progress.js'
 
 const SLICE_MS = 250
@@ -29,8 +29,11 @@ export interface TrainLoop {
   resumeCommand: string
 }
 
-type Stop = 'SIGINT' | 'SIGTERM' | 'closed'
-const EXIT_CODES: Record<Stop, number> = { SIGINT: 130, SIGTERM: 143, closed: 0 }
+type Signal = 'SIGINT' | 'SIGTERM' | 'SIGHUP'
+type Stop = Signal | 'closed' | 'failed'
+const EXIT_CODES: Record<Stop, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129, closed: 0, failed: 1 }
+const SIGNALS: Signal[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
+const ignore = () => {}
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
 
@@ -43,7 +46,8 @@ export async function runTraining(run: TrainLoop): Promise<number> {
   const startStep = state?.step ?? 0
   let savedStep: number | null = state === undefined ? null : state.step
 
-  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
+  let failure = ''
+  const onSignal = (signal: Signal) => {
     if (stop !== null) {
       process.stderr.write(`\nseqgrad: ${signal} again: quitting without saving; ${savedStep === null ? 'no checkpoint was written' : `${run.path} holds step ${savedStep}`}\n`)
       process.exit(EXIT_CODES[signal])
@@ -52,10 +56,15 @@ export async function runTraining(run: TrainLoop): Promise<number> {
     if (!outputClosed()) out.end()
     process.stderr.write(`seqgrad: ${signal}: finishing this step, then saving ${run.path} (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again quits without saving)\n`)
   }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
+  for (const signal of SIGNALS) process.on(signal, onSignal)
+  // after a hangup the terminal may be gone: a failed write to stderr must not end the run before it saves
+  process.stderr.on('error', ignore)
   onOutputClosed(() => {
     stop ??= 'closed'
+  })
+  onOutputFailed((reason) => {
+    failure = reason
+    stop ??= 'failed'
   })
 
   const save = (s: TrainerState) => {
@@ -96,17 +105,18 @@ export async function runTraining(run: TrainLoop): Promise<number> {
     const kept = savedStep === null ? 'no checkpoint was written' : `${run.path} holds step ${savedStep}`
     throw new Error(`${message} (${kept})`)
   } finally {
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
+    for (const signal of SIGNALS) process.off(signal, onSignal)
   }
   if (stop === null) {
     out.end()
     say(`done: ${run.path} holds step ${state?.step ?? 0}`)
-    return 0
+    if (failure === '') return 0
+    process.stderr.write(`seqgrad: cannot write to standard output: ${failure}; ${run.path} holds step ${state?.step ?? 0}\n`)
+    return 1
   }
   if (state !== undefined && state.step !== savedStep) save(state)
   const where = savedStep === null ? 'nothing to save yet (no step was taken)' : `saved ${run.path} at step ${savedStep} of ${run.steps}`
-  const reason = stop === 'closed' ? 'standard output closed' : `stopped by ${stop}`
+  const reason = stop === 'closed' ? 'standard output closed' : stop === 'failed' ? `cannot write to standard output: ${failure}` : `stopped by ${stop}`
   process.stderr.write(`seqgrad: ${reason}; ${where}${savedStep === null ? '' : `. Continue with: ${run.resumeCommand}`}\n`)
   return EXIT_CODES[stop]
 }

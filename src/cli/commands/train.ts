@@ -2,6 +2,7 @@
 // by truncated BPTT, with a checkpoint written atomically every --every steps, at the end and on Ctrl-C;
 // --resume continues from the checkpoint exactly where it stopped. Everything that can fail is checked
 // before the first step: the options, the checkpoint path, the data's length and the memory it needs.
+import { statSync } from 'node:fs'
 import { CharTokenizer } from '../../data/char-tokenizer.js'
 import { embeddedReberText } from '../../data/tasks/reber.js'
 import { loadCheckpoint, saveCheckpoint, type JsonValue } from '../../io/checkpoint.js'
@@ -13,7 +14,7 @@ import { choiceOption, integerOption, numberOption, parseCommand, sizeOption, Us
 import { checkFileTarget, removeStaleTemporaries, writeFileAtomic } from '../files.js'
 import { checkMemory, defaultMemoryLimit, estimateMemory } from '../memory.js'
 import { fingerprint, holdOut, readTextFile, type DataFingerprint } from '../text.js'
-import { checkResumeData, checkResumeOptions, readLanguageModelExtra, type LanguageModelExtra, type TrainingOptions } from './train-checkpoint.js'
+import { checkResumeData, checkResumeOptions, readLanguageModelExtra, whyNotCheckpoint, type LanguageModelExtra, type TrainingOptions } from './train-checkpoint.js'
 import { runTraining } from './train-loop.js'
 
 export { readLanguageModelExtra, type LanguageModelExtra } from './train-checkpoint.js'
@@ -33,8 +34,9 @@ export const TRAIN_USAGE = `usage: seqgrad train (--data FILE | --task reber) [-
 Trains a character language model by truncated backpropagation through time: the text is cut into B
 parallel streams and read in windows of T characters; the last tenth is held out for validation (bits per
 character). A checkpoint (weights, optimizer, generator, position, tokenizer, options, a fingerprint of
-the data) is written every N steps, at the end, and on Ctrl-C or SIGTERM (which exit with 130 or 143); with
---resume, training continues from it exactly. A checkpoint is replaced only by a complete new one.
+the data) is written every N steps, at the end, and on Ctrl-C, SIGTERM or SIGHUP (which exit with 130, 143
+or 129); with --resume, training continues from it exactly. A checkpoint is replaced only by a complete new
+one, and --force replaces only a checkpoint, never another file.
 
   --data FILE        the text to model (UTF-8); or --task reber: generated embedded Reber grammar strings
   --cell C           lstm, gru or rnn (default ${D.cell})
@@ -97,6 +99,11 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const path = v.checkpoint ?? D.checkpoint
 
   const exists = checkFileTarget(path, '--checkpoint')
+  if (exists && v.data !== undefined && sameFile(path, v.data)) throw new UsageError(`--checkpoint ${path} is the --data file; give another --checkpoint`, u)
+  if (exists && v.force && !v.resume) {
+    const why = whyNotCheckpoint(path)
+    if (why !== null) throw new UsageError(`--checkpoint ${path} exists and is not a seqgrad checkpoint (${why}); --force replaces only a checkpoint, so give another --checkpoint`, u)
+  }
   if (exists && !v.resume && !v.force) throw new UsageError(`--checkpoint ${path} already exists: add --resume to continue it, or --force to train a new model in its place`, u)
   if (!exists && v.resume) throw new Error(`--resume: there is no checkpoint at ${path} yet (train without --resume to start one)`)
   let resumed: { bytes: Uint8Array; extra: LanguageModelExtra } | null = null
@@ -162,6 +169,17 @@ export async function trainCommand(argv: string[]): Promise<number> {
     save: (s) => writeFileAtomic(path, saveCheckpoint({ model: lm, optimizer, step: s.step, trainer: s, extra: json })),
     resumeCommand: resumeCommand(v.data, path, steps, v.every),
   })
+}
+
+/** Whether two paths name one file (the same device and inode: links and other spellings included). */
+function sameFile(a: string, b: string): boolean {
+  try {
+    const x = statSync(a)
+    const y = statSync(b)
+    return x.dev === y.dev && x.ino === y.ino
+  } catch {
+    return false // --data is checked, with its own message, when it is read
+  }
 }
 
 function definedOnly<T extends object>(values: T): Partial<T> {
