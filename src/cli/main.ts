@@ -10,6 +10,7 @@ import { compareCommand, COMPARE_USAGE } from './commands/compare.js'
 import { gradcheckCommand, GRADCHECK_USAGE } from './commands/gradcheck.js'
 import { sampleCommand, SAMPLE_USAGE } from './commands/sample.js'
 import { trainCommand, TRAIN_USAGE } from './commands/train.js'
+import { LockedError } from './lock.js'
 import { guardOutput } from './output.js'
 
 /** Each command returns its exit code, or nothing for success. */
@@ -73,6 +74,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`seqgrad: ${error.message}\n${error.usage.split('\n')[0]}\n`)
+      return 2
+    }
+    if (error instanceof LockedError) {
+      process.stderr.write(`seqgrad: ${error.message}\n`) // not a mistake in the arguments: no usage line
       return 2
     }
     process.stderr.write(`seqgrad: ${plainMessage(error)}\n`)

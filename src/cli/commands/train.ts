@@ -12,6 +12,7 @@ import type { TrainerState } from '../../optim/trainer.js'
 import { Generator, manualSeed } from '../../tensor/random.js'
 import { choiceOption, integerOption, numberOption, parseCommand, sizeOption, UsageError } from '../args.js'
 import { checkFileTarget, removeStaleTemporaries, writeFileAtomic } from '../files.js'
+import { lockCheckpoint } from '../lock.js'
 import { checkMemory, defaultMemoryLimit, estimateMemory } from '../memory.js'
 import { fingerprint, holdOut, readTextFile, type DataFingerprint } from '../text.js'
 import { checkResumeData, checkResumeOptions, readLanguageModelExtra, whyNotCheckpoint, type LanguageModelExtra, type TrainingOptions } from './train-checkpoint.js'
@@ -36,7 +37,8 @@ parallel streams and read in windows of T characters; the last tenth is held out
 character). A checkpoint (weights, optimizer, generator, position, tokenizer, options, a fingerprint of
 the data) is written every N steps, at the end, and on Ctrl-C, SIGTERM or SIGHUP (which exit with 130, 143
 or 129); with --resume, training continues from it exactly. A checkpoint is replaced only by a complete new
-one, and --force replaces only a checkpoint, never another file.
+one, and --force replaces only a checkpoint, never another file. While it runs, train holds FILE.lock: a
+second train on the same checkpoint is refused.
 
   --data FILE        the text to model (UTF-8); or --task reber: generated embedded Reber grammar strings
   --cell C           lstm, gru or rnn (default ${D.cell})
@@ -98,8 +100,23 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const limit = sizeOption('max-memory', v['max-memory'], defaultMemoryLimit(), u)
   const path = v.checkpoint ?? D.checkpoint
 
+  checkFileTarget(path, '--checkpoint') // a file can be made there: so can its lock
+  if (v.data !== undefined && sameFile(path, v.data)) throw new UsageError(`--checkpoint ${path} is the --data file; give another --checkpoint`, u)
+  // one run at a time on a checkpoint: two would each overwrite the other's steps
+  const release = lockCheckpoint(path, (line) => process.stdout.write(`${line}\n`))
+  try {
+    return await trainLocked(v, model, given, { steps, every, limit, path })
+  } finally {
+    release()
+  }
+}
+
+type Flags = { data?: string; task?: string; resume?: boolean; force?: boolean; every?: string; 'max-memory'?: string }
+type ModelFlags = { cell?: LanguageModelExtra['config']['cell']; hidden?: number; layers?: number; embedding?: number; dropout?: number }
+
+/** The run itself, with the checkpoint locked: every check of the checkpoint's state is made under the lock. */
+async function trainLocked(v: Flags, model: ModelFlags, given: Partial<TrainingOptions>, { steps, every, limit, path }: { steps: number; every: number; limit: number; path: string }): Promise<number> {
   const exists = checkFileTarget(path, '--checkpoint')
-  if (exists && v.data !== undefined && sameFile(path, v.data)) throw new UsageError(`--checkpoint ${path} is the --data file; give another --checkpoint`, u)
   if (exists && v.force && !v.resume) {
     const why = whyNotCheckpoint(path)
     if (why !== null) throw new UsageError(`--checkpoint ${path} exists and is not a seqgrad checkpoint (${why}); --force replaces only a checkpoint, so give another --checkpoint`, u)
