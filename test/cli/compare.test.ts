@@ -96,8 +96,8 @@ test('--jobs 1 and --jobs 2 write the same results.json, bar the times; every ru
   expect(a).toMatch(/"lrSelection": \[\n\s+\{\n\s+"lr": 0.01/)
 }, 90_000)
 
-describe('Ctrl-C and SIGTERM stop the runs', () => {
-  for (const [signal, code, jobs] of [['SIGINT', 130, '2'], ['SIGTERM', 143, '2'], ['SIGINT', 130, '1']] as const) {
+describe('Ctrl-C, SIGTERM and SIGHUP stop the runs', () => {
+  for (const [signal, code, jobs] of [['SIGINT', 130, '2'], ['SIGTERM', 143, '2'], ['SIGHUP', 129, '2'], ['SIGINT', 130, '1']] as const) {
     test(`${signal} during a compare with --jobs ${jobs}: one line, exit ${code}, no report`, async () => {
       const dir = temp()
       const out = join(dir, 'report')

@@ -1,8 +1,9 @@
 // `seqgrad compare`'s runs, once everything is checked: with a list of learning rates, first the trial runs
 // and the choice of a rate per cell, then every cell on every seed; --jobs of them at a time in worker
 // threads (or all in this thread with --jobs 1). Then the table, the claims, and the report's files.
-// Ctrl-C or SIGTERM stops the runs (the worker threads are ended; in this thread, within a quarter second)
-// and exits with 130 or 143: a comparison cut short has nothing worth saving, so nothing is written.
+// Ctrl-C, SIGTERM or SIGHUP stops the runs (the worker threads are ended; in this thread, within a quarter
+// second) and exits with 130, 143 or 129: a comparison cut short has nothing worth saving, so nothing is
+// written. A second signal quits at once.
 import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { claimsSummary } from '../../compare/claims.js'
@@ -24,8 +25,10 @@ export interface CompareRun {
   out: NodeJS.WriteStream
 }
 
-type Signal = 'SIGINT' | 'SIGTERM'
-const EXIT_CODES: Record<Signal, number> = { SIGINT: 130, SIGTERM: 143 }
+type Signal = 'SIGINT' | 'SIGTERM' | 'SIGHUP'
+const EXIT_CODES: Record<Signal, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 }
+const SIGNALS: Signal[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
+const ignore = () => {}
 
 const capitalize = (s: string) => s[0].toUpperCase() + s.slice(1)
 const seedsText = (seeds: number[]) => (seeds.length === 1 ? `seed ${seeds[0]}` : `seeds ${seeds[0]}–${seeds[seeds.length - 1]}`)
@@ -58,8 +61,8 @@ export async function runCompare({ task, plan, jobs, dir, out }: CompareRun): Pr
     reporter.end()
     void runner.close()
   }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
+  for (const signal of SIGNALS) process.on(signal, onSignal)
+  process.stderr.on('error', ignore) // after a hangup the terminal may be gone: the exit code still says why
   try {
     let choices: LearningRateChoice[] | undefined
     if (selection.length > 0) {
@@ -85,8 +88,8 @@ export async function runCompare({ task, plan, jobs, dir, out }: CompareRun): Pr
     throw error
   } finally {
     reporter.end()
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
+    for (const signal of SIGNALS) process.off(signal, onSignal)
+    process.stderr.off('error', ignore)
     await runner.close()
   }
 }
