@@ -2,7 +2,7 @@
 // fingerprinted so that a checkpoint can tell whether --resume is given the data it was trained on, and
 // split into training and held-out characters that fit the streams and windows.
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import { describeFsError } from './files.js'
 
 /** What a checkpoint keeps of its data: where it came from, its size and a hash of its bytes. */
@@ -20,8 +20,12 @@ export function fingerprint(source: string, bytes: Uint8Array): DataFingerprint 
 export function readTextFile(path: string): { text: string; fingerprint: DataFingerprint } {
   let bytes: Uint8Array
   try {
+    // A device or a pipe (/dev/zero, a FIFO) may never end: only a regular file is read whole.
+    const stat = statSync(path)
+    if (!stat.isFile() && !stat.isDirectory()) throw new Error(`--data ${path} is not a regular file (a device, pipe or socket); give a text file`)
     bytes = readFileSync(path)
   } catch (error) {
+    if (error instanceof Error && error.message.startsWith('--data ')) throw error
     throw new Error(`cannot read --data ${path}: ${describeFsError(error)}`)
   }
   if (bytes.length === 0) throw new Error(`--data ${path} is empty`)
