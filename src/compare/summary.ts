@@ -5,7 +5,7 @@ import type { CellKind } from '../models/recurrent.js'
 import { formatCellSpec, type CellOptions } from './cell-spec.js'
 import type { MemoryBytes } from './memory.js'
 import { median, type BudgetMatch, type ComparisonPlan, type LearningRateChoice } from './plan.js'
-import type { SolvedThreshold, Task, TaskSettings } from './task.js'
+import type { Task, TaskSettings } from './task.js'
 import type { RunUnit, UnitResult } from './unit.js'
 
 export interface Spread {
@@ -59,17 +59,11 @@ export interface CellSummary {
   seeds: SeedSummary[]
 }
 
-export interface ComparisonResult {
+/** What a result tells of its task: the task's own descriptive fields, as Task declares them. */
+type TaskDescription = Pick<Task, 'title' | 'metricName' | 'metricUnit' | 'lossName' | 'lowerIsBetter' | 'verdictRule' | 'threshold' | 'baseline' | 'longRange'>
+
+export interface ComparisonResult extends TaskDescription {
   task: string
-  title: string
-  metricName: string
-  metricUnit?: string
-  lossName: string
-  lowerIsBetter: boolean
-  verdictRule: string
-  threshold: SolvedThreshold
-  baseline?: { value: number; label: string }
-  longRange: string | null
   settings: TaskSettings & { steps: number; clipNorm: number; seeds: number[]; match: BudgetMatch; learningRates: number[]; selectionSteps: number; evaluations: number }
   cells: CellSummary[]
 }
