@@ -5,7 +5,7 @@ import type { CellKind } from '../models/recurrent.js'
 import { assessClaims, type ClaimAssessment } from './claims.js'
 import type { CellOptions } from './cell-spec.js'
 import type { MemoryBytes } from './memory.js'
-import type { Reliability, Spread, ComparisonResult } from './summary.js'
+import type { Reliability, Spread, ComparisonResult, LrSchedule } from './summary.js'
 import type { SolvedThreshold } from './task.js'
 
 export const RESULTS_SCHEMA_VERSION = 1
@@ -51,7 +51,7 @@ export interface ResultsJson {
   date: string
   machine: string
   task: { name: string; title: string; longRange: string | null }
-  settings: { length: number; batchSize: number; hidden: number; steps: number; seeds: number[]; match: 'hidden' | 'params'; learningRates: number[]; selectionSteps: number | null; clipNorm: number; evaluations: number; optimizer: 'Adam' }
+  settings: { length: number; batchSize: number; hidden: number; steps: number; seeds: number[]; match: 'hidden' | 'params'; learningRates: number[]; selectionSteps: number | null; clipNorm: number; evaluations: number; optimizer: 'Adam'; lrSchedule: LrSchedule }
   metric: { name: string; unit: string | null; lowerIsBetter: boolean; threshold: SolvedThreshold; rule: string; baseline: { value: number; label: string } | null }
   loss: { name: string }
   cells: CellResultJson[]
@@ -77,6 +77,7 @@ export function resultsJson(result: ComparisonResult, { date, machine }: { date:
       clipNorm: s.clipNorm,
       evaluations: s.evaluations,
       optimizer: 'Adam',
+      lrSchedule: s.lrSchedule,
     },
     metric: { name: result.metricName, unit: result.metricUnit ?? null, lowerIsBetter: result.lowerIsBetter, threshold: result.threshold, rule: result.verdictRule, baseline: result.baseline ?? null },
     loss: { name: result.lossName },

@@ -6,12 +6,18 @@ import { formatCellSpec, type CellOptions } from './cell-spec.js'
 import type { MemoryBytes } from './memory.js'
 import { median, type BudgetMatch, type ComparisonPlan, type LearningRateChoice } from './plan.js'
 import type { Task, TaskSettings } from './task.js'
-import type { RunUnit, UnitResult } from './unit.js'
+import { FINAL_LR_FRACTION, type RunUnit, type UnitResult } from './unit.js'
 
 export interface Spread {
   median: number
   min: number
   max: number
+}
+
+/** The learning-rate schedule of every run: a half cosine from the run's lr to finalFraction of it. */
+export interface LrSchedule {
+  name: 'cosine'
+  finalFraction: number
 }
 
 export type Reliability = 'solved' | 'unreliable' | 'not solved'
@@ -64,7 +70,7 @@ type TaskDescription = Pick<Task, 'title' | 'metricName' | 'metricUnit' | 'lossN
 
 export interface ComparisonResult extends TaskDescription {
   task: string
-  settings: TaskSettings & { steps: number; clipNorm: number; seeds: number[]; match: BudgetMatch; learningRates: number[]; selectionSteps: number; evaluations: number }
+  settings: TaskSettings & { steps: number; clipNorm: number; seeds: number[]; match: BudgetMatch; learningRates: number[]; selectionSteps: number; evaluations: number; lrSchedule: LrSchedule }
   cells: CellSummary[]
 }
 
@@ -148,6 +154,7 @@ export function summarize(plan: ComparisonPlan, task: Task, units: readonly RunU
       ...plan.settings,
       steps: plan.steps,
       clipNorm: plan.clipNorm,
+      lrSchedule: { name: 'cosine', finalFraction: FINAL_LR_FRACTION },
       seeds: plan.seeds,
       match: plan.match,
       learningRates: plan.learningRates,

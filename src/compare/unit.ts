@@ -4,6 +4,7 @@
 // wall times is the same whichever thread runs it and in whatever order.
 import { Adam } from '../optim/adam.js'
 import { clipGradNorm } from '../optim/clip.js'
+import { CosineAnnealingLR } from '../optim/schedules.js'
 import { measureAllocations } from '../tensor/dtype.js'
 import { manualSeed } from '../tensor/random.js'
 import type { CellSpec } from './cell-spec.js'
@@ -77,6 +78,15 @@ export interface RunUnitOptions {
 const now = () => performance.now()
 
 /**
+ * Every run's learning rate follows one cosine from its lr down to this fraction of it at the last step
+ * (PyTorch's CosineAnnealingLR): the same schedule for every cell, so no cell is favoured, and the
+ * last steps average out Adam's noise instead of ending wherever the last batch left the weights.
+ * With a constant lr the GRU's copy-task accuracy at delay 20 ended 0.938–0.994 over three seeds,
+ * one under the 0.99 bar only by the jitter of its final steps.
+ */
+export const FINAL_LR_FRACTION = 0.05
+
+/**
  * A unit being trained, one step per call: what lets a page's worker run a unit in slices and answer a Stop
  * between them. Its numbers are runUnit's, which is this run to the end.
  */
@@ -100,6 +110,7 @@ export function startUnit(unit: RunUnit, { task = resolveTask(unit.task), onProg
   const run = task.create(unit.cell, settings, final ? 'train' : 'select')
   const params = run.model.parameters()
   const optimizer = new Adam(params, { lr: unit.lr })
+  const schedule = new CosineAnnealingLR(optimizer, { tMax: steps, etaMin: unit.lr * FINAL_LR_FRACTION })
   const start = final ? run.gradientNorms() : []
   const split = final ? 'test' : 'validation'
   const trainLoss: number[] = []
@@ -124,6 +135,7 @@ export function startUnit(unit: RunUnit, { task = resolveTask(unit.task), onProg
     loss.backward()
     clipGradNorm(params, unit.clipNorm)
     optimizer.step()
+    schedule.step()
     trainingMs += now() - began
     const value = loss.item()
     if (!Number.isFinite(value)) {

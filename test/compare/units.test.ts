@@ -6,7 +6,7 @@ import { copyTask } from '../../src/compare/copy.js'
 import { planComparison, planSelectionUnits, planUnits } from '../../src/compare/plan.js'
 import { runComparison } from '../../src/compare/runner.js'
 import { summarize } from '../../src/compare/summary.js'
-import { runUnit, startUnit, type UnitResult } from '../../src/compare/unit.js'
+import { FINAL_LR_FRACTION, runUnit, startUnit, type UnitResult } from '../../src/compare/unit.js'
 import { addingTask } from '../../src/compare/adding.js'
 import { manualSeed } from '../../src/tensor/random.js'
 
@@ -98,4 +98,25 @@ test('startUnit runs a unit a step at a time, with runUnit\'s numbers bit for bi
   const [diverging] = planUnits(planComparison({ task: nanTask, cells: ['gru'], settings: { length: 4, hidden: 3, batchSize: 2, seed: 0 }, steps: 5 }))
   const halted = startUnit(diverging, { task: nanTask })
   expect([halted.step(), halted.step(), halted.done, halted.stepsRun, halted.result().divergedAt]).toEqual([true, false, true, 1, 2])
+})
+
+test('every run anneals its lr along a cosine to FINAL_LR_FRACTION of it, the same for every cell', () => {
+  // With a constant gradient Adam moves each weight by the lr itself, so the weight's steps read out the schedule.
+  const steps = 20
+  const lr = 0.01
+  const positions: number[] = []
+  const constantGradient = { ...addingTask, create: (...args: Parameters<typeof addingTask.create>) => {
+    const run = addingTask.create(...args)
+    const w = run.model.parameters()[0]
+    return { ...run, trainLoss: () => {
+      positions.push(w.data[0])
+      return w.sum()
+    } }
+  } }
+  const [unit] = planUnits(planComparison({ task: constantGradient, cells: ['gru'], settings: { length: 4, hidden: 3, batchSize: 2, seed: 0 }, steps, learningRates: [lr] }))
+  runUnit(unit, { task: constantGradient })
+  const moves = positions.slice(1).map((w, i) => positions[i] - w) // the lr of steps 1 … steps − 1
+  const cosine = (t: number) => lr * (FINAL_LR_FRACTION + ((1 - FINAL_LR_FRACTION) * (1 + Math.cos((Math.PI * t) / steps))) / 2)
+  moves.forEach((move, i) => expect(move).toBeCloseTo(cosine(i), 6))
+  expect(FINAL_LR_FRACTION).toBe(0.05)
 })
