@@ -1,6 +1,7 @@
 // Argument parsing helpers on top of node's util.parseArgs: a UsageError (exit code 2) for anything the
 // user typed wrong, and number parsing that names the option, the value and the allowed range.
 import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { parseDecimal } from '../validation/checks.js'
 
 /** A mistake in the command line: the CLI prints it with a usage line and exits with code 2. */
 export class UsageError extends Error {
@@ -82,8 +83,8 @@ export function numberOption(
   { above = false }: { above?: boolean } = {},
 ): number | undefined {
   if (raw === undefined) return fallback
-  const value = Number(raw)
-  if (raw.trim() === '' || !Number.isFinite(value)) throw new UsageError(`--${name} must be a number, got '${raw}'`, usage)
+  const value = parseDecimal(raw.trim())
+  if (!Number.isFinite(value)) throw new UsageError(`--${name} must be a decimal number, got '${raw}'`, usage)
   if ((above ? value <= min : value < min) || value > max) {
     throw new UsageError(`--${name} must be ${above ? `greater than ${min} and at most ${max}` : `between ${min} and ${max}`}, got ${value}`, usage)
   }

@@ -3,6 +3,7 @@
 // threads and into results.json); its options hold only what differs from the kind's default, so two ways
 // of writing one cell are one cell. Labels name each variant in tables and charts.
 import type { CellKind } from '../models/recurrent.js'
+import { parseDecimal } from '../validation/checks.js'
 
 export interface CellOptions {
   /** RNN only: tanh is the default. */
@@ -98,7 +99,7 @@ function setOption(options: CellOptions, key: string, value: string, where: stri
       if (value === 'identity') options.init = 'identity'
       return
     case 'forget-bias': {
-      const b = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(value) ? Number(value) : NaN
+      const b = parseDecimal(value)
       if (!(Math.abs(b) <= 100)) throw bad('a number between -100 and 100 (the total b_if + b_hf)')
       options.forgetBias = b + 0 // never -0
       return

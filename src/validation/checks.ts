@@ -59,6 +59,11 @@ export function finite(where: string, name: string, value: unknown): number {
   return value
 }
 
+/** A number written in decimal ('0.01', '-2', '1e-3', '.5'), or NaN for anything else: Number() would also take '0x10', '0b1', ' ', 'Infinity'. */
+export function parseDecimal(text: string): number {
+  return /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text) ? Number(text) : NaN
+}
+
 /** A finite number with lo ≤ value < hi. */
 export function inRange(where: string, name: string, value: unknown, lo: number, hi: number): number {
   if (typeof value !== 'number' || !(value >= lo && value < hi)) throw new Error(`${where}: ${name} must be a number in [${lo}, ${hi}), got ${describe(value)}`)
