@@ -40,7 +40,7 @@ export { useWasmKernels, hasFma, useExactKernels } from './tensor/kernels/wasm-k
 export { Module, type LoadStateDictOptions, type CheckedStateDict } from './models/module.js'
 export { Linear, Embedding, Dropout, LayerNorm, type LinearOptions, type EmbeddingOptions, type LayerNormOptions } from './models/layers.js'
 export { RNNCell, LSTMCell, GRUCell, type CellOptions, type RNNCellOptions, type GRUCellOptions, type ForwardOptions } from './models/cells.js'
-export { RNN, LSTM, GRU, type RecurrentOptions, type RNNOptions, type GRUOptions, type Impl } from './models/recurrent.js'
+export { RNN, LSTM, GRU, type RecurrentOptions, type RNNOptions, type LSTMOptions, type GRUOptions, type Impl } from './models/recurrent.js'
 
 // Files
 export { saveSafetensors, loadSafetensors, type SafetensorsContents } from './io/safetensors.js'

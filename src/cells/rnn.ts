@@ -13,6 +13,8 @@ export interface CellParams {
   W_hh: Tensor
   b_ih: Tensor | null
   b_hh: Tensor | null
+  /** The LSTM's projection W_hr [P, H] (LSTM({ projSize })): h' = W_hr (o ⊙ tanh c'); absent for the others. */
+  W_hr?: Tensor
 }
 
 /**

@@ -5,6 +5,7 @@
 //   GRU        reset_after=True: blocks [z | r | h] (PyTorch r, z, n); bias [2, 3U], row 0 input, row 1 recurrent
 //              reset_after=False (GRU({ resetAfter: false })): the same blocks; one bias [3U], all of it outside r
 // Importing is a transpose and a block reorder; the one Keras bias becomes bias_ih with bias_hh zero.
+// Keras has no LSTM projection (PyTorch's proj_size, LSTM({ projSize })): exporting one is refused.
 import { cat } from '../autograd/ops/layout.js'
 import { formatShape } from '../tensor/shape.js'
 import { Tensor } from '../tensor/tensor.js'
@@ -103,6 +104,10 @@ export function toKerasWeights(kind: KerasKind, stateDict: Record<string, Tensor
   checkKind(where, kind)
   const separateBiases = hasTwoBiases(where, kind, opts)
   const pick = (name: string) => stateDict?.[`${name}_l0`] ?? stateDict?.[name]
+  // Keras's LSTM has no projection, so a projected layer has no Keras weights that compute the same
+  if (pick('weight_hr') !== undefined) {
+    throw new Error(`${where}: the state dict has weight_hr_l0, the projection of LSTM({ projSize }); Keras's LSTM has no projection, so these weights have no Keras equivalent`)
+  }
   const W_hh = pick('weight_hh')
   if (!(W_hh instanceof Tensor) || W_hh.ndim !== 2) throw new Error(`${where}: the state dict needs weight_hh_l0 (a 2-d Tensor), got ${describe(W_hh)}`)
   const G = GATES[kind]

@@ -39,6 +39,16 @@ export interface RNNOptions extends RecurrentOptions {
   nonlinearity?: Nonlinearity
 }
 
+export interface LSTMOptions extends RecurrentOptions {
+  /**
+   * PyTorch's proj_size: P > 0 gives every layer and direction a projection W_hr [P, H]
+   * (`weight_hr_l{k}[_reverse]`), h' = W_hr (o ⊙ tanh c'), so h, h_n and the output are P wide (D·P
+   * bidirectional, the input of the layers above the first) and W_hh is [4H, P]; c stays H wide. P must
+   * be smaller than hiddenSize. 0, the default: no projection.
+   */
+  projSize?: number
+}
+
 export interface GRUOptions extends RecurrentOptions {
   /**
    * Where the reset gate acts in the candidate n: true (the default, PyTorch's and Keras's reset_after=True)
@@ -63,12 +73,15 @@ class RecurrentBase<G extends GateTrace> extends Module {
   readonly impl: Impl
   /** Weights per layer and direction, in PyTorch's order (layer 0 forward, layer 0 reverse, layer 1 …). */
   private readonly cells: CellParams[] = []
+  /** The LSTM's projSize, the width of h when it is > 0; 0 for no projection. */
+  protected readonly projection: number
 
   constructor(
     private readonly where: string,
     private readonly mode: CellMode,
     opts: RecurrentOptions,
     extraKeys: readonly string[] = [],
+    projSize: unknown = 0,
   ) {
     super()
     checkOptionKeys(where, opts, [...OPTION_KEYS, ...extraKeys])
@@ -81,22 +94,32 @@ class RecurrentBase<G extends GateTrace> extends Module {
     this.bidirectional = checkBoolean(where, 'bidirectional', opts.bidirectional ?? false)
     this.dtype = floatDType(where, opts.dtype)
     this.impl = checkOneOf(where, 'impl', opts.impl ?? 'fused', ['fused', 'reference'])
-    const H = this.hiddenSize
+    if (!Number.isInteger(projSize) || (projSize as number) < 0) throw new Error(`${where}: projSize must be a positive integer, or 0 for no projection; got ${describe(projSize)}`)
+    if ((projSize as number) >= this.hiddenSize) throw new Error(`${where}: projSize (${projSize as number}) must be smaller than hiddenSize (${this.hiddenSize})`)
+    this.projection = projSize as number
+    const H = this.hiddenSize, P = this.stateSize
     const rows = GATE_COUNT[mode] * H
     const bound = 1 / Math.sqrt(H)
     const param = (name: string, shape: number[]) => this.registerParameter(name, uniformParameter(shape, bound, this.dtype))
     for (let layer = 0; layer < this.numLayers; layer++) {
       for (let dir = 0; dir < this.directions; dir++) {
         const suffix = `_l${layer}${dir === 1 ? '_reverse' : ''}`
-        const D = layer === 0 ? this.inputSize : this.directions * H
-        this.cells.push({
+        const D = layer === 0 ? this.inputSize : this.directions * P
+        const cell: CellParams = {
           W_ih: param(`weight_ih${suffix}`, [rows, D]),
-          W_hh: param(`weight_hh${suffix}`, [rows, H]),
+          W_hh: param(`weight_hh${suffix}`, [rows, P]),
           b_ih: this.bias ? param(`bias_ih${suffix}`, [rows]) : null,
           b_hh: this.bias ? param(`bias_hh${suffix}`, [rows]) : null,
-        })
+        }
+        if (this.projection > 0) cell.W_hr = param(`weight_hr${suffix}`, [P, H])
+        this.cells.push(cell)
       }
     }
+  }
+
+  /** The width of h: projSize under a projection, else hiddenSize. */
+  protected get stateSize(): number {
+    return this.projection > 0 ? this.projection : this.hiddenSize
   }
 
   get directions(): number {
@@ -131,17 +154,18 @@ class RecurrentBase<G extends GateTrace> extends Module {
     const seq = unbatched ? x.unsqueeze(1) : this.batchFirst ? x.transpose(0, 1) : x // [T, B, D]
     const [T, B] = seq.shape
     if (T === 0) throw new Error(`${where}: the sequence is empty (x has shape ${formatShape(x.shape)})`)
-    const stateShape = unbatched ? [this.numLayers * this.directions, this.hiddenSize] : [this.numLayers * this.directions, B, this.hiddenSize]
-    const initial = (name: string, given: Tensor | undefined | null): Tensor => {
-      if (given === undefined || given === null) return Tensor.zeros([stateShape[0], B, this.hiddenSize], this.dtype)
+    // h is projSize wide under a projection, c always hiddenSize
+    const initial = (name: string, given: Tensor | undefined | null, width: number, widthName: string): Tensor => {
+      const stateShape = unbatched ? [this.numLayers * this.directions, width] : [this.numLayers * this.directions, B, width]
+      if (given === undefined || given === null) return Tensor.zeros([stateShape[0], B, width], this.dtype)
       if (!(given instanceof Tensor) || !shapesEqual(given.shape, stateShape) || given.dtype !== this.dtype) {
         const got = given instanceof Tensor ? `${given.dtype} ${formatShape(given.shape)}` : describe(given)
-        throw new Error(`${where}: the initial ${name} must be ${this.dtype} ${formatShape(stateShape)} (numLayers·directions${unbatched ? '' : ', B'}, hiddenSize); got ${got}`)
+        throw new Error(`${where}: the initial ${name} must be ${this.dtype} ${formatShape(stateShape)} (numLayers·directions${unbatched ? '' : ', B'}, ${widthName}); got ${got}`)
       }
       return unbatched ? given.unsqueeze(1) : given
     }
-    const h = initial('h', h0)
-    const c = c0 === null ? null : initial('c', c0)
+    const h = initial('h', h0, this.stateSize, this.projection > 0 ? 'projSize' : 'hiddenSize')
+    const c = c0 === null ? null : initial('c', c0, this.hiddenSize, 'hiddenSize')
 
     const sequence = this.impl === 'fused' ? fusedSequence : referenceSequence
     const finalH: Tensor[] = []
@@ -199,8 +223,13 @@ export class RNN extends RecurrentBase<RNNGates> {
 }
 
 export class LSTM extends RecurrentBase<LSTMGates> {
-  constructor(opts: RecurrentOptions) {
-    super('LSTM', 'lstm', opts)
+  constructor(opts: LSTMOptions) {
+    super('LSTM', 'lstm', opts, ['projSize'], opts?.projSize ?? 0)
+  }
+
+  /** The width of the projection W_hr, h and the output (per direction); 0 when there is none. */
+  get projSize(): number {
+    return this.projection
   }
 
   /** The state, when given, needs both h and c. */

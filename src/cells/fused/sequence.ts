@@ -7,6 +7,8 @@
 //
 // An op has one output, so the result is packed: [T, B, H] of h in time order, plus (LSTM) a row T holding
 // the last c. output, h and c are slices of it, and their gradients meet in the packed gradient.
+// Under the LSTM's projection W_hr (projection.ts) h is P wide and c H wide, so the pack is flat:
+// T·B·P of h, then B·H of the last c.
 import { record } from '../../autograd/engine.js'
 import { slice } from '../../autograd/ops/layout.js'
 import { allocate, isFloat, type DType, type TypedArray } from '../../tensor/dtype.js'
@@ -19,6 +21,7 @@ import type { CellMode } from '../kinds.js'
 import type { CellParams } from '../rnn.js'
 import { type SequenceResult } from '../sequence.js'
 import { FUSED_CELLS, splitBiases, type GradientBuffers, type StepBuffers, type StepOffsets } from './cells.js'
+import { projectBackInto, projectInto } from './projection.js'
 
 export { splitBiases } // it lives with the table; importers of the sequence op find it here too
 
@@ -37,20 +40,24 @@ interface Saved {
    * activations (RNN: only its input projection; backward reads h instead); aux: [T·B, H].
    */
   buffers: StepBuffers
+  /** h of every state, P wide: buffers.h, but under a projection, where buffers.h holds every step's m = o ⊙ tanh(c'). */
+  hStates: TypedArray
 }
 
 export function fusedSequence(kind: CellMode, x: Tensor, h0: Tensor, c0: Tensor | null, p: CellParams, reverse: boolean): SequenceResult {
   checkOperands(kind, x, h0, c0, p)
   const cell = FUSED_CELLS[kind], cellState = cell.cellState
   const [T, B, D] = x.shape
-  const H = h0.shape[1], GH = cell.gates * H, SH = cell.stateGates * H, BH = B * H, dtype = x.dtype
+  // P: the width of h; H: of c and of each gate block. They differ only under the LSTM's projection W_hr [P, H].
+  const W_hr = p.W_hr ?? null, P = h0.shape[1], H = W_hr === null ? P : W_hr.shape[1], BP = B * P
+  const GH = cell.gates * H, SH = cell.stateGates * H, BH = B * H, dtype = x.dtype
   // hSeq holds h in time order with the initial state where reading starts: [h0, h_0 … h_T−1] forward,
   // [h_0 … h_T−1, h0] in reverse. Step t writes block t + shift and reads block t + 1 − shift, so the
   // outputs are one contiguous run, and so are the states the steps read (the Hprev of dW_hh).
   const shift = reverse ? 0 : 1
-  const hSeq = allocate(dtype, (T + 1) * BH)
+  const hSeq = allocate(dtype, (T + 1) * BP)
   const cSeq = allocate(dtype, cellState ? (T + 1) * BH : 0)
-  hSeq.set(h0.data, (1 - shift) * T * BH)
+  hSeq.set(h0.data, (1 - shift) * T * BP)
   if (cellState && c0 !== null) cSeq.set(c0.data, (1 - shift) * T * BH)
   // The input projection of all T steps at once, X·W_ihᵀ; the step kernels add the biases.
   const gates = allocate(dtype, T * B * GH)
@@ -60,30 +67,40 @@ export function fusedSequence(kind: CellMode, x: Tensor, h0: Tensor, c0: Tensor 
   const hProj = allocate(dtype, B * GH)
   // the blocks past SH: u·W_gᵀ, W_g being W_hh's rows from SH
   const gatedProduct: TimesFixed = (out, outAt, u, uAt, m) => matmulTransBInto(out, u, p.W_hh.data, m, H, GH - SH, outAt, uAt, SH * H)
-  const buffers: StepBuffers = { B, H, h: hSeq, c: cSeq, gates, aux, hProj, bias, bHN, gatedProduct }
+  // under a projection the step writes m where it would write h, laid out as c, and h' = W_hr m follows
+  const mSeq = W_hr === null ? hSeq : allocate(dtype, (T + 1) * BH)
+  const buffers: StepBuffers = { B, H, h: mSeq, c: cSeq, gates, aux, hProj, bias, bHN, gatedProduct }
   const offsets: StepOffsets = { at: 0, prevAt: 0, gatesAt: 0, daHAt: 0, auxAt: 0, dOutAt: 0 }
   // W_hh h: the one matmul left inside the recurrence, by a W_hhᵀ packed once for all steps (its first SH
   // rows: a block that reads a gated state has its product run by the step, through gatedProduct)
-  withFixedRight(p.W_hh.data, H, SH, true, (timesWhhT) => {
+  withFixedRight(p.W_hh.data, P, SH, true, (timesWhhT) => {
     for (let step = 0; step < T; step++) {
       const t = reverse ? T - 1 - step : step
       offsets.at = (t + shift) * BH
       offsets.prevAt = (t + 1 - shift) * BH
       offsets.gatesAt = t * B * GH
       offsets.auxAt = t * BH
-      timesWhhT(hProj, 0, hSeq, offsets.prevAt, B)
+      timesWhhT(hProj, 0, hSeq, (t + 1 - shift) * BP, B)
       cell.forwardStep(buffers, offsets)
+      if (W_hr !== null) projectInto(hSeq, (t + shift) * BP, mSeq, offsets.at, W_hr.data, B, H, P)
     }
   })
-  const packed = Tensor.zeros([cellState ? T + 1 : T, B, H], dtype)
-  packed.data.set(hSeq.subarray(shift * BH, (shift + T) * BH))
-  if (cellState) packed.data.set(cSeq.subarray(shift * T * BH, (shift * T + 1) * BH), T * BH) // the last c reached
-  // One gradient slot per candidate input; absent ones (no bias, no cell state) are not inputs of the op.
-  const candidates = [x, h0, cellState ? c0 : null, p.W_ih, p.W_hh, p.b_ih, p.b_hh]
+  const packed = W_hr === null ? Tensor.zeros([cellState ? T + 1 : T, B, H], dtype) : Tensor.zeros([T * BP + BH], dtype)
+  packed.data.set(hSeq.subarray(shift * BP, (shift + T) * BP))
+  if (cellState) packed.data.set(cSeq.subarray(shift * T * BH, (shift * T + 1) * BH), T * BP) // the last c reached
+  // One gradient slot per candidate input; absent ones (no bias, no cell state, no projection) are not inputs of the op.
+  const candidates = [x, h0, cellState ? c0 : null, p.W_ih, p.W_hh, p.b_ih, p.b_hh, W_hr]
   const inputs = candidates.filter((t): t is Tensor => t !== null)
-  const saved: Saved = { kind, reverse, x, h0, c0, p, buffers }
+  const saved: Saved = { kind, reverse, x, h0, c0, p, buffers, hStates: hSeq }
   const y = record(`fused_${kind}`, inputs, packed, (dy) => backward(saved, dy.data).filter((_, k) => candidates[k] !== null))
   const last = reverse ? 0 : T - 1
+  if (W_hr !== null) {
+    return {
+      output: slice(y, 0, 0, T * BP).reshape([T, B, P]),
+      h: slice(y, 0, last * BP, (last + 1) * BP).reshape([B, P]),
+      c: slice(y, 0, T * BP, T * BP + BH).reshape([B, H]),
+    }
+  }
   return {
     output: cellState ? slice(y, 0, 0, T) : y,
     h: slice(y, 0, last, last + 1).reshape([B, H]),
@@ -92,13 +109,14 @@ export function fusedSequence(kind: CellMode, x: Tensor, h0: Tensor, c0: Tensor 
 }
 
 /**
- * Gradients in the order x, h0, c0, W_ih, W_hh, b_ih, b_hh; null for those that need none. `dy` is the
+ * Gradients in the order x, h0, c0, W_ih, W_hh, b_ih, b_hh, W_hr; null for those that need none. `dy` is the
  * packed gradient: row t is dL/dh_t from every use of the output, row T (LSTM) is dL/dc of the last state.
  */
 function backward(saved: Saved, dy: TypedArray): (Tensor | null)[] {
-  const { kind, reverse, x, h0, c0, p, buffers } = saved
+  const { kind, reverse, x, h0, c0, p, buffers, hStates } = saved
   const cell = FUSED_CELLS[kind]
-  const [T, B, D] = x.shape, H = h0.shape[1]
+  const [T, B, D] = x.shape
+  const W_hr = p.W_hr ?? null, P = h0.shape[1], H = W_hr === null ? P : W_hr.shape[1], BP = B * P
   const GH = cell.gates * H, SH = cell.stateGates * H, BH = B * H, dtype = x.dtype, shift = reverse ? 0 : 1
   // da of all steps, [T·B, G·H]; the GRU's recurrent side differs in its n block (da_n ⊙ r), so it has its own,
   // and so has the GRU with r before W_hn: [T·B, S·H] for the blocks that read h, and da_n for the one that does not.
@@ -109,14 +127,19 @@ function backward(saved: Saved, dy: TypedArray): (Tensor | null)[] {
   const dhNext = allocate(dtype, BH) // zero at first: no step reads the last state
   const dhZ = allocate(dtype, cell.directH ? BH : 0)
   const dc = allocate(dtype, cell.cellState ? BH : 0)
-  dc.set(dy.subarray(T * BH, T * BH + dc.length))
+  dc.set(dy.subarray(T * BP, T * BP + dc.length))
+  // Under a projection: dL/dh' of every step, [T·B, P], kept for dW_hr; dm = dh'·W_hr, [T·B, H], the step's
+  // dOut; dh of the state a step read comes back P wide (dhState), so the step's own dhNext stays 0.
+  const dhState = W_hr === null ? dhNext : allocate(dtype, BP)
+  const dhSteps = W_hr === null ? allocate(dtype, 0) : workspace(dtype, 3, T * BP)
+  const dOut = W_hr === null ? dy : workspace(dtype, 4, T * BH)
   // Field by field, not a spread, so every call's object has one shape (see StepBuffers)
   const { h: hSeq, c, gates, aux, hProj, bias, bHN } = buffers
   // the blocks past SH, backward: da_g·W_g
   const gatedProduct: TimesFixed = (out, outAt, da, daAt, m) => matmulInto(out, da, p.W_hh.data, m, GH - SH, H, outAt, daAt, SH * H)
-  const grads: GradientBuffers = { B, H, h: hSeq, c, gates, aux, hProj, bias, bHN, gatedProduct, da: daX, daH, daGated, dOut: dy, dhNext, dc, dhZ }
+  const grads: GradientBuffers = { B, H, h: hSeq, c, gates, aux, hProj, bias, bHN, gatedProduct, da: daX, daH, daGated, dOut, dhNext, dc, dhZ }
   const offsets: StepOffsets = { at: 0, prevAt: 0, gatesAt: 0, daHAt: 0, auxAt: 0, dOutAt: 0 }
-  withFixedRight(p.W_hh.data, SH, H, false, (timesWhh) => {
+  withFixedRight(p.W_hh.data, SH, P, false, (timesWhh) => {
     for (let step = T - 1; step >= 0; step--) {
       const t = reverse ? T - 1 - step : step
       offsets.at = (t + shift) * BH
@@ -124,9 +147,10 @@ function backward(saved: Saved, dy: TypedArray): (Tensor | null)[] {
       offsets.gatesAt = t * B * GH
       offsets.daHAt = t * B * SH
       offsets.auxAt = offsets.dOutAt = t * BH
+      if (W_hr !== null) projectBackInto(dOut, t * BH, dhSteps, t * BP, dy, t * BP, dhState, W_hr.data, B, H, P)
       cell.backwardStep(grads, offsets)
       // dh of the state this step read = da_t · W_hh (at the first step that is dh0, only wanted for h0)
-      if (step > 0 || h0.requiresGrad) timesWhh(dhNext, 0, daH, offsets.daHAt, B)
+      if (step > 0 || h0.requiresGrad) timesWhh(dhState, 0, daH, offsets.daHAt, B)
     }
   })
   const make = (t: Tensor | null, fill: (out: TypedArray) => void): Tensor | null => {
@@ -143,17 +167,19 @@ function backward(saved: Saved, dy: TypedArray): (Tensor | null)[] {
     // dx = dA · W_ih
     make(x, (out) => matmulInto(out, daX, p.W_ih.data, T * B, GH, D)),
     // dh0 = da_0 · W_hh (+ dh' ⊙ z for the GRU)
-    make(h0, (out) => (cell.directH ? binaryInto(out, [BH], dhNext, [BH], dhZ, [BH], add) : out.set(dhNext))),
+    make(h0, (out) => (cell.directH ? binaryInto(out, [BH], dhNext, [BH], dhZ, [BH], add) : out.set(dhState))),
     make(cell.cellState ? c0 : null, (out) => out.set(dc)),
     // dW_ih = dAᵀ · X
     make(p.W_ih, (out) => matmulTransAInto(out, daX, x.data, GH, T * B, D)),
     // dW_hh = dAᵀ · Hprev, Hprev being the contiguous run of states the steps read; rows past SH: dA_gᵀ · U (aux)
     make(p.W_hh, (out) => {
-      matmulTransAInto(out, daH, hSeq, SH, T * B, H, 0, 0, (1 - shift) * BH)
+      matmulTransAInto(out, daH, hStates, SH, T * B, P, 0, 0, (1 - shift) * BP)
       if (SH < GH) matmulTransAInto(out, daGated, aux, GH - SH, T * B, H, SH * H)
     }),
     dbIH,
     dbHH,
+    // dW_hr = Σ_t dh'_tᵀ · m_t, the steps' m being one contiguous run of buffers.h
+    make(W_hr, (out) => matmulTransAInto(out, dhSteps, buffers.h, P, T * B, H, 0, 0, shift * BH)),
   ]
 }
 
@@ -189,11 +215,15 @@ function checkOperands(kind: CellMode, x: Tensor, h0: Tensor, c0: Tensor | null,
   if (h0.ndim !== 2 || h0.shape[0] !== x.shape[1]) throw new Error(`${where}: h0 has shape ${formatShape(h0.shape)} but x ${formatShape(x.shape)} needs [${x.shape[1]}, H]`)
   const [, B, D] = x.shape
   const { gates, cellState } = FUSED_CELLS[kind]
-  const H = h0.shape[1], GH = gates * H
+  const W_hr = p.W_hr ?? null, P = h0.shape[1]
+  if (W_hr !== null && (kind !== 'lstm' || W_hr.ndim !== 2)) {
+    throw new Error(`${where}: W_hr, the projection, is an LSTM's [P, H] matrix; got ${formatShape(W_hr.shape)} for ${kind}`)
+  }
+  const H = W_hr === null ? P : W_hr.shape[1], GH = gates * H
   if (cellState && c0 === null) throw new Error(`${where}: the initial cell state c0 is missing`)
   const expected: [string, Tensor | null, number[]][] = [
-    ['h0', h0, [B, H]], ['c0', cellState ? c0 : null, [B, H]], ['W_ih', p.W_ih, [GH, D]],
-    ['W_hh', p.W_hh, [GH, H]], ['b_ih', p.b_ih, [GH]], ['b_hh', p.b_hh, [GH]],
+    ['h0', h0, [B, P]], ['c0', cellState ? c0 : null, [B, H]], ['W_ih', p.W_ih, [GH, D]],
+    ['W_hh', p.W_hh, [GH, P]], ['b_ih', p.b_ih, [GH]], ['b_hh', p.b_hh, [GH]], ['W_hr', W_hr, [P, H]],
   ]
   for (const [name, t, shape] of expected) {
     if (t === null) continue

@@ -31,6 +31,9 @@ export class CellStack {
     readonly hiddenSize: number,
     readonly dtype: FloatDType,
   ) {
+    // The step writes h' in place for the next layer and the next token; a projected h' would need buffers of its own
+    const projected = params.findIndex((p) => p.W_hr !== undefined)
+    if (projected >= 0) throw new Error(`CellStack: layer ${projected} has a projection (W_hr, LSTM({ projSize })), which the one-token stepper does not run; step the layer with forward instead`)
     const cell = (this.cell = FUSED_CELLS[kind])
     const H = hiddenSize, GH = cell.gates * H, SH = cell.stateGates * H
     // products: matrix k·l is layer l's W_ih, k·l + 1 the first SH rows of its W_hh, k·l + 2 the rest (when SH < GH)
