@@ -73,7 +73,7 @@ export function layerSpecs(): Spec[] {
   const T = 3
   const B = 2
   const specs: Spec[] = []
-  interface Variant { numLayers: number; bidirectional: boolean; impl: Impl; batchFirst?: boolean; unbatched?: boolean; bias?: boolean }
+  interface Variant { numLayers: number; bidirectional: boolean; impl: Impl; batchFirst?: boolean; unbatched?: boolean; bias?: boolean; projSize?: number }
   const layerCase = (kind: RecurrentKind, v: Variant): Spec => {
     const parts = [
       `${v.numLayers} layer${v.numLayers > 1 ? 's' : ''}`,
@@ -82,6 +82,7 @@ export function layerSpecs(): Spec[] {
       ...(v.batchFirst ? ['batchFirst'] : []),
       ...(v.unbatched ? ['unbatched'] : []),
       ...(v.bias === false ? ['without bias'] : []),
+      ...(v.projSize ? [`projSize ${v.projSize}`] : []),
     ]
     return {
       group: 'layer',
@@ -89,14 +90,14 @@ export function layerSpecs(): Spec[] {
       build: liveIf(kind === 'rnn_relu', (g) => {
         const opts = { inputSize: D, hiddenSize: H, numLayers: v.numLayers, bidirectional: v.bidirectional, impl: v.impl, batchFirst: v.batchFirst ?? false, bias: v.bias ?? true, dtype: f64 }
         const layer = build(g, () => {
-          if (kind === 'lstm') return new LSTM(opts)
+          if (kind === 'lstm') return new LSTM(v.projSize ? { ...opts, projSize: v.projSize } : opts)
           if (kind === 'gru' || kind === 'gru_reset_before') return new GRU({ ...opts, resetAfter: kind === 'gru' })
           return new RNN({ ...opts, nonlinearity: kind === 'rnn_relu' ? 'relu' : 'tanh' })
         })
         const states = v.numLayers * (v.bidirectional ? 2 : 1)
         const x = normal(g, v.unbatched ? [T, D] : v.batchFirst ? [B, T, D] : [T, B, D])
         const stateShape = v.unbatched ? [states, H] : [states, B, H]
-        const h0 = normal(g, stateShape)
+        const h0 = normal(g, v.projSize ? [...stateShape.slice(0, -1), v.projSize] : stateShape) // h is projSize wide
         if (layer instanceof LSTM) {
           const c0 = normal(g, stateShape)
           return { fn: (xx, hh, cc) => { const r = layer.forward(xx, { h: hh, c: cc }); return joined(r.output, r.h, r.c) }, inputs: [x, h0, c0, ...layer.parameters()] }
@@ -117,6 +118,12 @@ export function layerSpecs(): Spec[] {
     specs.push(layerCase(kind, { numLayers: 1, bidirectional: true, impl: 'reference', unbatched: true }))
     specs.push(layerCase(kind, { numLayers: 1, bidirectional: false, impl: 'fused', bias: false }))
   }
+  // the LSTM's projection W_hr (projSize < hiddenSize = 2)
+  for (const impl of ['fused', 'reference'] as const) {
+    specs.push(layerCase('lstm', { numLayers: 1, bidirectional: false, impl, projSize: 1 }))
+    specs.push(layerCase('lstm', { numLayers: 2, bidirectional: true, impl, projSize: 1 }))
+  }
+  specs.push(layerCase('lstm', { numLayers: 1, bidirectional: true, impl: 'fused', unbatched: true, bias: false, projSize: 1 }))
   specs.push({
     group: 'layer',
     name: 'Linear module, 3-d input',

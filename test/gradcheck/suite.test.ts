@@ -91,6 +91,8 @@ describe('the gradient-check suite', () => {
       expect(layers.some((n) => n.startsWith(`${kind},`) && n.includes('batchFirst'))).toBe(true)
       expect(layers.some((n) => n.startsWith(`${kind},`) && n.includes('unbatched'))).toBe(true)
     }
+    // the LSTM's projection, along both paths
+    for (const impl of ['fused', 'reference']) expect(layers).toContain(`LSTM, 2 layers, bidirectional, ${impl}, projSize 1`)
     const models = names('model')
     for (const cell of ['rnn', 'lstm', 'gru']) expect(models).toContain(`LanguageModel ${cell}`)
     expect(models.some((n) => n.startsWith('SequenceClassifier') && n.includes('lengths'))).toBe(true)
@@ -114,6 +116,7 @@ describe('the gradient-check suite', () => {
       'matmul batched broadcast [2, 1, 3, 4] @ [3, 4, 2]',
       'GRUCell with bias',
       'LSTM, 1 layer, bidirectional, fused',
+      'LSTM, 2 layers, bidirectional, fused, projSize 1',
       'RNN relu, 2 layers, unidirectional, reference',
       'SequenceClassifier rnn, float inputs, lengths [3, 1, 2]',
       'crossEntropy ignoreIndex (two rows ignored)',
