@@ -1,8 +1,8 @@
 // The LSTM cell (Hochreiter & Schmidhuber, 1997, with the forget gate of Gers et al., 2000), exactly as
 // PyTorch computes it. The stacked weights hold the gates in the order i, f, g, o: W_ih is [4H, D].
 // There is no "update gate": i (input), f (forget) and o (output) are gates; g is the candidate cell.
-// With a projection W_hr [P, H] (Sak et al., 2014; PyTorch's proj_size) h' is W_hr (o ⊙ tanh c'), P wide,
-// so W_hh is [4H, P]; c stays H wide.
+// With a projection W_hr [P, H] (Sak et al., 2014; PyTorch's proj_size) the state's h is W_hr (o ⊙ tanh c'),
+// P wide, so W_hh is [4H, P] and c stays H wide; the projection wraps the cell (cellStep in sequence.ts).
 // Its fused forward and backward steps (the fast path): src/cells/fused/lstm.ts.
 import { linear } from '../autograd/ops/linear.js'
 import type { Tensor } from '../tensor/tensor.js'
@@ -24,8 +24,7 @@ export function lstmCell(x: Tensor, { h, c }: LSTMState, p: CellParams, record?:
   const g = aG.tanh() //    g = tanh(W_ig x + b_ig + W_hg h + b_hg)
   const o = aO.sigmoid() // o = σ(W_io x + b_io + W_ho h + b_ho)
   const cNext = f.mul(c).add(i.mul(g)) // c' = f ⊙ c + i ⊙ g
-  const m = o.mul(cNext.tanh()) //       h' = o ⊙ tanh(c')
-  const hNext = p.W_hr === undefined ? m : linear(m, p.W_hr) // h' = W_hr (o ⊙ tanh c'), with a projection
+  const hNext = o.mul(cNext.tanh()) //    h' = o ⊙ tanh(c')
   record?.({ i, f, g, o, c: cNext })
   return { h: hNext, c: cNext }
 }

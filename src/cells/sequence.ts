@@ -2,6 +2,7 @@
 // equations step by step; the fused path (fused.ts) does the same work in one op with a hand-derived
 // backward. Both take x as [T, B, D] and return every step's h in time order.
 import { noGrad } from '../autograd/engine.js'
+import { linear } from '../autograd/ops/linear.js'
 import { stack } from '../autograd/ops/layout.js'
 import type { Tensor } from '../tensor/tensor.js'
 import { gruCell, gruResetBeforeCell } from './gru.js'
@@ -29,9 +30,12 @@ export function cellStep(mode: CellMode, x: Tensor, h: Tensor, c: Tensor | null,
       return { h: gruCell(x, h, p, record), c: null }
     case 'gru_reset_before':
       return { h: gruResetBeforeCell(x, h, p, record), c: null }
-    case 'lstm':
+    case 'lstm': {
       if (c === null) throw new Error('lstm: the cell state c is missing')
-      return lstmCell(x, { h, c }, p, record)
+      const next = lstmCell(x, { h, c }, p, record)
+      // with a projection (LSTM({ projSize })): h' = W_hr (o ⊙ tanh c')
+      return p.W_hr === undefined ? next : { h: linear(next.h, p.W_hr), c: next.c }
+    }
   }
 }
 
