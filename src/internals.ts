@@ -3,7 +3,7 @@
 // gates stacked in each weight, the one-token stepper and its packed mat-vec, the sampler's helpers over
 // plain arrays, and the bytes of the WebAssembly kernel module. Not part of the API contract: these may
 // change in any release.
-export { referenceSequence, traceSequence, cellStep, type SequenceResult } from './cells/sequence.js'
+export { referenceSequence, traceSequence, cellStep, type SequenceResult, type SequenceMasks } from './cells/sequence.js'
 export { GATE_COUNT } from './cells/kinds.js'
 export { fusedSequence, splitBiases } from './cells/fused/sequence.js'
 export { CellStack } from './cells/fused/stepper.js'

@@ -19,20 +19,38 @@ export interface SequenceResult {
   c: Tensor | null
 }
 
-/** One step of the cell that `mode` names on state (h, c); `record`, when given, receives the step's GateTrace. */
-export function cellStep(mode: CellMode, x: Tensor, h: Tensor, c: Tensor | null, p: CellParams, record?: GateRecorder<GateTrace>): { h: Tensor; c: Tensor | null } {
+/**
+ * Constant masks a sequence runs under (drawn by the layer, or fixed by a test). `recurrent`: recurrent
+ * dropout's [B, H] mask m, 0 or 1/(1 − p) per unit, the same at every step (Gal & Ghahramani 2016); every
+ * h that enters W_hh is m ⊙ h, while h', the outputs and the final state stay undropped:
+ *   W_hh h → W_hh (m ⊙ h) in every cell (the GRU's three blocks alike); the GRU with r before W_hn:
+ *   n = tanh(W_in x + b_in + W_hn (r ⊙ (m ⊙ h)) + b_hn), h' = (1 − z) ⊙ n + z ⊙ h.
+ */
+export interface SequenceMasks {
+  recurrent: Tensor | null
+}
+
+/** No masks: the sequence as without dropout. */
+export const NO_MASKS: SequenceMasks = { recurrent: null }
+
+/**
+ * One step of the cell that `mode` names on state (h, c); `record`, when given, receives the step's
+ * GateTrace. hW is the h that enters W_hh (m ⊙ h under recurrent dropout): the RNN and the LSTM read h
+ * only there, the GRU also in z ⊙ h.
+ */
+export function cellStep(mode: CellMode, x: Tensor, h: Tensor, c: Tensor | null, p: CellParams, record?: GateRecorder<GateTrace>, hW: Tensor = h): { h: Tensor; c: Tensor | null } {
   switch (mode) {
     case 'rnn_tanh':
-      return { h: rnnCell(x, h, p, 'tanh', record), c: null }
+      return { h: rnnCell(x, hW, p, 'tanh', record), c: null }
     case 'rnn_relu':
-      return { h: rnnCell(x, h, p, 'relu', record), c: null }
+      return { h: rnnCell(x, hW, p, 'relu', record), c: null }
     case 'gru':
-      return { h: gruCell(x, h, p, record), c: null }
+      return { h: gruCell(x, h, p, record, hW), c: null }
     case 'gru_reset_before':
-      return { h: gruResetBeforeCell(x, h, p, record), c: null }
+      return { h: gruResetBeforeCell(x, h, p, record, hW), c: null }
     case 'lstm': {
       if (c === null) throw new Error('lstm: the cell state c is missing')
-      const next = lstmCell(x, { h, c }, p, record)
+      const next = lstmCell(x, { h: hW, c }, p, record)
       // with a projection (LSTM({ projSize })): h' = W_hr (o ⊙ tanh c')
       return p.W_hr === undefined ? next : { h: linear(next.h, p.W_hr), c: next.c }
     }
@@ -40,7 +58,7 @@ export function cellStep(mode: CellMode, x: Tensor, h: Tensor, c: Tensor | null,
 }
 
 /**
- * The reference path: the cell's equations, step by step, recorded op by op. Needs T ≥ 1.
+ * The reference path: the cell's equations, step by step, recorded op by op, under `masks`. Needs T ≥ 1.
  * `record`, when given, receives each step's gates with the step's time index t.
  */
 export function referenceSequence(
@@ -50,14 +68,17 @@ export function referenceSequence(
   c0: Tensor | null,
   p: CellParams,
   reverse: boolean,
+  masks: SequenceMasks = NO_MASKS,
   record?: (t: number, gates: GateTrace) => void,
 ): SequenceResult {
   const T = x.shape[0]
   const steps: Tensor[] = new Array<Tensor>(T)
+  const m = masks.recurrent
   let state = { h: h0, c: c0 }
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s
-    state = cellStep(mode, x.slice(0, t, t + 1).squeeze(0), state.h, state.c, p, record && ((gates) => record(t, gates)))
+    const hW = m === null ? state.h : state.h.mul(m) // m ⊙ h, what enters W_hh
+    state = cellStep(mode, x.slice(0, t, t + 1).squeeze(0), state.h, state.c, p, record && ((gates) => record(t, gates)), hW)
     steps[t] = state.h
   }
   return { output: stack(steps, 0), h: state.h, c: state.c }
@@ -68,10 +89,10 @@ export function referenceSequence(
  * recording gradients on the same operands, each value stacked to [T, B, H] in time order (also when
  * reading in reverse: index t is the value at input position t). Needs T ≥ 1.
  */
-export function traceSequence(mode: CellMode, x: Tensor, h0: Tensor, c0: Tensor | null, p: CellParams, reverse: boolean): GateTrace {
+export function traceSequence(mode: CellMode, x: Tensor, h0: Tensor, c0: Tensor | null, p: CellParams, reverse: boolean, masks: SequenceMasks = NO_MASKS): GateTrace {
   return noGrad(() => {
     const steps = new Array<GateTrace>(x.shape[0])
-    referenceSequence(mode, x, h0, c0, p, reverse, (t, gates) => {
+    referenceSequence(mode, x, h0, c0, p, reverse, masks, (t, gates) => {
       steps[t] = gates
     })
     const trace: GateTrace = {}

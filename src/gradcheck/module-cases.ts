@@ -7,8 +7,9 @@ import { LayerNorm, Linear } from '../models/layers.js'
 import { type CellKind, GRU, LSTM, RNN, type Impl } from '../models/recurrent.js'
 import { Seq2Seq } from '../models/seq2seq.js'
 import { crossEntropy, l1Penalty, l2Penalty, mseLoss } from '../optim/losses.js'
-import { Generator } from '../tensor/random.js'
+import { defaultGenerator, Generator } from '../tensor/random.js'
 import { awayFrom, build, f64, indices, joined, normal, type Built, type Spec } from './inputs.js'
+import type { Fn } from './suite.js'
 
 function liveIf(relu: boolean, make: (g: Generator) => Built): (g: Generator) => Built {
   if (!relu) return make
@@ -20,6 +21,17 @@ function liveIf(relu: boolean, make: (g: Generator) => Built): (g: Generator) =>
     let built = make(g)
     for (let attempt = 1; attempt < 20 && liveFraction(built) < 1 / 3; attempt++) built = make(g)
     return built
+  }
+}
+
+/** run() with the default generator in `state`, put back as it was afterwards. */
+function withDefaultGenerator<T>(state: Uint32Array, run: () => T): T {
+  const saved = defaultGenerator.getState()
+  defaultGenerator.setState(state)
+  try {
+    return run()
+  } finally {
+    defaultGenerator.setState(saved)
   }
 }
 
@@ -73,7 +85,7 @@ export function layerSpecs(): Spec[] {
   const T = 3
   const B = 2
   const specs: Spec[] = []
-  interface Variant { numLayers: number; bidirectional: boolean; impl: Impl; batchFirst?: boolean; unbatched?: boolean; bias?: boolean; projSize?: number }
+  interface Variant { numLayers: number; bidirectional: boolean; impl: Impl; batchFirst?: boolean; unbatched?: boolean; bias?: boolean; projSize?: number; masked?: boolean }
   const layerCase = (kind: RecurrentKind, v: Variant): Spec => {
     const parts = [
       `${v.numLayers} layer${v.numLayers > 1 ? 's' : ''}`,
@@ -83,12 +95,14 @@ export function layerSpecs(): Spec[] {
       ...(v.unbatched ? ['unbatched'] : []),
       ...(v.bias === false ? ['without bias'] : []),
       ...(v.projSize ? [`projSize ${v.projSize}`] : []),
+      ...(v.masked ? ['recurrentDropout 0.4 and inputDropout 0.3 (masks fixed)'] : []),
     ]
     return {
       group: 'layer',
       name: `${KIND_NAMES[kind]}, ${parts.join(', ')}`,
       build: liveIf(kind === 'rnn_relu', (g) => {
-        const opts = { inputSize: D, hiddenSize: H, numLayers: v.numLayers, bidirectional: v.bidirectional, impl: v.impl, batchFirst: v.batchFirst ?? false, bias: v.bias ?? true, dtype: f64 }
+        const dropouts = v.masked ? { recurrentDropout: 0.4, inputDropout: 0.3 } : {}
+        const opts = { inputSize: D, hiddenSize: H, numLayers: v.numLayers, bidirectional: v.bidirectional, impl: v.impl, batchFirst: v.batchFirst ?? false, bias: v.bias ?? true, dtype: f64, ...dropouts }
         const layer = build(g, () => {
           if (kind === 'lstm') return new LSTM(v.projSize ? { ...opts, projSize: v.projSize } : opts)
           if (kind === 'gru' || kind === 'gru_reset_before') return new GRU({ ...opts, resetAfter: kind === 'gru' })
@@ -98,11 +112,14 @@ export function layerSpecs(): Spec[] {
         const x = normal(g, v.unbatched ? [T, D] : v.batchFirst ? [B, T, D] : [T, B, D])
         const stateShape = v.unbatched ? [states, H] : [states, B, H]
         const h0 = normal(g, v.projSize ? [...stateShape.slice(0, -1), v.projSize] : stateShape) // h is projSize wide
+        // The masks come from the default generator: every evaluation starts it from the case's own state and restores it after
+        const draws = v.masked ? new Generator(g.randint(2 ** 31)).getState() : null
+        const fixed = (fn: Fn): Fn => (draws === null ? fn : (...args) => withDefaultGenerator(draws, () => fn(...args)))
         if (layer instanceof LSTM) {
           const c0 = normal(g, stateShape)
-          return { fn: (xx, hh, cc) => { const r = layer.forward(xx, { h: hh, c: cc }); return joined(r.output, r.h, r.c) }, inputs: [x, h0, c0, ...layer.parameters()] }
+          return { fn: fixed((xx, hh, cc) => { const r = layer.forward(xx, { h: hh, c: cc }); return joined(r.output, r.h, r.c) }), inputs: [x, h0, c0, ...layer.parameters()] }
         }
-        return { fn: (xx, hh) => { const r = layer.forward(xx, { h: hh }); return joined(r.output, r.h) }, inputs: [x, h0, ...layer.parameters()] }
+        return { fn: fixed((xx, hh) => { const r = layer.forward(xx, { h: hh }); return joined(r.output, r.h) }), inputs: [x, h0, ...layer.parameters()] }
       }),
     }
   }
@@ -117,6 +134,8 @@ export function layerSpecs(): Spec[] {
     specs.push(layerCase(kind, { numLayers: 1, bidirectional: false, impl: 'fused', unbatched: true }))
     specs.push(layerCase(kind, { numLayers: 1, bidirectional: true, impl: 'reference', unbatched: true }))
     specs.push(layerCase(kind, { numLayers: 1, bidirectional: false, impl: 'fused', bias: false }))
+    specs.push(layerCase(kind, { numLayers: 2, bidirectional: true, impl: 'fused', masked: true }))
+    specs.push(layerCase(kind, { numLayers: 2, bidirectional: false, impl: 'reference', masked: true }))
   }
   // the LSTM's projection W_hr (projSize < hiddenSize = 2)
   for (const impl of ['fused', 'reference'] as const) {

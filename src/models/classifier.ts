@@ -26,6 +26,9 @@ export interface SequenceClassifierOptions {
   numLayers?: number
   bidirectional?: boolean
   dropout?: number
+  /** The recurrent layer's recurrentDropout and inputDropout (see RecurrentOptions); 0 by default. */
+  recurrentDropout?: number
+  inputDropout?: number
   dtype?: FloatDType
 }
 
@@ -41,7 +44,7 @@ export class SequenceClassifier extends Module {
   constructor(opts: SequenceClassifierOptions) {
     super()
     const where = 'SequenceClassifier'
-    checkOptionKeys(where, opts, ['inputSize', 'vocabSize', 'embeddingDim', 'hiddenSize', 'numClasses', 'cell', 'numLayers', 'bidirectional', 'dropout', 'dtype'])
+    checkOptionKeys(where, opts, ['inputSize', 'vocabSize', 'embeddingDim', 'hiddenSize', 'numClasses', 'cell', 'numLayers', 'bidirectional', 'dropout', 'recurrentDropout', 'inputDropout', 'dtype'])
     if ((opts.inputSize === undefined) === (opts.vocabSize === undefined)) throw new Error(`${where}: give exactly one of inputSize (float inputs) and vocabSize (token inputs)`)
     const hiddenSize = checkPositiveInt(where, 'hiddenSize', opts.hiddenSize)
     this.numClasses = checkPositiveInt(where, 'numClasses', opts.numClasses)
@@ -58,7 +61,8 @@ export class SequenceClassifier extends Module {
       this.inputSize = checkPositiveInt(where, 'inputSize', opts.inputSize)
     }
     const numLayers = checkPositiveInt(where, 'numLayers', opts.numLayers ?? 1)
-    this.rnn = this.registerModule('rnn', recurrentLayer(cell, { inputSize: this.inputSize, hiddenSize, numLayers, dropout: checkDropout(where, opts.dropout ?? 0), bidirectional, dtype }))
+    this.rnn = this.registerModule('rnn', recurrentLayer(cell, { inputSize: this.inputSize, hiddenSize, numLayers, dropout: checkDropout(where, opts.dropout ?? 0),
+      recurrentDropout: checkDropout(where, opts.recurrentDropout ?? 0, 'recurrentDropout'), inputDropout: checkDropout(where, opts.inputDropout ?? 0, 'inputDropout'), bidirectional, dtype }))
     const features = this.directions * hiddenSize
     const bound = 1 / Math.sqrt(features)
     this.weight = this.registerParameter('fc.weight', uniformParameter([this.numClasses, features], bound, dtype))

@@ -24,6 +24,9 @@ export interface LanguageModelOptions {
   numLayers?: number
   cell?: CellKind
   dropout?: number
+  /** The recurrent layer's recurrentDropout and inputDropout (see RecurrentOptions); 0 by default. */
+  recurrentDropout?: number
+  inputDropout?: number
   tieWeights?: boolean
   dtype?: FloatDType
 }
@@ -53,18 +56,20 @@ export class LanguageModel extends Module {
   constructor(opts: LanguageModelOptions) {
     super()
     const where = 'LanguageModel'
-    checkOptionKeys(where, opts, ['vocabSize', 'embeddingDim', 'hiddenSize', 'numLayers', 'cell', 'dropout', 'tieWeights', 'dtype'])
+    checkOptionKeys(where, opts, ['vocabSize', 'embeddingDim', 'hiddenSize', 'numLayers', 'cell', 'dropout', 'recurrentDropout', 'inputDropout', 'tieWeights', 'dtype'])
     this.vocabSize = checkPositiveInt(where, 'vocabSize', opts.vocabSize)
     const embeddingDim = checkPositiveInt(where, 'embeddingDim', opts.embeddingDim)
     const hiddenSize = checkPositiveInt(where, 'hiddenSize', opts.hiddenSize)
     const numLayers = checkPositiveInt(where, 'numLayers', opts.numLayers ?? 1)
     this.cell = checkOneOf(where, 'cell', opts.cell ?? 'lstm', ['rnn', 'lstm', 'gru'])
     const dropout = checkDropout(where, opts.dropout ?? 0)
+    const recurrentDropout = checkDropout(where, opts.recurrentDropout ?? 0, 'recurrentDropout')
+    const inputDropout = checkDropout(where, opts.inputDropout ?? 0, 'inputDropout')
     const tie = checkBoolean(where, 'tieWeights', opts.tieWeights ?? false)
     const dtype = floatDType(where, opts.dtype)
     if (tie && embeddingDim !== hiddenSize) throw new Error(`${where}: tieWeights needs embeddingDim (${embeddingDim}) equal to hiddenSize (${hiddenSize})`)
     this.embedding = this.registerModule('embedding', new Embedding({ numEmbeddings: this.vocabSize, embeddingDim, dtype }))
-    this.rnn = this.registerModule('rnn', recurrentLayer(this.cell, { inputSize: embeddingDim, hiddenSize, numLayers, dropout, dtype }))
+    this.rnn = this.registerModule('rnn', recurrentLayer(this.cell, { inputSize: embeddingDim, hiddenSize, numLayers, dropout, recurrentDropout, inputDropout, dtype }))
     this.drop = this.registerModule('drop', new Dropout({ p: dropout }))
     const bound = 1 / Math.sqrt(hiddenSize)
     this.decoderWeight = tie ? this.embedding.weight : this.registerParameter('decoder.weight', uniformParameter([this.vocabSize, hiddenSize], bound, dtype))

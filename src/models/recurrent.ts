@@ -3,14 +3,20 @@
 // op by default; impl: 'reference' runs the cells' equations step by step instead. forward(x, state,
 // { recordGates: true }) also returns every step's gate values, typed per cell (RNNGates, LSTMGates,
 // GRUGates: see GATE_NAMES), for looking inside.
-import { dropout } from '../autograd/ops/dropout.js'
+//
+// Dropout, in training mode only, three kinds: `dropout` (PyTorch's) on each layer's output but the last;
+// `inputDropout` (Keras's `dropout`) on each layer's input x, every step by one [B, D] mask per sequence;
+// `recurrentDropout` (Keras's `recurrent_dropout`, Gal & Ghahramani 2016) on every h entering W_hh, by one
+// [B, H] mask per sequence ([B, projSize] under the LSTM's projection; see SequenceMasks). The last two draw fresh masks per call and per layer and
+// direction, in that order (the input mask, then the recurrent one), from the seeded generator.
+import { dropout, dropoutMask } from '../autograd/ops/dropout.js'
 import { cat, stack } from '../autograd/ops/layout.js'
 import { fusedSequence } from '../cells/fused/sequence.js'
 import type { GRUGates } from '../cells/gru.js'
 import { GATE_COUNT, type CellKind, type CellMode, type GateTrace } from '../cells/kinds.js'
 import type { LSTMGates } from '../cells/lstm.js'
 import type { CellParams, Nonlinearity, RNNGates } from '../cells/rnn.js'
-import { referenceSequence, traceSequence } from '../cells/sequence.js'
+import { NO_MASKS, referenceSequence, traceSequence, type SequenceMasks } from '../cells/sequence.js'
 import type { FloatDType } from '../tensor/dtype.js'
 import { floatDType } from '../tensor/dtype.js'
 import { formatShape, shapesEqual } from '../tensor/shape.js'
@@ -30,6 +36,13 @@ export interface RecurrentOptions {
   bias?: boolean
   batchFirst?: boolean
   dropout?: number
+  /**
+   * Dropout on h where it enters W_hh, one mask per sequence, layer and direction for all steps (Keras's
+   * recurrent_dropout); h', the outputs and the final state are not dropped. Training mode only.
+   */
+  recurrentDropout?: number
+  /** Dropout on each layer's input x, one mask per sequence, layer and direction for all steps (Keras's dropout). Training mode only. */
+  inputDropout?: number
   bidirectional?: boolean
   dtype?: FloatDType
   impl?: Impl
@@ -58,7 +71,7 @@ export interface GRUOptions extends RecurrentOptions {
   resetAfter?: boolean
 }
 
-const OPTION_KEYS = ['inputSize', 'hiddenSize', 'numLayers', 'bias', 'batchFirst', 'dropout', 'bidirectional', 'dtype', 'impl']
+const OPTION_KEYS = ['inputSize', 'hiddenSize', 'numLayers', 'bias', 'batchFirst', 'dropout', 'recurrentDropout', 'inputDropout', 'bidirectional', 'dtype', 'impl']
 
 /** What RNN, LSTM and GRU share: options, parameters, and running every layer and direction. G: the cell's gate trace. */
 class RecurrentBase<G extends GateTrace> extends Module {
@@ -68,6 +81,8 @@ class RecurrentBase<G extends GateTrace> extends Module {
   readonly bias: boolean
   readonly batchFirst: boolean
   readonly dropout: number
+  readonly recurrentDropout: number
+  readonly inputDropout: number
   readonly bidirectional: boolean
   readonly dtype: FloatDType
   readonly impl: Impl
@@ -91,6 +106,8 @@ class RecurrentBase<G extends GateTrace> extends Module {
     this.bias = checkBoolean(where, 'bias', opts.bias ?? true)
     this.batchFirst = checkBoolean(where, 'batchFirst', opts.batchFirst ?? false)
     this.dropout = checkDropout(where, opts.dropout ?? 0)
+    this.recurrentDropout = checkDropout(where, opts.recurrentDropout ?? 0, 'recurrentDropout')
+    this.inputDropout = checkDropout(where, opts.inputDropout ?? 0, 'inputDropout')
     this.bidirectional = checkBoolean(where, 'bidirectional', opts.bidirectional ?? false)
     this.dtype = floatDType(where, opts.dtype)
     this.impl = checkOneOf(where, 'impl', opts.impl ?? 'fused', ['fused', 'reference'])
@@ -171,6 +188,8 @@ class RecurrentBase<G extends GateTrace> extends Module {
     const finalH: Tensor[] = []
     const finalC: Tensor[] = []
     const traces: GateTrace[] | null = recordGates ? [] : null
+    // a [B, width] mask of inputDropout or recurrentDropout, or none (evaluation mode, p = 0)
+    const drop = (p: number, width: number) => (this.training && p > 0 ? dropoutMask([B, width], p, this.dtype) : null)
     let input = seq
     for (let layer = 0; layer < this.numLayers; layer++) {
       const outputs: Tensor[] = []
@@ -179,8 +198,12 @@ class RecurrentBase<G extends GateTrace> extends Module {
         const pick = (state: Tensor) => state.slice(0, index, index + 1).squeeze(0)
         const hStart = pick(h)
         const cStart = c === null ? null : pick(c)
-        const result = sequence(this.mode, input, hStart, cStart, this.cells[index], dir === 1)
-        if (traces !== null) traces.push(traceSequence(this.mode, input, hStart, cStart, this.cells[index], dir === 1))
+        const inputMask = drop(this.inputDropout, input.shape[2])
+        const xIn = inputMask === null ? input : input.mul(inputMask) // m_x ⊙ x at every step
+        const recurrentMask = drop(this.recurrentDropout, this.stateSize)
+        const masks: SequenceMasks = recurrentMask === null ? NO_MASKS : { recurrent: recurrentMask }
+        const result = sequence(this.mode, xIn, hStart, cStart, this.cells[index], dir === 1, masks)
+        if (traces !== null) traces.push(traceSequence(this.mode, xIn, hStart, cStart, this.cells[index], dir === 1, masks))
         outputs.push(result.output)
         finalH.push(result.h)
         if (result.c !== null) finalC.push(result.c)
@@ -272,7 +295,10 @@ export interface RecurrentState {
 }
 
 /** A batch-first recurrent layer of the named cell, for the models built on one: the same options and results whatever the cell. */
-export function recurrentLayer(cell: CellKind, opts: { inputSize: number; hiddenSize: number; numLayers: number; dropout: number; bidirectional?: boolean; dtype: FloatDType }): RNN | LSTM | GRU {
+export function recurrentLayer(
+  cell: CellKind,
+  opts: { inputSize: number; hiddenSize: number; numLayers: number; dropout: number; recurrentDropout?: number; inputDropout?: number; bidirectional?: boolean; dtype: FloatDType },
+): RNN | LSTM | GRU {
   const layerOpts = { ...opts, batchFirst: true }
   return cell === 'lstm' ? new LSTM(layerOpts) : cell === 'gru' ? new GRU(layerOpts) : new RNN(layerOpts)
 }

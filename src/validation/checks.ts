@@ -23,9 +23,9 @@ export function checkOneOf<T extends string>(where: string, name: string, value:
   return value as T
 }
 
-/** A probability p with 0 ≤ p < 1 (dropout). */
-export function checkDropout(where: string, value: unknown): number {
-  if (typeof value !== 'number' || !(value >= 0 && value < 1)) throw new Error(`${where}: dropout must be a number in [0, 1), got ${describe(value)}`)
+/** A probability p with 0 ≤ p < 1 (dropout, or the option `name`). */
+export function checkDropout(where: string, value: unknown, name = 'dropout'): number {
+  if (typeof value !== 'number' || !(value >= 0 && value < 1)) throw new Error(`${where}: ${name} must be a number in [0, 1), got ${describe(value)}`)
   return value
 }
 

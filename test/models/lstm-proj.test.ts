@@ -112,6 +112,27 @@ describe('LSTM({ projSize })', () => {
     }
   })
 
+  test('with recurrentDropout and inputDropout the masks are P and D wide, and both paths give the same values and gradients under the same draws', () => {
+    const c: Config = { T: 4, B: 3, D: 2, H: 5, P: 3, numLayers: 2, bidirectional: true, bias: true, batchFirst: false, unbatched: false, withState: true }
+    const run = (impl: Impl) => {
+      manualSeed(11)
+      const layer = new LSTM({ inputSize: c.D, hiddenSize: c.H, projSize: c.P, numLayers: 2, bidirectional: true, recurrentDropout: 0.4, inputDropout: 0.3, dtype: 'float64', impl })
+      const { x, h0, c0 } = inputsFor(c)
+      const probe = randn([c.T * c.B * 2 * c.P + 4 * c.B * (c.P + c.H)], { dtype: 'float64' })
+      manualSeed(12) // the masks' draws
+      return { layer, ...valuesAndGradients(layer, x, h0, c0, probe) }
+    }
+    const fused = run('fused')
+    const reference = run('reference')
+    expect(maxDiff(fused.y, reference.y)).toBeLessThanOrEqual(1e-12)
+    fused.grads.forEach((g, i) => expect(maxDiff(g, reference.grads[i])).toBeLessThanOrEqual(1e-11))
+    // Dropout acted: evaluation mode (no masks) gives other numbers.
+    manualSeed(11)
+    const plain = new LSTM({ inputSize: c.D, hiddenSize: c.H, projSize: c.P, numLayers: 2, bidirectional: true, dtype: 'float64' })
+    const { x, h0, c0 } = inputsFor(c)
+    expect(maxDiff(Array.from(runFlat(plain, x, h0, c0).data), fused.y)).toBeGreaterThan(1e-3)
+  })
+
   test('the fused backward: a zero upstream gradient gives zero gradients, and two passes give the same ones', () => {
     manualSeed(3)
     const c: Config = { T: 4, B: 2, D: 3, H: 4, P: 2, numLayers: 2, bidirectional: true, bias: true, batchFirst: false, unbatched: false, withState: true }

@@ -5,6 +5,10 @@
 // derived by hand: one pass back through time for the pre-activation gradients of all steps, then the
 // weight and input gradients as whole-sequence matmuls.
 //
+// Under recurrent dropout (masks.recurrent, see SequenceMasks) each step's product reads m ⊙ h, a masked copy
+// of the state kept for dW_hh, and backward carries dh = (da·W_hh) ⊙ m; the GRU with r before W_hn multiplies
+// its gated state by m too, W_hn (r ⊙ (m ⊙ h)) = W_hn (m ⊙ (r ⊙ h)), so its step kernels stay as they are.
+//
 // An op has one output, so the result is packed: [T, B, H] of h in time order, plus (LSTM) a row T holding
 // the last c. output, h and c are slices of it, and their gradients meet in the packed gradient.
 // Under the LSTM's projection W_hr (projection.ts) h is P wide and c H wide, so the pack is flat:
@@ -12,14 +16,14 @@
 import { record } from '../../autograd/engine.js'
 import { slice } from '../../autograd/ops/layout.js'
 import { allocate, isFloat, type DType, type TypedArray } from '../../tensor/dtype.js'
-import { binaryInto } from '../../tensor/kernels/elementwise.js'
+import { binaryInto, maskBlockInto } from '../../tensor/kernels/elementwise.js'
 import { matmulInto, matmulTransAInto, matmulTransBInto, withFixedRight, type TimesFixed } from '../../tensor/kernels/matmul.js'
 import { columnSumsInto } from '../../tensor/kernels/reduce.js'
 import { formatShape, shapesEqual } from '../../tensor/shape.js'
 import { Tensor } from '../../tensor/tensor.js'
 import type { CellMode } from '../kinds.js'
 import type { CellParams } from '../rnn.js'
-import { type SequenceResult } from '../sequence.js'
+import { NO_MASKS, type SequenceMasks, type SequenceResult } from '../sequence.js'
 import { FUSED_CELLS, splitBiases, type GradientBuffers, type StepBuffers, type StepOffsets } from './cells.js'
 import { projectBackInto, projectInto } from './projection.js'
 
@@ -40,12 +44,17 @@ interface Saved {
    * activations (RNN: only its input projection; backward reads h instead); aux: [T·B, H].
    */
   buffers: StepBuffers
-  /** h of every state, P wide: buffers.h, but under a projection, where buffers.h holds every step's m = o ⊙ tanh(c'). */
-  hStates: TypedArray
+  /** The recurrent dropout mask [B, P], or null. */
+  mask: TypedArray | null
+  /**
+   * The states the products read, P wide: under a mask T blocks of m ⊙ h in step order; otherwise hSeq itself
+   * (h of every state, T + 1 blocks; under a projection buffers.h holds every step's o ⊙ tanh(c') instead).
+   */
+  hW: TypedArray
 }
 
-export function fusedSequence(kind: CellMode, x: Tensor, h0: Tensor, c0: Tensor | null, p: CellParams, reverse: boolean): SequenceResult {
-  checkOperands(kind, x, h0, c0, p)
+export function fusedSequence(kind: CellMode, x: Tensor, h0: Tensor, c0: Tensor | null, p: CellParams, reverse: boolean, masks: SequenceMasks = NO_MASKS): SequenceResult {
+  checkOperands(kind, x, h0, c0, p, masks)
   const cell = FUSED_CELLS[kind], cellState = cell.cellState
   const [T, B, D] = x.shape
   // P: the width of h; H: of c and of each gate block. They differ only under the LSTM's projection W_hr [P, H].
@@ -65,10 +74,15 @@ export function fusedSequence(kind: CellMode, x: Tensor, h0: Tensor, c0: Tensor 
   const { bias, bHN } = splitBiases(kind, p, H)
   const aux = allocate(dtype, cell.keepsAux ? T * BH : 0)
   const hProj = allocate(dtype, B * GH)
-  // the blocks past SH: u·W_gᵀ, W_g being W_hh's rows from SH
-  const gatedProduct: TimesFixed = (out, outAt, u, uAt, m) => matmulTransBInto(out, u, p.W_hh.data, m, H, GH - SH, outAt, uAt, SH * H)
+  // the blocks past SH: u·W_gᵀ, W_g being W_hh's rows from SH (under a mask, of m ⊙ u, kept so in aux for dW_g)
+  const mask = masks.recurrent === null ? null : masks.recurrent.data
+  const gatedProduct: TimesFixed = (out, outAt, u, uAt, m) => {
+    if (mask !== null) maskBlockInto(u, uAt, u, uAt, mask)
+    matmulTransBInto(out, u, p.W_hh.data, m, H, GH - SH, outAt, uAt, SH * H)
+  }
   // under a projection the step writes m where it would write h, laid out as c, and h' = W_hr m follows
   const mSeq = W_hr === null ? hSeq : allocate(dtype, (T + 1) * BH)
+  const hW = mask === null ? hSeq : allocate(dtype, T * BP) // step t's m ⊙ h at t·BP
   const buffers: StepBuffers = { B, H, h: mSeq, c: cSeq, gates, aux, hProj, bias, bHN, gatedProduct }
   const offsets: StepOffsets = { at: 0, prevAt: 0, gatesAt: 0, daHAt: 0, auxAt: 0, dOutAt: 0 }
   // W_hh h: the one matmul left inside the recurrence, by a W_hhᵀ packed once for all steps (its first SH
@@ -80,7 +94,11 @@ export function fusedSequence(kind: CellMode, x: Tensor, h0: Tensor, c0: Tensor 
       offsets.prevAt = (t + 1 - shift) * BH
       offsets.gatesAt = t * B * GH
       offsets.auxAt = t * BH
-      timesWhhT(hProj, 0, hSeq, (t + 1 - shift) * BP, B)
+      if (mask === null) timesWhhT(hProj, 0, hSeq, (t + 1 - shift) * BP, B)
+      else {
+        maskBlockInto(hW, t * BP, hSeq, (t + 1 - shift) * BP, mask)
+        timesWhhT(hProj, 0, hW, t * BP, B)
+      }
       cell.forwardStep(buffers, offsets)
       if (W_hr !== null) projectInto(hSeq, (t + shift) * BP, mSeq, offsets.at, W_hr.data, B, H, P)
     }
@@ -91,7 +109,7 @@ export function fusedSequence(kind: CellMode, x: Tensor, h0: Tensor, c0: Tensor 
   // One gradient slot per candidate input; absent ones (no bias, no cell state, no projection) are not inputs of the op.
   const candidates = [x, h0, cellState ? c0 : null, p.W_ih, p.W_hh, p.b_ih, p.b_hh, W_hr]
   const inputs = candidates.filter((t): t is Tensor => t !== null)
-  const saved: Saved = { kind, reverse, x, h0, c0, p, buffers, hStates: hSeq }
+  const saved: Saved = { kind, reverse, x, h0, c0, p, buffers, mask, hW }
   const y = record(`fused_${kind}`, inputs, packed, (dy) => backward(saved, dy.data).filter((_, k) => candidates[k] !== null))
   const last = reverse ? 0 : T - 1
   if (W_hr !== null) {
@@ -113,7 +131,7 @@ export function fusedSequence(kind: CellMode, x: Tensor, h0: Tensor, c0: Tensor 
  * packed gradient: row t is dL/dh_t from every use of the output, row T (LSTM) is dL/dc of the last state.
  */
 function backward(saved: Saved, dy: TypedArray): (Tensor | null)[] {
-  const { kind, reverse, x, h0, c0, p, buffers, hStates } = saved
+  const { kind, reverse, x, h0, c0, p, buffers, mask, hW } = saved
   const cell = FUSED_CELLS[kind]
   const [T, B, D] = x.shape
   const W_hr = p.W_hr ?? null, P = h0.shape[1], H = W_hr === null ? P : W_hr.shape[1], BP = B * P
@@ -135,8 +153,11 @@ function backward(saved: Saved, dy: TypedArray): (Tensor | null)[] {
   const dOut = W_hr === null ? dy : workspace(dtype, 4, T * BH)
   // Field by field, not a spread, so every call's object has one shape (see StepBuffers)
   const { h: hSeq, c, gates, aux, hProj, bias, bHN } = buffers
-  // the blocks past SH, backward: da_g·W_g
-  const gatedProduct: TimesFixed = (out, outAt, da, daAt, m) => matmulInto(out, da, p.W_hh.data, m, GH - SH, H, outAt, daAt, SH * H)
+  // the blocks past SH, backward: da_g·W_g (⊙ m under a mask: dL/du of the unmasked u)
+  const gatedProduct: TimesFixed = (out, outAt, da, daAt, m) => {
+    matmulInto(out, da, p.W_hh.data, m, GH - SH, H, outAt, daAt, SH * H)
+    if (mask !== null) maskBlockInto(out, outAt, out, outAt, mask)
+  }
   const grads: GradientBuffers = { B, H, h: hSeq, c, gates, aux, hProj, bias, bHN, gatedProduct, da: daX, daH, daGated, dOut, dhNext, dc, dhZ }
   const offsets: StepOffsets = { at: 0, prevAt: 0, gatesAt: 0, daHAt: 0, auxAt: 0, dOutAt: 0 }
   withFixedRight(p.W_hh.data, SH, P, false, (timesWhh) => {
@@ -149,8 +170,11 @@ function backward(saved: Saved, dy: TypedArray): (Tensor | null)[] {
       offsets.auxAt = offsets.dOutAt = t * BH
       if (W_hr !== null) projectBackInto(dOut, t * BH, dhSteps, t * BP, dy, t * BP, dhState, W_hr.data, B, H, P)
       cell.backwardStep(grads, offsets)
-      // dh of the state this step read = da_t · W_hh (at the first step that is dh0, only wanted for h0)
-      if (step > 0 || h0.requiresGrad) timesWhh(dhState, 0, daH, offsets.daHAt, B)
+      // dh of the state this step read = da_t · W_hh, ⊙ m under a mask (at the first step that is dh0, only wanted for h0)
+      if (step > 0 || h0.requiresGrad) {
+        timesWhh(dhState, 0, daH, offsets.daHAt, B)
+        if (mask !== null) maskBlockInto(dhState, 0, dhState, 0, mask)
+      }
     }
   })
   const make = (t: Tensor | null, fill: (out: TypedArray) => void): Tensor | null => {
@@ -171,9 +195,9 @@ function backward(saved: Saved, dy: TypedArray): (Tensor | null)[] {
     make(cell.cellState ? c0 : null, (out) => out.set(dc)),
     // dW_ih = dAᵀ · X
     make(p.W_ih, (out) => matmulTransAInto(out, daX, x.data, GH, T * B, D)),
-    // dW_hh = dAᵀ · Hprev, Hprev being the contiguous run of states the steps read; rows past SH: dA_gᵀ · U (aux)
+    // dW_hh = dAᵀ · Hprev, Hprev being the contiguous run of states the steps read (m ⊙ h: hW); rows past SH: dA_gᵀ · U (aux)
     make(p.W_hh, (out) => {
-      matmulTransAInto(out, daH, hStates, SH, T * B, P, 0, 0, (1 - shift) * BP)
+      matmulTransAInto(out, daH, hW, SH, T * B, P, 0, 0, mask === null ? (1 - shift) * BP : 0)
       if (SH < GH) matmulTransAInto(out, daGated, aux, GH - SH, T * B, H, SH * H)
     }),
     dbIH,
@@ -207,7 +231,7 @@ export function retainedWorkspaceBytes(): number {
   return bytes
 }
 
-function checkOperands(kind: CellMode, x: Tensor, h0: Tensor, c0: Tensor | null, p: CellParams): void {
+function checkOperands(kind: CellMode, x: Tensor, h0: Tensor, c0: Tensor | null, p: CellParams, masks: SequenceMasks): void {
   const where = `fusedSequence(${kind})`
   if (!isFloat(x.dtype) || x.ndim !== 3 || x.shape[0] < 1) {
     throw new Error(`${where}: expected x to be a float [T, B, D] tensor with T ≥ 1; got ${x.dtype} ${formatShape(x.shape)}`)
@@ -224,10 +248,12 @@ function checkOperands(kind: CellMode, x: Tensor, h0: Tensor, c0: Tensor | null,
   const expected: [string, Tensor | null, number[]][] = [
     ['h0', h0, [B, P]], ['c0', cellState ? c0 : null, [B, H]], ['W_ih', p.W_ih, [GH, D]],
     ['W_hh', p.W_hh, [GH, P]], ['b_ih', p.b_ih, [GH]], ['b_hh', p.b_hh, [GH]], ['W_hr', W_hr, [P, H]],
+    ['the recurrent mask', masks.recurrent, [B, P]],
   ]
   for (const [name, t, shape] of expected) {
     if (t === null) continue
     if (!shapesEqual(t.shape, shape)) throw new Error(`${where}: ${name} has shape ${formatShape(t.shape)} but expected ${formatShape(shape)}`)
     if (t.dtype !== x.dtype) throw new Error(`${where}: ${name} is ${t.dtype} but x is ${x.dtype}; all operands must share one dtype`)
   }
+  if (masks.recurrent?.requiresGrad) throw new Error(`${where}: the recurrent mask is a constant, but it requires a gradient`)
 }

@@ -20,7 +20,8 @@ export interface TrainingOptions {
 /** What a language-model checkpoint keeps besides the weights, so `sample` and `--resume` can rebuild it. */
 export interface LanguageModelExtra {
   kind: 'language-model'
-  config: Required<Omit<LanguageModelOptions, 'dtype'>>
+  /** train has no flags for recurrentDropout and inputDropout, so its models have none and the config leaves them out. */
+  config: Required<Omit<LanguageModelOptions, 'dtype' | 'recurrentDropout' | 'inputDropout'>>
   tokenizer: CharTokenizerJSON
   /** Absent in checkpoints written before they were recorded. */
   training?: TrainingOptions

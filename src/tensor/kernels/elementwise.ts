@@ -18,6 +18,12 @@ export function mapInto(out: TypedArray, x: TypedArray, f: UnaryFn): void {
   for (let i = 0; i < n; i++) out[i] = f(x[i])
 }
 
+/** out[outAt + i] = a[aAt + i] · m[i] for i < m.length: one block of rows times a mask of its size (out may be a). */
+export function maskBlockInto(out: TypedArray, outAt: number, a: TypedArray, aAt: number, m: TypedArray): void {
+  const n = m.length
+  for (let i = 0; i < n; i++) out[outAt + i] = a[aAt + i] * m[i]
+}
+
 /** out = f(a, b) with NumPy broadcasting; `outShape` is the broadcast shape of both. */
 export function binaryInto(out: TypedArray, outShape: Shape, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, f: BinaryFn): void {
   const n = out.length
