@@ -182,7 +182,7 @@ export function setupCompare() {
     const s = result.settings
     const seeds = s.seeds.length === 1 ? `seed ${s.seeds[0]}` : `seeds ${s.seeds[0]}–${s.seeds[s.seeds.length - 1]}`
     table.querySelector('caption').textContent =
-      `${result.title}: length ${s.length}, hidden ${s.hidden} unless a cell sets its own, batch ${s.batchSize}, ${formatInt(s.steps)} steps of Adam (lr ${s.learningRates.join(', ')}, annealed along a cosine to ${s.lrSchedule.finalFraction * 100} % of it by the last step), gradients clipped to norm ${s.clipNorm}, ${seeds} (a seed sets the data and the initialisation). ` +
+      `${result.title}: length ${s.length}, hidden ${s.hidden} unless a cell sets its own, batch ${s.batchSize}, ${formatInt(s.steps)} steps of Adam (lr ${s.learningRates.join(', ')}, × ${s.lrSchedule.factor} from step ${formatInt(Math.max(1, Math.floor(s.lrSchedule.at * s.steps)) + 1)}), gradients clipped to norm ${s.clipNorm}, ${seeds} (a seed sets the data and the initialisation). ` +
       `Medians over the seeds. ${result.verdictRule[0].toUpperCase()}${result.verdictRule.slice(1)}; a verdict counts the seeds that solved it: solved in k of N when all did, unreliable when some did, not solved when none did.`
     table.hidden = false
     $('compare-norms').replaceChildren(svgElement(result.charts.gradientNorms))

@@ -70,7 +70,7 @@ function settingsText(result: ComparisonResult): string {
   const seeds = s.seeds.length === 1 ? `seed ${s.seeds[0]}` : `${s.seeds.length} seeds (${s.seeds[0]}–${s.seeds[s.seeds.length - 1]}); a seed sets both the data and the initialisation, and every cell trains on the same seeds`
   const budget = s.match === 'params' ? `hidden sizes chosen so that each cell's parameter count is within a few percent of the largest cell's at hidden size ${s.hidden} (--match params)` : `hidden size ${s.hidden} unless a cell sets its own`
   const lr = s.learningRates.length === 1 ? `lr ${s.learningRates[0]}` : `the lr of each cell chosen among ${s.learningRates.join(', ')} by the median ${onValidation(result.metricName)} of ${s.selectionSteps}-step runs, scored on a validation split, never the test set`
-  return `Task settings: length ${s.length}, batch ${s.batchSize}, ${s.steps} steps of Adam (${lr}, annealed along a cosine to ${s.lrSchedule.finalFraction * 100} % of it by the last step), gradients clipped to norm ${s.clipNorm}, ${seeds}; ${budget}. ${capitalize(result.verdictRule)}; a cell's verdict counts its seeds that solved the task: solved in k of N when all did, unreliable when some did, not solved when none did.`
+  return `Task settings: length ${s.length}, batch ${s.batchSize}, ${s.steps} steps of Adam (${lr}, × ${s.lrSchedule.factor} from step ${Math.max(1, Math.floor(s.lrSchedule.at * s.steps)) + 1}), gradients clipped to norm ${s.clipNorm}, ${seeds}; ${budget}. ${capitalize(result.verdictRule)}; a cell's verdict counts its seeds that solved the task: solved in k of N when all did, unreliable when some did, not solved when none did.`
 }
 
 const capitalize = (s: string) => s[0].toUpperCase() + s.slice(1)

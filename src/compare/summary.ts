@@ -6,7 +6,7 @@ import { formatCellSpec, type CellOptions } from './cell-spec.js'
 import type { MemoryBytes } from './memory.js'
 import { median, type BudgetMatch, type ComparisonPlan, type LearningRateChoice } from './plan.js'
 import type { Task, TaskSettings } from './task.js'
-import { FINAL_LR_FRACTION, type RunUnit, type UnitResult } from './unit.js'
+import { LR_DROP, type RunUnit, type UnitResult } from './unit.js'
 
 export interface Spread {
   median: number
@@ -14,10 +14,11 @@ export interface Spread {
   max: number
 }
 
-/** The learning-rate schedule of every run: a half cosine from the run's lr to finalFraction of it. */
+/** The learning-rate schedule of every run: its lr until `at` (a fraction of the steps), then lr × factor. */
 export interface LrSchedule {
-  name: 'cosine'
-  finalFraction: number
+  name: 'step'
+  at: number
+  factor: number
 }
 
 export type Reliability = 'solved' | 'unreliable' | 'not solved'
@@ -154,7 +155,7 @@ export function summarize(plan: ComparisonPlan, task: Task, units: readonly RunU
       ...plan.settings,
       steps: plan.steps,
       clipNorm: plan.clipNorm,
-      lrSchedule: { name: 'cosine', finalFraction: FINAL_LR_FRACTION },
+      lrSchedule: { name: 'step', ...LR_DROP },
       seeds: plan.seeds,
       match: plan.match,
       learningRates: plan.learningRates,

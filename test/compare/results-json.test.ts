@@ -44,7 +44,7 @@ const cell = object('cells', {
 const results = object('top', {
   schemaVersion: oneOf(1), date: str, machine: str,
   task: object('task', { name: oneOf('adding', 'reber', 'copy', 'text'), title: str, longRange: orNull(str) }),
-  settings: object('settings', { length: int, batchSize: int, hidden: int, steps: int, seeds: arrayOf(int), match: oneOf('hidden', 'params'), learningRates: arrayOf(num), selectionSteps: orNull(int), clipNorm: num, evaluations: int, optimizer: oneOf('Adam'), lrSchedule: object('lrSchedule', { name: oneOf('cosine'), finalFraction: num }) }),
+  settings: object('settings', { length: int, batchSize: int, hidden: int, steps: int, seeds: arrayOf(int), match: oneOf('hidden', 'params'), learningRates: arrayOf(num), selectionSteps: orNull(int), clipNorm: num, evaluations: int, optimizer: oneOf('Adam'), lrSchedule: object('lrSchedule', { name: oneOf('step'), at: num, factor: num }) }),
   metric: object('metric', { name: str, unit: orNull(str), lowerIsBetter: bool, threshold: object('threshold', { quantity: str, value: num, comparison: oneOf('<', '<=', '>=') }), rule: str, baseline: orNull(object('baseline', { value: num, label: str })) }),
   loss: object('loss', { name: str }),
   cells: arrayOf(cell),

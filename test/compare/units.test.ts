@@ -6,7 +6,7 @@ import { copyTask } from '../../src/compare/copy.js'
 import { planComparison, planSelectionUnits, planUnits } from '../../src/compare/plan.js'
 import { runComparison } from '../../src/compare/runner.js'
 import { summarize } from '../../src/compare/summary.js'
-import { FINAL_LR_FRACTION, runUnit, startUnit, type UnitResult } from '../../src/compare/unit.js'
+import { LR_DROP, runUnit, startUnit, type UnitResult } from '../../src/compare/unit.js'
 import { addingTask } from '../../src/compare/adding.js'
 import { manualSeed } from '../../src/tensor/random.js'
 
@@ -100,7 +100,7 @@ test('startUnit runs a unit a step at a time, with runUnit\'s numbers bit for bi
   expect([halted.step(), halted.step(), halted.done, halted.stepsRun, halted.result().divergedAt]).toEqual([true, false, true, 1, 2])
 })
 
-test('every run anneals its lr along a cosine to FINAL_LR_FRACTION of it, the same for every cell', () => {
+test('every run keeps its lr for the first LR_DROP.at of its steps, then goes on at LR_DROP.factor of it, the same for every cell', () => {
   // With a constant gradient Adam moves each weight by the lr itself, so the weight's steps read out the schedule.
   const steps = 20
   const lr = 0.01
@@ -116,7 +116,6 @@ test('every run anneals its lr along a cosine to FINAL_LR_FRACTION of it, the sa
   const [unit] = planUnits(planComparison({ task: constantGradient, cells: ['gru'], settings: { length: 4, hidden: 3, batchSize: 2, seed: 0 }, steps, learningRates: [lr] }))
   runUnit(unit, { task: constantGradient })
   const moves = positions.slice(1).map((w, i) => positions[i] - w) // the lr of steps 1 … steps − 1
-  const cosine = (t: number) => lr * (FINAL_LR_FRACTION + ((1 - FINAL_LR_FRACTION) * (1 + Math.cos((Math.PI * t) / steps))) / 2)
-  moves.forEach((move, i) => expect(move).toBeCloseTo(cosine(i), 6))
-  expect(FINAL_LR_FRACTION).toBe(0.05)
+  moves.forEach((move, i) => expect(move).toBeCloseTo(i + 1 <= 16 ? lr : lr * 0.1, 6))
+  expect(LR_DROP).toEqual({ at: 0.8, factor: 0.1 })
 })
