@@ -48,6 +48,8 @@ function gradOutputsFor(outputs: readonly Tensor[], given: GradOptions['gradOutp
  * Hessian-vector product is grad of (grad · v). An input the outputs do not depend on is an error unless
  * `allowUnused`, which gives null for it. `retainGraph` is accepted and changes nothing: graphs are never freed.
  */
+export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], options?: (GradOptions & { allowUnused?: false }) | Tensor | readonly (Tensor | null)[]): Tensor[]
+export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], options: GradOptions): (Tensor | null)[]
 export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], options: GradOptions | Tensor | readonly (Tensor | null)[] = {}): (Tensor | null)[] {
   const outs = tensorList('outputs', outputs)
   const wrt = tensorList('inputs', inputs)
