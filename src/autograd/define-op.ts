@@ -26,7 +26,7 @@ export function defineOp(definition: OpDefinition): (...inputs: Tensor[]) => Ten
   if (typeof forward !== 'function') throw new Error(`defineOp(${name}): expected forward to be a function, got ${describe(forward)}`)
   if (typeof backward !== 'function') throw new Error(`defineOp(${name}): expected backward to be a function, got ${describe(backward)}`)
   if (typeof onceDifferentiable !== 'boolean') throw new Error(`defineOp(${name}): expected onceDifferentiable to be true or false, got ${describe(onceDifferentiable)}`)
-  const refusal = onceDifferentiable ? 'it was defined with onceDifferentiable: true (defineOp)' : undefined
+  const refusal = onceDifferentiable ? 'defineOp was given onceDifferentiable: true; write its backward in tensor ops, without that flag, to differentiate it twice' : undefined
   return (...inputs: Tensor[]): Tensor => {
     inputs.forEach((t, i) => checkTensor(name, t, `input ${i}`))
     const result = noGrad(() => forward(...inputs))

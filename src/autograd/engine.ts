@@ -168,7 +168,7 @@ function propagate(roots: readonly Tensor[], rootGrads: readonly Tensor[], creat
       const node = tensor.gradFn
       if (node === null) continue
       if (createGraph && node.onceDifferentiable !== undefined) {
-        throw new Error(`createGraph: ${node.name} has no double backward (its backward records no graph), so its gradient cannot be differentiated again; ${node.onceDifferentiable}`)
+        throw new Error(`createGraph: ${node.name} has no double backward (its backward records no graph), so gradients through it cannot be differentiated again: ${node.onceDifferentiable}`)
       }
       const inputGrads = node.backward(grad, createGraph)
       if (!Array.isArray(inputGrads) || inputGrads.length !== node.inputs.length) {

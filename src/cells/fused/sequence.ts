@@ -111,7 +111,7 @@ export function fusedSequence(kind: CellMode, x: Tensor, h0: Tensor, c0: Tensor 
   const inputs = candidates.filter((t): t is Tensor => t !== null)
   const saved: Saved = { kind, reverse, x, h0, c0, p, buffers, mask, hW }
   const y = record(`fused_${kind}`, inputs, packed, (dy) => backward(saved, dy.data).filter((_, k) => candidates[k] !== null),
-    "the fused layers' backward is hand-derived kernels; build the layer with impl: 'reference' to differentiate its gradients again")
+    "it is the fused path's hand-derived backward; build the layer with impl: 'reference' (the cells' equations) instead")
   const last = reverse ? 0 : T - 1
   if (W_hr !== null) {
     return {
