@@ -130,9 +130,10 @@ export function gradients(roots: readonly Tensor[], wrt: readonly Tensor[], grad
   const wanted = new Set(wrt)
   const walked = roots.map((r, i) => ({ r, g: gradOutputs[i] })).filter(({ r }) => r.requiresGrad)
   if (walked.length > 0) {
-    propagate(walked.map(({ r }) => r), walked.map(({ g }) => g), createGraph, (tensor, g) => {
+    const visit = (tensor: Tensor, g: Tensor) => {
       if (wanted.has(tensor)) found.set(tensor, g)
-    })
+    }
+    propagate(walked.map(({ r }) => r), walked.map(({ g }) => g), createGraph, visit, wanted)
   }
   // A root that records nothing is its own gradient's only holder
   roots.forEach((r, i) => {
@@ -150,9 +151,14 @@ export function grad(root: Tensor, wrt: readonly Tensor[], gradient: Tensor): (T
   return gradients([root], wrt, [gradient])
 }
 
-/** Walks the graph from the roots in reverse order, handing each tensor its complete gradient. */
-function propagate(roots: readonly Tensor[], rootGrads: readonly Tensor[], createGraph: boolean, visit: (tensor: Tensor, grad: Tensor) => void): void {
+/**
+ * Walks the graph from the roots in reverse order, handing each tensor its complete gradient. With
+ * `wanted`, only the part of the graph that leads to one of them is walked, as PyTorch does: the rest
+ * (another layer's backward, one that cannot create a graph) is not run.
+ */
+function propagate(roots: readonly Tensor[], rootGrads: readonly Tensor[], createGraph: boolean, visit: (tensor: Tensor, grad: Tensor) => void, wanted?: ReadonlySet<Tensor>): void {
   const order = topologicalOrder(roots)
+  const needed = wanted === undefined ? null : leadingTo(order, wanted)
   const walk = () => {
     const grads = new Map<Tensor, Tensor>()
     roots.forEach((r, i) => {
@@ -166,7 +172,7 @@ function propagate(roots: readonly Tensor[], rootGrads: readonly Tensor[], creat
       grads.delete(tensor) // every consumer is done, so this gradient is complete; free it after use
       visit(tensor, grad)
       const node = tensor.gradFn
-      if (node === null) continue
+      if (node === null || (needed !== null && !node.inputs.some((input) => needed.has(input)))) continue
       if (createGraph && node.onceDifferentiable !== undefined) {
         throw new Error(`createGraph: ${node.name} has no double backward (its backward records no graph), so gradients through it cannot be differentiated again: ${node.onceDifferentiable}`)
       }
@@ -177,7 +183,7 @@ function propagate(roots: readonly Tensor[], rootGrads: readonly Tensor[], creat
       for (let k = 0; k < inputGrads.length; k++) {
         const input = node.inputs[k]
         const inputGrad = inputGrads[k]
-        if (inputGrad === null || !input.requiresGrad) continue
+        if (inputGrad === null || !input.requiresGrad || (needed !== null && !needed.has(input))) continue
         checkGradient(node.name, k, input, inputGrad)
         const previous = grads.get(input)
         grads.set(input, previous === undefined ? inputGrad : previous.add(inputGrad))
@@ -186,6 +192,15 @@ function propagate(roots: readonly Tensor[], rootGrads: readonly Tensor[], creat
   }
   if (createGraph) enableGrad(walk)
   else noGrad(walk)
+}
+
+/** The tensors of `order` (inputs before their consumers) from which one of `wanted` is reached. */
+function leadingTo(order: readonly Tensor[], wanted: ReadonlySet<Tensor>): Set<Tensor> {
+  const needed = new Set<Tensor>()
+  for (const tensor of order) {
+    if (wanted.has(tensor) || (tensor.gradFn?.inputs.some((input) => needed.has(input)) ?? false)) needed.add(tensor)
+  }
+  return needed
 }
 
 function checkGradient(opName: string, index: number, input: Tensor, grad: unknown): asserts grad is Tensor {

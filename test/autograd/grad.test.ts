@@ -1,6 +1,6 @@
 // grad() as torch.autograd.grad, backward({ createGraph }), and what they are for: a Hessian-vector product
 // against analytic Hessians, and a gradient penalty ‖∂L/∂x‖² trained as part of a loss.
-import { Linear, SGD, Tensor, enableGrad, grad, gradcheck, mseLoss, noGrad, randn, tensor, Generator } from '../../src/index.js'
+import { Linear, SGD, Tensor, defineOp, enableGrad, grad, gradcheck, mseLoss, noGrad, randn, tensor, Generator } from '../../src/index.js'
 import { expectPlainError } from '../helpers/errors.js'
 import { expectClose } from './helpers.js'
 
@@ -182,5 +182,21 @@ describe('a gradient penalty, ‖∂L/∂x‖², as part of the loss', () => {
     for (const p of params) p.grad = null
     total.backward()
     params.forEach((p, i) => expectClose(values(p.grad), expected[i], 1e-12, 1e-14))
+  })
+})
+
+describe('only the part of the graph that leads to the inputs is walked', () => {
+  test('a branch that does not lead to them is not run, as in PyTorch', () => {
+    const a = f64([1, 2])
+    const b = f64([3, 4])
+    let runs = 0
+    const counted = defineOp({ name: 'counted', forward: (t) => t.mul(2), backward: (dy) => (runs++, [dy.mul(2)]) })
+    const y = a.mul(a).add(counted(b)).sum()
+    expect(values(grad(y, [a])[0])).toEqual([2, 4])
+    expect(runs).toBe(0)
+    expect(values(grad(y, [b])[0])).toEqual([2, 2])
+    expect(runs).toBe(1)
+    y.backward() // backward reaches every leaf
+    expect(runs).toBe(2)
   })
 })

@@ -2,7 +2,7 @@
 // gruResetBeforeCell and rnnCell, on the cell modules, the reference layers and the losses of the gradcheck
 // suite. The fused layers' backward is hand-derived kernels with no graph: createGraph refuses it by name.
 import { cellSpecs, layerSpecs, lossSpecs } from '../../src/gradcheck/module-cases.js'
-import { GRU, Generator, LSTM, RNN, Tensor, grad, gradgradcheck, gradgradcheckReport, gruCell, gruResetBeforeCell, lstmCell, randn, rnnCell, type CellParams } from '../../src/index.js'
+import { GRU, Generator, LSTM, Linear, RNN, Tensor, grad, gradgradcheck, gradgradcheckReport, gruCell, gruResetBeforeCell, lstmCell, randn, rnnCell, type CellParams } from '../../src/index.js'
 import { expectPlainError } from '../helpers/errors.js'
 import { expectClose } from '../autograd/helpers.js'
 
@@ -71,4 +71,20 @@ describe('the fused layers refuse createGraph, naming impl: reference', () => {
     expect(withGraph?.gradFn).not.toBeNull()
     expectClose((withGraph as Tensor).data, (plain as Tensor).data, 1e-10, 1e-12)
   })
+
+  test('a gradient taken above a fused layer does not run its backward, so createGraph works there', () => {
+    const lstm = new LSTM({ inputSize: D, hiddenSize: H, dtype: 'float64' })
+    const decoder = new Linear({ inFeatures: H, outFeatures: 1, dtype: 'float64' })
+    const x = randn([4, B, D], { dtype: 'float64', generator: new Generator(6), requiresGrad: true })
+    const penaltyGrad = (out: Tensor) => {
+      const [dOut] = grad(decoder.forward(out).tanh().sum(), [out], { createGraph: true }) // the decoder's part of the graph only
+      return grad(dOut.pow(2).sum(), [decoder.weight])[0]
+    }
+    const out = lstm.forward(x).output
+    const detached = out.detach()
+    detached.requiresGrad = true
+    expect(Array.from(penaltyGrad(out).data)).toEqual(Array.from(penaltyGrad(detached).data))
+    expectPlainError(() => grad(decoder.forward(out).tanh().sum(), [x], { createGraph: true }), /fused_lstm has no double backward/)
+  })
 })
+
