@@ -159,6 +159,12 @@ export function grad(root: Tensor, wrt: readonly Tensor[], gradient: Tensor): (T
 function propagate(roots: readonly Tensor[], rootGrads: readonly Tensor[], createGraph: boolean, visit: (tensor: Tensor, grad: Tensor) => void, wanted?: ReadonlySet<Tensor>): void {
   const order = topologicalOrder(roots)
   const needed = wanted === undefined ? null : leadingTo(order, wanted)
+  // Refused before anything runs, so that no .grad is left half-accumulated
+  const refused = createGraph ? order.find(({ gradFn }) => gradFn?.onceDifferentiable !== undefined && (needed === null || gradFn.inputs.some((input) => needed.has(input)))) : undefined
+  const node = refused?.gradFn
+  if (node?.onceDifferentiable !== undefined) {
+    throw new Error(`createGraph: ${node.name} has no double backward (its backward records no graph), so gradients through it cannot be differentiated again: ${node.onceDifferentiable}`)
+  }
   const walk = () => {
     const grads = new Map<Tensor, Tensor>()
     roots.forEach((r, i) => {
@@ -173,9 +179,6 @@ function propagate(roots: readonly Tensor[], rootGrads: readonly Tensor[], creat
       visit(tensor, grad)
       const node = tensor.gradFn
       if (node === null || (needed !== null && !node.inputs.some((input) => needed.has(input)))) continue
-      if (createGraph && node.onceDifferentiable !== undefined) {
-        throw new Error(`createGraph: ${node.name} has no double backward (its backward records no graph), so gradients through it cannot be differentiated again: ${node.onceDifferentiable}`)
-      }
       const inputGrads = node.backward(grad, createGraph)
       if (!Array.isArray(inputGrads) || inputGrads.length !== node.inputs.length) {
         throw new Error(`${node.name}: backward must return an array of ${node.inputs.length} gradients (Tensor or null), one per input; got ${describe(inputGrads)}`)

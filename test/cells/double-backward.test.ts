@@ -65,6 +65,9 @@ describe('the fused layers refuse createGraph, naming impl: reference', () => {
     const message = new RegExp(`^createGraph: ${op} has no double backward .*: it is the fused path's hand-derived backward; build the layer with impl: 'reference' \\(the cells' equations\\) instead$`)
     expectPlainError(() => grad(loss(fused), [x], { createGraph: true }), message)
     expectPlainError(() => loss(fused).backward({ createGraph: true }), message)
+    // refused before anything runs: no parameter's .grad is half-accumulated
+    for (const p of fused.parameters()) expect(p.grad).toBeNull()
+    expect(x.grad).toBeNull()
     // without createGraph the fused layer is as before; the reference layer gives the same gradient with a graph
     const [plain] = grad(loss(fused), [x])
     const [withGraph] = grad(loss(reference), [x], { createGraph: true })
@@ -85,6 +88,9 @@ describe('the fused layers refuse createGraph, naming impl: reference', () => {
     detached.requiresGrad = true
     expect(Array.from(penaltyGrad(out).data)).toEqual(Array.from(penaltyGrad(detached).data))
     expectPlainError(() => grad(decoder.forward(out).tanh().sum(), [x], { createGraph: true }), /fused_lstm has no double backward/)
+    // backward reaches every leaf, so it is refused, before the decoder's weights get any .grad
+    expectPlainError(() => decoder.forward(out).tanh().sum().backward({ createGraph: true }), /fused_lstm has no double backward/)
+    expect(decoder.weight.grad).toBeNull()
   })
 })
 
