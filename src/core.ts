@@ -24,9 +24,11 @@ export { embedding } from './autograd/ops/indexing.js'
 export { dropout } from './autograd/ops/dropout.js'
 
 // Autograd
-export { noGrad, isGradEnabled, grad, type GradNode, type BackwardFn } from './autograd/engine.js'
+export { noGrad, enableGrad, isGradEnabled, type GradNode, type BackwardFn, type BackwardOptions } from './autograd/engine.js'
+export { grad, type GradOptions } from './autograd/grad.js'
 export { defineOp, type OpDefinition } from './autograd/define-op.js'
 export { gradcheck, gradcheckReport, type GradcheckOptions, type GradcheckReport } from './autograd/gradcheck.js'
+export { gradgradcheck, gradgradcheckReport, type GradgradcheckOptions } from './autograd/gradgradcheck.js'
 
 // Cells: the equations, one step each, and the names of what they show
 export { rnnCell, type CellParams, type Nonlinearity, type GateRecorder, type RNNGates } from './cells/rnn.js'

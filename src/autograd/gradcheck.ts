@@ -86,16 +86,16 @@ export interface GradcheckReport {
 }
 
 /** Checks the arguments as gradcheck does and returns the inputs it will perturb, with their positions. */
-function checkedInputs(fn: unknown, inputs: unknown): { list: Tensor[]; checked: { t: Tensor; i: number }[] } {
-  if (typeof fn !== 'function') throw new Error(`gradcheck: expected fn to be a function, got ${describe(fn)}`)
+export function checkedInputs(fn: unknown, inputs: unknown, where = 'gradcheck'): { list: Tensor[]; checked: { t: Tensor; i: number }[] } {
+  if (typeof fn !== 'function') throw new Error(`${where}: expected fn to be a function, got ${describe(fn)}`)
   const list = inputs instanceof Tensor ? [inputs] : Array.isArray(inputs) ? [...(inputs as unknown[])] : null
-  if (list === null || !list.every((t) => t instanceof Tensor)) throw new Error(`gradcheck: expected inputs to be a Tensor or an array of Tensors, got ${describe(inputs)}`)
+  if (list === null || !list.every((t) => t instanceof Tensor)) throw new Error(`${where}: expected inputs to be a Tensor or an array of Tensors, got ${describe(inputs)}`)
   const tensors = list as Tensor[]
   const checked = tensors.map((t, i) => ({ t, i })).filter(({ t }) => t.requiresGrad)
-  if (checked.length === 0) throw new Error('gradcheck: no input requires grad; set requiresGrad on the inputs to check')
+  if (checked.length === 0) throw new Error(`${where}: no input requires grad; set requiresGrad on the inputs to check`)
   for (const { t, i } of checked) {
-    if (t.dtype !== 'float64') throw new Error(`gradcheck: input ${i} is ${t.dtype}, but gradcheck needs float64 inputs (finite differences in float32 are too coarse); pass t.to('float64')`)
-    if (!t.isLeaf) throw new Error(`gradcheck: input ${i} is the result of ${t.gradFn?.name}; pass leaf tensors (use detach() and set requiresGrad)`)
+    if (t.dtype !== 'float64') throw new Error(`${where}: input ${i} is ${t.dtype}, but gradcheck needs float64 inputs (finite differences in float32 are too coarse); pass t.to('float64')`)
+    if (!t.isLeaf) throw new Error(`${where}: input ${i} is the result of ${t.gradFn?.name}; pass leaf tensors (use detach() and set requiresGrad)`)
   }
   return { list: tensors, checked }
 }

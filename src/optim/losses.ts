@@ -27,16 +27,18 @@ export interface MSELossOptions {
 }
 
 // take: y[k] = scale · x.data[index[k]], or 0 where index[k] is −1; the gradient adds scale · dy[k]
-// back at index[k]. The scale lets a loss negate while picking: negating afterwards turns the zeros
-// of ignored rows into −0.
+// back at index[k] (put, whose own gradient is take again, so createGraph can differentiate it). The scale
+// lets a loss negate while picking: negating afterwards turns the zeros of ignored rows into −0.
 function take(x: Tensor, index: Int32Array, scale: number, shape: Shape): Tensor {
   const y = Tensor.zeros(shape, x.dtype)
   for (let k = 0; k < index.length; k++) if (index[k] >= 0) y.data[k] = scale * x.data[index[k]]
-  return record('take', [x], y, (dy) => {
-    const dx = Tensor.zeros(x.shape, x.dtype)
-    for (let k = 0; k < index.length; k++) if (index[k] >= 0) dx.data[index[k]] += scale * dy.data[k]
-    return [dx]
-  })
+  return record('take', [x], y, (dy) => [put(dy, index, scale, x.shape)])
+}
+
+function put(dy: Tensor, index: Int32Array, scale: number, shape: Shape): Tensor {
+  const dx = Tensor.zeros(shape, dy.dtype)
+  for (let k = 0; k < index.length; k++) if (index[k] >= 0) dx.data[index[k]] += scale * dy.data[k]
+  return record('put', [dy], dx, (g) => [take(g, index, scale, dy.shape)])
 }
 
 function checkReduction(where: string, reduction: unknown): Reduction {

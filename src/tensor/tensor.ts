@@ -1,7 +1,7 @@
 // Tensor: a shape, a dtype and one contiguous row-major typed array, plus the autograd fields.
 // Its methods are sugar over the differentiable ops in src/autograd/ops; those modules import this
 // one back, which is safe because neither side touches the other until a method is called.
-import { runBackward, type GradNode } from '../autograd/engine.js'
+import { checkBackwardOptions, runBackward, type BackwardOptions, type GradNode } from '../autograd/engine.js'
 import * as arithmetic from '../autograd/ops/arithmetic.js'
 import * as unary from '../autograd/ops/unary.js'
 import * as reduce from '../autograd/ops/reduce.js'
@@ -94,9 +94,17 @@ export class Tensor {
 
   /**
    * Accumulates the gradient of this tensor with respect to every leaf that requires grad.
-   * A non-scalar tensor needs `gradient`, the upstream gradient of the same shape.
+   * A non-scalar tensor needs `gradient`, the upstream gradient of the same shape. With
+   * `{ createGraph: true }` backward records its own graph, so each `.grad` can be differentiated again
+   * (a gradient penalty); `retainGraph` is accepted for PyTorch's sake: a graph is never freed here.
    */
-  backward(gradient?: Tensor): void {
+  backward(gradient?: Tensor | BackwardOptions, options?: BackwardOptions): void {
+    // backward({ createGraph }) as well as backward(gradient, { createGraph })
+    if (typeof gradient === 'object' && !(gradient instanceof Tensor) && !Array.isArray(gradient) && options === undefined) {
+      options = gradient
+      gradient = undefined
+    }
+    const { createGraph } = checkBackwardOptions('backward', options)
     if (!this.requiresGrad) throw new Error('backward: this tensor does not require grad and has no grad_fn; set requiresGrad on the inputs first')
     if (gradient === undefined) {
       if (this.size !== 1) {
@@ -110,7 +118,7 @@ export class Tensor {
     } else if (gradient.dtype !== this.dtype) {
       gradient = gradient.to(this.dtype)
     }
-    runBackward(this, gradient)
+    runBackward(this, gradient, createGraph)
   }
 
   /** The single element of a one-element tensor, as a number. */

@@ -1,7 +1,8 @@
-// seqgrad/testing: fast-check arbitraries and a gradcheck assertion, for suites that check gradients
-// of their own ops. fast-check is an optional peer dependency: only this entry point imports it.
+// seqgrad/testing: fast-check arbitraries and gradcheck and gradgradcheck assertions, for suites that check
+// gradients (and second derivatives) of their own ops. fast-check is an optional peer dependency: only this entry point imports it.
 import fc from 'fast-check'
 import { gradcheck, type GradcheckOptions } from '../autograd/gradcheck.js'
+import { gradgradcheck, type GradgradcheckOptions } from '../autograd/gradgradcheck.js'
 import { Tensor } from '../tensor/tensor.js'
 
 export interface ShapeConstraints {
@@ -70,12 +71,29 @@ export interface AssertGradcheckOptions extends GradcheckOptions {
  */
 export function assertGradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly fc.Arbitrary<Tensor>[], opts: AssertGradcheckOptions = {}): void {
   const { numRuns = 25, fcSeed, ...gradcheckOptions } = opts
-  const details = fc.check(
-    fc.property(fc.tuple(...inputs), (tensors) => gradcheck(fn, tensors, { ...gradcheckOptions, raiseException: true })),
-    { numRuns, ...(fcSeed === undefined ? {} : { seed: fcSeed }) },
-  )
+  assertProperty('assertGradcheck', (tensors) => gradcheck(fn, tensors, { ...gradcheckOptions, raiseException: true }), inputs, numRuns, fcSeed)
+}
+
+export interface AssertGradgradcheckOptions extends GradgradcheckOptions {
+  /** How many random cases fast-check runs. */
+  numRuns?: number
+  /** Seed for fast-check, to replay a failure. */
+  fcSeed?: number
+}
+
+/**
+ * Asserts that `fn` passes gradgradcheck (its second derivatives against finite differences of its
+ * gradient) on random inputs drawn from `inputs`; fails as assertGradcheck does, with the case to replay.
+ */
+export function assertGradgradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly fc.Arbitrary<Tensor>[], opts: AssertGradgradcheckOptions = {}): void {
+  const { numRuns = 25, fcSeed, ...options } = opts
+  assertProperty('assertGradgradcheck', (tensors) => gradgradcheck(fn, tensors, { ...options, raiseException: true }), inputs, numRuns, fcSeed)
+}
+
+function assertProperty(name: string, check: (tensors: Tensor[]) => boolean, inputs: readonly fc.Arbitrary<Tensor>[], numRuns: number, fcSeed: number | undefined): void {
+  const details = fc.check(fc.property(fc.tuple(...inputs), check), { numRuns, ...(fcSeed === undefined ? {} : { seed: fcSeed }) })
   if (!details.failed) return
   const reason = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance)
   const example = (details.counterexample?.[0] ?? []).map((t, i) => `  input ${i}: shape [${t.shape.join(', ')}] values ${JSON.stringify(t.toArray())}`)
-  throw new Error([`assertGradcheck failed after ${details.numRuns} run(s): ${reason}`, 'counterexample:', ...example, `replay with { fcSeed: ${details.seed} } (path ${details.counterexamplePath})`].join('\n'))
+  throw new Error([`${name} failed after ${details.numRuns} run(s): ${reason}`, 'counterexample:', ...example, `replay with { fcSeed: ${details.seed} } (path ${details.counterexamplePath})`].join('\n'))
 }

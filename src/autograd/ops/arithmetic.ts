@@ -12,7 +12,7 @@ import { record } from '../engine.js'
 import { asFloat, operandPair, promotePair } from './operands.js'
 import { sumToShape } from './reduce.js'
 
-type PartialGrad = (dy: Tensor, a: Tensor, b: Tensor, out: Tensor) => Tensor
+type PartialGrad = (dy: Tensor, a: Tensor, b: Tensor, out: Tensor, createGraph: boolean) => Tensor
 
 /** A binary op's signature: two operands, at least one of them a Tensor (`sub(1, z)` is 1 − z). */
 export interface BinaryOp {
@@ -27,9 +27,9 @@ function binaryOp(name: string, f: BinaryFn, gradA: PartialGrad, gradB: PartialG
     const shape = broadcastShapes(name, a.shape, b.shape)
     const out = new Tensor(allocate(a.dtype, sizeOf(shape)), shape)
     binaryInto(out.data, shape, a.data, a.shape, b.data, b.shape, a.dtype === 'int32' ? int : f)
-    return record(name, [a, b], out, (dy) => [
-      a.requiresGrad ? sumToShape(gradA(dy, a, b, out), a.shape) : null,
-      b.requiresGrad ? sumToShape(gradB(dy, a, b, out), b.shape) : null,
+    return record(name, [a, b], out, (dy, createGraph) => [
+      a.requiresGrad ? sumToShape(gradA(dy, a, b, out, createGraph), a.shape) : null,
+      b.requiresGrad ? sumToShape(gradB(dy, a, b, out, createGraph), b.shape) : null,
     ])
   }
 }
@@ -52,21 +52,29 @@ function intPow(base: number, exp: number): number {
   return result
 }
 
-/** dy ⊙ d(i) over y's elements, where d reads a, b and y (a, b broadcast to y's shape) at element i. */
-function scaled(dy: Tensor, a: Tensor, b: Tensor, y: Tensor, d: (a: number, b: number, y: number) => number): Tensor {
+/** d(i) over y's elements, where d reads a, b and y (a, b broadcast to y's shape) at element i; a constant. */
+function pointwise(a: Tensor, b: Tensor, y: Tensor, d: (a: number, b: number, y: number) => number): Tensor {
   const A = a.expand(y.shape).data, B = b.expand(y.shape).data
   const factor = Tensor.zeros(y.shape, y.dtype)
   for (let i = 0; i < factor.size; i++) factor.data[i] = d(A[i], B[i], y.data[i])
-  return dy.mul(factor)
+  return factor
 }
 
 // pow: y = a^b; dy/da = b·a^(b−1), taken as 0 where b = 0 (0·0⁻¹ would be NaN at a = 0); dy/db = y·ln a,
-// taken as 0 where a = 0 and b ≥ 0 (0^b is flat in b there). Both are PyTorch's conventions.
+// taken as 0 where a = 0 and b ≥ 0 (0^b is flat in b there). Both are PyTorch's conventions. To create a
+// graph, the same rules in recorded ops: a 0/1 constant moves each excluded point to where the rule gives 0
+// (b·a^(b+1−1) at b = 0, y·ln(a + 1) at a = 0).
 const powOp = binaryOp(
   'pow',
   Math.pow,
-  (dy, a, b, y) => scaled(dy, a, b, y, (x, e) => (e === 0 ? 0 : e * Math.pow(x, e - 1))),
-  (dy, a, b, y) => scaled(dy, a, b, y, (x, e, v) => (x === 0 && e >= 0 ? 0 : v * Math.log(x))),
+  (dy, a, b, y, graph) =>
+    graph
+      ? dy.mul(b.mul(a.pow(b.add(pointwise(a, b, y, (_x, e) => (e === 0 ? 1 : 0))).sub(1))))
+      : dy.mul(pointwise(a, b, y, (x, e) => (e === 0 ? 0 : e * Math.pow(x, e - 1)))),
+  (dy, a, b, y, graph) =>
+    graph
+      ? dy.mul(y.mul(a.add(pointwise(a, b, y, (x, e) => (x === 0 && e >= 0 ? 1 : 0))).log()))
+      : dy.mul(pointwise(a, b, y, (x, e, v) => (x === 0 && e >= 0 ? 0 : v * Math.log(x)))),
   intPow,
 )
 export function pow(a: Tensor, b: Tensor | number): Tensor

@@ -1,5 +1,6 @@
 // embedding: rows of a weight matrix picked by int32 indices. y[..., :] = W[index, :]; the gradient
-// adds each dy row into the row of W it came from (rows picked twice get both).
+// adds each dy row into the row of W it came from (rows picked twice get both): an op of its own, whose
+// gradient is the embedding again, so that a gradient made with createGraph can be differentiated again.
 import { formatShape } from '../../tensor/shape.js'
 import { Tensor } from '../../tensor/tensor.js'
 import { record } from '../engine.js'
@@ -17,12 +18,15 @@ export function embedding(weight: Tensor, indices: Tensor): Tensor {
   }
   const y = Tensor.zeros([...indices.shape, E], weight.dtype)
   for (let i = 0; i < indices.size; i++) y.data.set(weight.data.subarray(indices.data[i] * E, (indices.data[i] + 1) * E), i * E)
-  return record('embedding', [weight, indices], y, (dy) => {
-    const dW = Tensor.zeros(weight.shape, weight.dtype)
-    for (let i = 0; i < indices.size; i++) {
-      const row = indices.data[i] * E
-      for (let j = 0; j < E; j++) dW.data[row + j] += dy.data[i * E + j]
-    }
-    return [dW, null]
-  })
+  return record('embedding', [weight, indices], y, (dy) => [embeddingBackward(dy, indices, rows), null])
+}
+
+function embeddingBackward(dy: Tensor, indices: Tensor, rows: number): Tensor {
+  const E = dy.shape[dy.ndim - 1]
+  const dW = Tensor.zeros([rows, E], dy.dtype)
+  for (let i = 0; i < indices.size; i++) {
+    const row = indices.data[i] * E
+    for (let j = 0; j < E; j++) dW.data[row + j] += dy.data[i * E + j]
+  }
+  return record('embeddingBackward', [dy], dW, (g) => [embedding(g, indices)])
 }

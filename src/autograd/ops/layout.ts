@@ -78,11 +78,18 @@ export function slice(x: Tensor, dim: number, start: number, end?: number): Tens
   shape[d] = to - from
   const y = new Tensor(allocate(x.dtype, outer * (to - from) * inner), shape)
   copyBlockInto(y.data, to - from, 0, x.data, n, from, to - from, outer, inner)
-  return record('slice', [x], y, (dy) => {
-    const dx = Tensor.zeros(x.shape, x.dtype)
-    copyBlockInto(dx.data, n, from, dy.data, to - from, 0, to - from, outer, inner)
-    return [dx]
-  })
+  return record('slice', [x], y, (dy) => [sliceBackward(dy, x.shape, d, from)])
+}
+
+// slice's gradient: dy placed at [from, from + size) along dim d of zeros of `shape`. An op of its own, so
+// that a gradient made with createGraph can be differentiated again: its gradient is that slice.
+function sliceBackward(dy: Tensor, shape: Shape, d: number, from: number): Tensor {
+  const n = shape[d]
+  const size = dy.shape[d]
+  const { outer, inner } = splitAtDim(shape, d)
+  const dx = new Tensor(allocate(dy.dtype, sizeOf(shape)), shape)
+  copyBlockInto(dx.data, n, from, dy.data, size, 0, size, outer, inner)
+  return record('sliceBackward', [dy], dx, (g) => [slice(g, d, from, from + size)])
 }
 
 // cat: joins tensors along dim; each input's gradient is its slice of dy

@@ -1,6 +1,7 @@
 // matmul: C = A · B over the last two dims, leading (batch) dims broadcast NumPy-style.
 // dA = dC · Bᵀ and dB = Aᵀ · dC, computed by the transposed kernels without materialising a transpose;
-// a broadcast operand's gradient is summed back over the batch dims it was repeated along.
+// a broadcast operand's gradient is summed back over the batch dims it was repeated along. To create a
+// graph, the same products are recorded matmuls of a transpose.
 import { matmulInto, matmulTransAInto, matmulTransBInto } from '../../tensor/kernels/matmul.js'
 import { broadcastShapes, broadcastStrides, formatShape, sizeOf, stridesOf, type Shape } from '../../tensor/shape.js'
 import { Tensor } from '../../tensor/tensor.js'
@@ -55,7 +56,10 @@ export function matmul(left: Tensor, right: Tensor): Tensor {
   const batch = broadcastShapes('matmul (batch dims)', aBatch, bBatch)
   const out = Tensor.zeros([...batch, m, n], a.dtype)
   batched(matmulInto, out, batch, a, aBatch, m * k, b, bBatch, k * n, m, k, n)
-  return record('matmul', [a, b], out, (dC) => {
+  return record('matmul', [a, b], out, (dC, createGraph) => {
+    if (createGraph) {
+      return [a.requiresGrad ? sumToShape(matmul(dC, b.transpose()), a.shape) : null, b.requiresGrad ? sumToShape(matmul(a.transpose(), dC), b.shape) : null]
+    }
     let dA: Tensor | null = null
     let dB: Tensor | null = null
     if (a.requiresGrad) {

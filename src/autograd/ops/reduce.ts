@@ -62,7 +62,13 @@ export function max(x: Tensor, dim?: number, keepDim = false): Tensor {
   const values = new Tensor(allocate(x.dtype, outer * inner), keepDim ? kept : x.shape.filter((_, i) => i !== d))
   const firstMax = new Int32Array(outer * inner)
   maxDimInto(values.data, firstMax, x.data, outer, size, inner)
-  return record('max', [x], values, (dy) => {
+  return record('max', [x], values, (dy, createGraph) => {
+    if (createGraph) {
+      // dy spread over the dim, times the constant one-hot of the first maxima
+      const picked = Tensor.zeros(x.shape, x.dtype)
+      for (let o = 0; o < outer; o++) for (let j = 0; j < inner; j++) picked.data[(o * size + firstMax[o * inner + j]) * inner + j] = 1
+      return [dy.reshape(kept).expand(x.shape).mul(picked)]
+    }
     const dx = Tensor.zeros(x.shape, x.dtype)
     for (let o = 0; o < outer; o++) {
       for (let j = 0; j < inner; j++) dx.data[(o * size + firstMax[o * inner + j]) * inner + j] = dy.data[o * inner + j]
@@ -98,13 +104,13 @@ function indicesOfMax(x: Tensor, outer: number, size: number, inner: number, sha
 function maxAll(x: Tensor): Tensor {
   const value = new Tensor(allocate(x.dtype, 1), [])
   maxDimInto(value.data, new Int32Array(1), x.data, 1, x.size, 1)
-  return record('max', [x], value, (dy) => {
+  return record('max', [x], value, (dy, createGraph) => {
     const dx = Tensor.zeros(x.shape, x.dtype)
     const top = value.data[0]
     let ties = 0
     for (let i = 0; i < x.size; i++) if (x.data[i] === top) ties++
-    for (let i = 0; i < x.size; i++) if (x.data[i] === top) dx.data[i] = dy.data[0] / ties
-    return [dx]
+    for (let i = 0; i < x.size; i++) if (x.data[i] === top) dx.data[i] = createGraph ? 1 / ties : dy.data[0] / ties
+    return [createGraph ? dy.expand(x.shape).mul(dx) : dx] // with a graph, dx is the constant share of each maximum
   })
 }
 

@@ -11,8 +11,10 @@ import { asFloat, checkTensor } from './operands.js'
 
 type Kernel = (out: TypedArray, x: TypedArray, outer: number, size: number, inner: number) => void
 type BackwardKernel = (dx: TypedArray, dy: TypedArray, y: TypedArray, outer: number, size: number, inner: number) => void
+/** The backward in recorded ops, for a gradient that will be differentiated again (createGraph). */
+type RecordedBackward = (dy: Tensor, y: Tensor, dim: number) => Tensor
 
-function alongDim(name: string, forward: Kernel, backward: BackwardKernel) {
+function alongDim(name: string, forward: Kernel, backward: BackwardKernel, recorded: RecordedBackward) {
   return (input: Tensor, dim: number): Tensor => {
     checkTensor(name, input)
     const d = normalizeDim(name, dim, input.ndim)
@@ -20,9 +22,10 @@ function alongDim(name: string, forward: Kernel, backward: BackwardKernel) {
     const { outer, size, inner } = splitAtDim(x.shape, d)
     const y = Tensor.zeros(x.shape, x.dtype)
     forward(y.data, x.data, outer, size, inner)
-    // A kernel, not Tensor ops, as exp, tanh and sigmoid do: backward runs under noGrad, so Tensor ops
-    // would buy no double backward, only temporaries.
-    return record(name, [x], y, (dy) => {
+    // A kernel, not Tensor ops, as exp, tanh and sigmoid do, unless the gradient needs a graph: Tensor ops
+    // would otherwise buy no double backward, only temporaries.
+    return record(name, [x], y, (dy, createGraph) => {
+      if (createGraph) return [recorded(dy, y, d)]
       const dx = Tensor.zeros(x.shape, x.dtype)
       backward(dx.data, dy.data, y.data, outer, size, inner)
       return [dx]
@@ -30,8 +33,8 @@ function alongDim(name: string, forward: Kernel, backward: BackwardKernel) {
   }
 }
 
-const softmaxAlong = alongDim('softmax', softmaxInto, softmaxBackwardInto)
-const logSoftmaxAlong = alongDim('logSoftmax', logSoftmaxInto, logSoftmaxBackwardInto)
+const softmaxAlong = alongDim('softmax', softmaxInto, softmaxBackwardInto, (dy, y, d) => y.mul(dy.sub(dy.mul(y).sum(d, true))))
+const logSoftmaxAlong = alongDim('logSoftmax', logSoftmaxInto, logSoftmaxBackwardInto, (dy, y, d) => dy.sub(y.exp().mul(dy.sum(d, true))))
 
 // softmax: yᵢ = exp(xᵢ − m) / Σⱼ exp(xⱼ − m), m = max x; dx = y ⊙ (dy − Σ dy ⊙ y)
 export function softmax(x: Tensor, dim = -1): Tensor {

@@ -110,7 +110,8 @@ export function fusedSequence(kind: CellMode, x: Tensor, h0: Tensor, c0: Tensor 
   const candidates = [x, h0, cellState ? c0 : null, p.W_ih, p.W_hh, p.b_ih, p.b_hh, W_hr]
   const inputs = candidates.filter((t): t is Tensor => t !== null)
   const saved: Saved = { kind, reverse, x, h0, c0, p, buffers, mask, hW }
-  const y = record(`fused_${kind}`, inputs, packed, (dy) => backward(saved, dy.data).filter((_, k) => candidates[k] !== null))
+  const y = record(`fused_${kind}`, inputs, packed, (dy) => backward(saved, dy.data).filter((_, k) => candidates[k] !== null),
+    "it is the fused path's hand-derived backward; build the layer with impl: 'reference' (the cells' equations) instead")
   const last = reverse ? 0 : T - 1
   if (W_hr !== null) {
     return {
