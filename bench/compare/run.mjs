@@ -54,15 +54,16 @@ const CHILD_ENV = {
 const DEFAULT_WARMUP = 3
 const SLOW = {
   'tfjs-cpu': {
-    'W-LSTM-128': { warmup: 1, steps: 1 },
-    'W-GRU-128': { warmup: 1, steps: 1 },
-    'W-RNN-128': { warmup: 1, steps: 1 },
+    'W-LSTM-128': { warmup: 1, steps: 1, rounds: 2 },
+    'W-GRU-128': { warmup: 1, steps: 1, rounds: 2 },
+    'W-RNN-128': { warmup: 1, steps: 1, rounds: 2 },
     'W-LSTM-512': { warmup: 0, steps: 1, rounds: 1 },
+    'W-GEN': { warmup: 1, steps: 2 },
   },
   'tfjs-wasm': {
-    'W-LSTM-128': { warmup: 1, steps: 3 },
-    'W-GRU-128': { warmup: 1, steps: 3 },
-    'W-LSTM-512': { warmup: 1, steps: 2 },
+    'W-LSTM-128': { warmup: 1, steps: 2 },
+    'W-GRU-128': { warmup: 1, steps: 2 },
+    'W-LSTM-512': { warmup: 1, steps: 1 },
   },
 }
 const MM_STEPS = 20
@@ -301,7 +302,7 @@ function slowNotes() {
       const text = `${plural(p.warmup, 'warm-up')} and ${plural(n, 'timed step')} per run${p.rounds ? `, first ${p.rounds === 1 ? 'round' : `${p.rounds} rounds`} only` : ''}`
       groups.set(text, [...(groups.get(text) ?? []), w])
     }
-    for (const [text, ws] of groups) out.push(`${c} on ${ws.join(', ')}: reduced to ${text}, because one step takes ${ws.includes('W-LSTM-512') && c === 'tfjs-cpu' ? 'minutes' : 'a second or more'}.`)
+    for (const [text, ws] of groups) out.push(`${c} on ${ws.join(', ')}: reduced to ${text}, because ${ws.includes('W-LSTM-512') && c === 'tfjs-cpu' ? 'one step takes minutes' : 'a unit takes a second or more'}.`)
   }
   return out
 }
