@@ -98,7 +98,10 @@ async function timeParallelTraining({ cell, hidden, batch }) {
   const stamps = []
   await trainLanguageModel({ model, optimizer, train, batchSize: batch, bptt: WINDOW, steps: warm + steps, clipNorm: 5, workers, onStep: () => void stamps.push(performance.now()) })
   if (stamps.length !== warm + steps) throw new Error(`seqgrad: expected ${warm + steps} steps from trainLanguageModel, saw ${stamps.length}`)
-  return stamps.slice(warm).map((t, i) => t - stamps[warm - 1 + i])
+  const samples = stamps.slice(warm).map((t, i) => t - stamps[warm - 1 + i])
+  // onStep called in a burst after training, not as each step ends, would time nothing
+  if (samples.some((ms) => ms < 0.5)) throw new Error(`seqgrad: trainLanguageModel's onStep calls came ${samples.map((ms) => ms.toFixed(2)).join(', ')} ms apart, not once per step as it ends`)
+  return samples
 }
 
 manualSeed(SEED)

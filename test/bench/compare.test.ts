@@ -20,15 +20,20 @@ afterAll(() => {
 
 /**
  * A stand-in for dist/esm/index.js: the names seqgrad.mjs imports, with a trainLanguageModel that
- * ignores `workers`, checks it, or checks it and returns a promise. It prints the options it trained with.
+ * ignores `workers`, checks it, or checks it and returns a promise; each "step" takes 2 ms, except in
+ * 'burst', whose onStep calls all come at the end. It prints the options it trained with.
  */
-function standIn(trainer: 'ignores' | 'checks' | 'checks-async'): string {
+type Trainer = 'ignores' | 'checks' | 'checks-async' | 'burst'
+
+function standIn(trainer: Trainer): string {
   const check = "if (opts.workers !== undefined && !(Number.isInteger(opts.workers) && opts.workers >= 1)) throw new Error('trainLanguageModel: workers must be a positive integer, got ' + opts.workers)"
   const train = [
     trainer === 'ignores' ? '' : check,
     'if (opts.steps === 0) return { history: [] }',
     "console.error('trained ' + JSON.stringify({ workers: opts.workers, batchSize: opts.batchSize, bptt: opts.bptt, steps: opts.steps, clipNorm: opts.clipNorm, tokens: opts.train.length }))",
-    'for (let s = 0; s < opts.steps; s++) opts.onStep?.({ step: s + 1 })',
+    trainer === 'burst'
+      ? 'for (let s = 0; s < opts.steps; s++) opts.onStep?.({ step: s + 1 })'
+      : 'for (let s = 0; s < opts.steps; s++) { const until = performance.now() + 2; while (performance.now() < until); opts.onStep?.({ step: s + 1 }) }',
     'return { history: [] }',
   ].join('\n')
   return `
@@ -47,7 +52,7 @@ ${train}
 }
 
 /** A copy of bench/compare beside a stand-in dist/, as the repository lays them out. */
-function project(name: string, trainer: 'ignores' | 'checks' | 'checks-async'): string {
+function project(name: string, trainer: Trainer): string {
   const root = join(scratch, name)
   mkdirSync(join(root, 'bench', 'compare'), { recursive: true })
   mkdirSync(join(root, 'dist', 'esm'), { recursive: true })
@@ -77,6 +82,13 @@ describe('seqgrad.mjs --workers', () => {
     expect(trained).toEqual({ workers: 2, batchSize: 32, bptt: 64, steps: 4, clipNorm: 5, tokens: 32 * (5 * 64 + 1) })
     const line = JSON.parse(r.stdout.trim()) as { contender: string; workload: string; samplesMs: number[]; workers: number }
     expect({ contender: line.contender, workload: line.workload, workers: line.workers, samples: line.samplesMs.length }).toEqual({ contender: 'seqgrad', workload: 'W-LSTM-128', workers: 2, samples: 3 })
+    expect(Math.min(...line.samplesMs)).toBeGreaterThanOrEqual(2)
+  })
+
+  test('onStep calls that come in a burst after training are refused, not timed as steps of no time', () => {
+    const r = node(project('burst', 'burst'), 'seqgrad.mjs', 'W-LSTM-128', '--workers', '2', '--warmup', '1', '--steps', '3')
+    expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 1, stdout: '' })
+    expect(r.stderr).toContain("trainLanguageModel's onStep calls came")
   })
 
   test('generation has no workers: exit 3 saying so', () => {
