@@ -332,7 +332,7 @@ const footnotes = [
   'time ÷ PyTorch: the row\'s time per token (per matmul for MM) over PyTorch\'s on one thread; below 1 is faster than PyTorch. speed-up over tfjs-wasm: tfjs-wasm\'s time per token over the row\'s; above 1 is faster than tfjs-wasm.',
   'A run is one child process; samples are pooled over runs. W-GEN samples are ms per 1,000 tokens (so min–max reads as µs/token too). Training tokens = 64 × batch per step.',
   ...(contenders.includes('brain.js') ? ['brain.js trains one sequence at a time: its rows are batch 1 (64 tokens per step), compared per token.'] : []),
-  ...(contenders.includes(SEQGRAD_PARALLEL) ? [`${label(SEQGRAD_PARALLEL)}: trainLanguageModel({ workers: 2 }) on the same model and window (a one-hot LanguageModel), each sample the time between two steps.`] : []),
+  ...(contenders.includes(SEQGRAD_PARALLEL) ? [`${label(SEQGRAD_PARALLEL)}: trainLanguageModel({ workers: 2 }) on the same model and window (a one-hot LanguageModel; in Node, on seqgrad/node's worker threads), each sample the time between two steps.`] : []),
   ...slowNotes(),
   ...kernelNote(),
   ...notes,

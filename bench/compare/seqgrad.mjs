@@ -5,7 +5,11 @@
 // the runtime and the kernel path it took (SIMD; FMA, i.e. relaxed SIMD's multiply-add).
 // --workers N trains W-*-128 with trainLanguageModel({ workers: N }) where this build of seqgrad has that
 // option (data-parallel training): a one-hot LSTM is the same model as a LanguageModel whose embedding is
-// the identity, so the step is the workload's. Without the option the runner exits 3 ("not available").
+// the identity, so the step is the workload's. In Node, which has no standard Worker, the workers are the
+// package's seqgrad/node threads (node:worker_threads) where it has that entry. Without the option, or
+// when training ran in fewer threads than asked (the result's threads and notice), the runner exits 3
+// ("not available").
+import { readFileSync } from 'node:fs'
 import { Adam, GRU, Generator, LSTM, LanguageModel, Linear, RNN, Tensor, clipGradNorm, crossEntropy, hasFma, hasSimd, manualSeed, matmul, noGrad, trainLanguageModel } from '../../dist/esm/index.js'
 import { GEN_TOKENS, MATMUL, TRAIN, VOCAB, WINDOW, emit, parseCli, timeUnits, unsupported } from './cli.mjs'
 
@@ -85,6 +89,26 @@ async function hasWorkersOption() {
 }
 
 /**
+ * What to pass as `workers`: the count where the runtime has the standard Worker (Deno, Bun); in Node,
+ * the threads of the package's seqgrad/node entry (found through package.json's exports) if it has one.
+ */
+async function workerPool() {
+  const plain = { workers, close: () => {} }
+  if (typeof globalThis.Worker === 'function') return plain
+  let entry
+  try {
+    entry = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).exports?.['./node']?.import?.default
+  } catch {
+    return plain
+  }
+  if (typeof entry !== 'string') return plain
+  const { nodeTrainingWorkers } = await import(new URL(`../../${entry}`, import.meta.url).href)
+  if (typeof nodeTrainingWorkers !== 'function') return plain
+  const pool = nodeTrainingWorkers(workers)
+  return { workers: pool, close: () => pool.close() }
+}
+
+/**
  * The training workload through trainLanguageModel with `workers` workers: the samples are the times
  * between consecutive steps (onStep), so starting the workers is not counted; warm-ups are at least 1.
  */
@@ -96,7 +120,15 @@ async function timeParallelTraining({ cell, hidden, batch }) {
   const model = oneHotLanguageModel(cell, hidden)
   const optimizer = new Adam(model.parameters(), { lr: 2e-3 })
   const stamps = []
-  await trainLanguageModel({ model, optimizer, train, batchSize: batch, bptt: WINDOW, steps: warm + steps, clipNorm: 5, workers, onStep: () => void stamps.push(performance.now()) })
+  const pool = await workerPool()
+  let result
+  try {
+    result = await trainLanguageModel({ model, optimizer, train, batchSize: batch, bptt: WINDOW, steps: warm + steps, clipNorm: 5, workers: pool.workers, onStep: () => void stamps.push(performance.now()) })
+  } finally {
+    pool.close()
+  }
+  // where workers cannot run, trainLanguageModel trains in this thread and says why: not this row
+  if (result?.threads !== undefined && result.threads < workers) unsupported(CONTENDER, workload, `not available: ${result.notice ?? `training ran in ${result.threads} thread(s)`}`)
   if (stamps.length !== warm + steps) throw new Error(`seqgrad: expected ${warm + steps} steps from trainLanguageModel, saw ${stamps.length}`)
   const samples = stamps.slice(warm).map((t, i) => t - stamps[warm - 1 + i])
   // onStep called in a burst after training, not as each step ends, would time nothing

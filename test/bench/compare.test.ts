@@ -21,20 +21,24 @@ afterAll(() => {
 /**
  * A stand-in for dist/esm/index.js: the names seqgrad.mjs imports, with a trainLanguageModel that
  * ignores `workers`, checks it, or checks it and returns a promise; each "step" takes 2 ms, except in
- * 'burst', whose onStep calls all come at the end. It prints the options it trained with.
+ * 'burst', whose onStep calls all come at the end; 'falls-back' trains in one thread and says why, as
+ * where no Worker can start. It prints the options it trained with; `workers` given as a pool of Node
+ * threads (nodeTrainingWorkers below) prints as 'pool of N'.
  */
-type Trainer = 'ignores' | 'checks' | 'checks-async' | 'burst'
+type Trainer = 'ignores' | 'checks' | 'checks-async' | 'burst' | 'falls-back'
 
 function standIn(trainer: Trainer): string {
-  const check = "if (opts.workers !== undefined && !(Number.isInteger(opts.workers) && opts.workers >= 1)) throw new Error('trainLanguageModel: workers must be a positive integer, got ' + opts.workers)"
+  const check = "if (typeof opts.workers === 'number' && !(Number.isInteger(opts.workers) && opts.workers >= 1)) throw new Error('trainLanguageModel: workers must be a positive integer or a pool, got ' + opts.workers)"
   const train = [
     trainer === 'ignores' ? '' : check,
     'if (opts.steps === 0) return { history: [] }',
-    "console.error('trained ' + JSON.stringify({ workers: opts.workers, batchSize: opts.batchSize, bptt: opts.bptt, steps: opts.steps, clipNorm: opts.clipNorm, tokens: opts.train.length }))",
+    "console.error('trained ' + JSON.stringify({ workers: typeof opts.workers === 'object' ? 'pool of ' + opts.workers.count : opts.workers, batchSize: opts.batchSize, bptt: opts.bptt, steps: opts.steps, clipNorm: opts.clipNorm, tokens: opts.train.length }))",
     trainer === 'burst'
       ? 'for (let s = 0; s < opts.steps; s++) opts.onStep?.({ step: s + 1 })'
       : 'for (let s = 0; s < opts.steps; s++) { const until = performance.now() + 2; while (performance.now() < until); opts.onStep?.({ step: s + 1 }) }',
-    'return { history: [] }',
+    trainer === 'falls-back'
+      ? "return { history: [], threads: 1, notice: 'this runtime has no Worker; training ran in one thread' }"
+      : "return { history: [], threads: typeof opts.workers === 'object' ? opts.workers.count : opts.workers }",
   ].join('\n')
   return `
 class Params { constructor() { this.data = new Float32Array(65 * 65) } }
@@ -51,13 +55,23 @@ ${train}
 `
 }
 
-/** A copy of bench/compare beside a stand-in dist/, as the repository lays them out. */
-function project(name: string, trainer: Trainer): string {
+/** Node's threads as the package's seqgrad/node entry makes them: here a pool that says when it is closed. */
+const nodeEntry = "export function nodeTrainingWorkers(count) { return { count, close: () => console.error('pool closed') } }\n"
+
+/**
+ * A copy of bench/compare beside a stand-in dist/, as the repository lays them out; with `nodeThreads`,
+ * a package.json whose exports name a seqgrad/node entry.
+ */
+function project(name: string, trainer: Trainer, nodeThreads = false): string {
   const root = join(scratch, name)
   mkdirSync(join(root, 'bench', 'compare'), { recursive: true })
-  mkdirSync(join(root, 'dist', 'esm'), { recursive: true })
+  mkdirSync(join(root, 'dist', 'esm', 'cli'), { recursive: true })
   for (const file of ['seqgrad.mjs', 'cli.mjs', 'run.mjs', 'targets.mjs', 'package.json']) copyFileSync(join(compareDir, file), join(root, 'bench', 'compare', file))
   writeFileSync(join(root, 'dist', 'esm', 'index.js'), standIn(trainer))
+  if (nodeThreads) {
+    writeFileSync(join(root, 'dist', 'esm', 'cli', 'train-workers.js'), nodeEntry)
+    writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'seqgrad', type: 'module', exports: { './node': { import: { default: './dist/esm/cli/train-workers.js' } } } }))
+  }
   return join(root, 'bench', 'compare')
 }
 
@@ -83,6 +97,20 @@ describe('seqgrad.mjs --workers', () => {
     const line = JSON.parse(r.stdout.trim()) as { contender: string; workload: string; samplesMs: number[]; workers: number }
     expect({ contender: line.contender, workload: line.workload, workers: line.workers, samples: line.samplesMs.length }).toEqual({ contender: 'seqgrad', workload: 'W-LSTM-128', workers: 2, samples: 3 })
     expect(Math.min(...line.samplesMs)).toBeGreaterThanOrEqual(2)
+  })
+
+  test('in Node, the workers are the threads of the package\'s seqgrad/node entry, closed after the run', () => {
+    const r = node(project('node-threads', 'checks', true), 'seqgrad.mjs', 'W-LSTM-128', '--workers', '2', '--warmup', '1', '--steps', '2')
+    expect(r.status).toBe(0)
+    expect(r.stderr).toContain('"workers":"pool of 2"')
+    expect(r.stderr).toContain('pool closed')
+    expect((JSON.parse(r.stdout.trim()) as { samplesMs: number[] }).samplesMs).toHaveLength(2)
+  })
+
+  test('training that ran in one thread instead of the workers is "not available", with the reason', () => {
+    const r = node(project('falls-back', 'falls-back'), 'seqgrad.mjs', 'W-LSTM-128', '--workers', '2', '--warmup', '1', '--steps', '2')
+    expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 3, stdout: '' })
+    expect(r.stderr).toContain('not available: this runtime has no Worker; training ran in one thread')
   })
 
   test('onStep calls that come in a burst after training are refused, not timed as steps of no time', () => {
