@@ -23,21 +23,23 @@ export const MATMUL = {
 // Tiny Shakespeare's 65 characters: the vocabulary a 65-way character LM is usually trained on.
 export const CHARSET = "\n !$&',-.3:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
-export function parseCli(contender) {
+/** `extra` declares a contender's own options (parseArgs style); their values come back as `options`. */
+export function parseCli(contender, extra = {}) {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { warmup: { type: 'string', default: '3' }, steps: { type: 'string', default: '10' } },
+    options: { warmup: { type: 'string', default: '3' }, steps: { type: 'string', default: '10' }, ...extra },
   })
   const workload = positionals[0]
   const warmup = Number(values.warmup)
   const steps = Number(values.steps)
   if (positionals.length !== 1 || !WORKLOAD_NAMES.includes(workload) || !(warmup >= 0) || !(steps >= 1)) {
-    console.error(`usage: ${contender} <${WORKLOAD_NAMES.join(' | ')}> [--warmup N] [--steps N]`)
+    const own = Object.keys(extra).map((name) => ` [--${name} ${extra[name].type === 'boolean' ? '' : 'X'}]`.replace(' ]', ']')).join('')
+    console.error(`usage: ${contender} <${WORKLOAD_NAMES.join(' | ')}> [--warmup N] [--steps N]${own}`)
     process.exit(2)
   }
   // Libraries that log to stdout (tfjs's Node hint, for one) must not corrupt the JSON line.
   console.log = console.error
-  return { workload, warmup: Math.floor(warmup), steps: Math.floor(steps) }
+  return { workload, warmup: Math.floor(warmup), steps: Math.floor(steps), options: values }
 }
 
 /** Runs `warmup` untimed units, then returns the wall time in ms of each of `steps` timed units. */

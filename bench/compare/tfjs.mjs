@@ -1,11 +1,19 @@
-// TensorFlow.js 4.22 on its pure-JS CPU backend: `node tfjs.mjs <WORKLOAD> --warmup N --steps N`.
+// TensorFlow.js 4.22: `node tfjs.mjs <WORKLOAD> --warmup N --steps N [--backend cpu|wasm]`.
+// cpu is its pure-JS CPU backend; wasm its WebAssembly backend (XNNPACK, SIMD), on one thread, loading the
+// .wasm files shipped in the package from disk, so it runs offline.
 // Written the way a tfjs user would: tf.layers recurrent layer + dense decoder, tf.variableGrads,
 // a global-norm clip done by hand (tfjs has none), tf.train.adam.
 import { createRequire } from 'node:module'
+import { dirname } from 'node:path'
 import { GEN_TOKENS, MATMUL, TRAIN, VOCAB, WINDOW, emit, parseCli, rng, timeUnits } from './cli.mjs'
 
-const CONTENDER = 'tfjs-cpu'
-const { workload, warmup, steps } = parseCli(CONTENDER)
+const { workload, warmup, steps, options } = parseCli('tfjs', { backend: { type: 'string', default: 'cpu' } })
+const backend = options.backend
+if (backend !== 'cpu' && backend !== 'wasm') {
+  console.error(`tfjs: --backend must be cpu or wasm, got ${backend}`)
+  process.exit(2)
+}
+const CONTENDER = `tfjs-${backend}`
 
 // The CommonJS builds, so that tfjs-layers and this file share one tfjs-core instance (one engine).
 const require = createRequire(import.meta.url)
@@ -13,8 +21,24 @@ const tf = require('@tensorflow/tfjs-core')
 require('@tensorflow/tfjs-backend-cpu')
 const tfl = require('@tensorflow/tfjs-layers')
 
-await tf.setBackend('cpu')
-await tf.ready()
+let wasmInfo = {}
+if (backend === 'wasm') {
+  const wasm = require('@tensorflow/tfjs-backend-wasm')
+  // The directory of the package's own tfjs-backend-wasm*.wasm files: no download.
+  wasm.setWasmPaths(`${dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'))}/`)
+  // One thread, to compare with single-threaded runs (in Node it never starts more: tfjs turns its
+  // threaded build off there).
+  wasm.setThreadsCount(1)
+  if (!(await tf.setBackend('wasm'))) throw new Error('tfjs: the wasm backend failed to initialise')
+  await tf.ready()
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')
+  if (!simd) throw new Error('tfjs: this runtime has no WebAssembly SIMD; the wasm backend would run its scalar build')
+  wasmInfo = { simd, threads: wasm.getThreadsCount() }
+} else {
+  await tf.setBackend('cpu')
+  await tf.ready()
+}
+if (tf.getBackend() !== backend) throw new Error(`tfjs: asked for the ${backend} backend, running on ${tf.getBackend()}`)
 
 // The recurrent weights are glorot-uniform, not tfjs's default orthogonal: orthogonal init runs a QR in
 // JS that takes minutes for H=512 and makes no difference to the time of a step.
@@ -100,4 +124,4 @@ function prepareMatmul({ m, k, n }) {
 
 const unit =
   workload in TRAIN ? prepareTraining(TRAIN[workload]) : workload in MATMUL ? prepareMatmul(MATMUL[workload]) : prepareGeneration()
-emit(CONTENDER, workload, timeUnits(unit, warmup, steps))
+emit(CONTENDER, workload, timeUnits(unit, warmup, steps), wasmInfo)
