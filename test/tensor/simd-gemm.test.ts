@@ -1,7 +1,7 @@
 // The float32 WebAssembly SIMD matmul path (kernels/simd-gemm.ts, built by kernels/wasm-emit.ts) through
 // matmulInto, matmulTransBInto and matmulTransAInto: agreement with a float64 triple loop across the
 // packing blocks (KC = 256 deep, MC = 128 rows, NC = 512 columns) and the 4×8 tile edges, offsets, both
-// packing branches of each operand, exact small-integer products, bit-for-bit determinism when the
+// packing branches of each operand, row-major A read unpacked (tilesRows) where it fits the A block, exact small-integer products, bit-for-bit determinism when the
 // module memory is reused or grown, and float32 accumulation in k order (as PyTorch's CPU kernels do).
 // The wasm writer gets its own small modules, run and checked through their memory.
 // The scalar fallback (no WebAssembly) is in simd-fallback.test.ts.
@@ -190,9 +190,14 @@ const BRANCH_CASES: { why: string; layout: Layout; c: Case }[] = [
   { why: 'A transposed, 6 rows: general packing of A with a padded panel', layout: 'transA', c: { m: 6, k: 5, n: 8, outOffset: 2, aOffset: 1, bOffset: 4, seed: 14 } },
   { why: 'A transposed, 130 rows: transposed packing for 128 rows, general for the last 2', layout: 'transA', c: { m: 130, k: 257, n: 13, outOffset: 0, aOffset: 3, bOffset: 2, seed: 15 } },
   { why: 'A transposed, 135 rows, k 300: general packing in the second block, accumulating over k blocks', layout: 'transA', c: { m: 135, k: 300, n: 5, outOffset: 4, aOffset: 0, bOffset: 0, seed: 16 } },
-  // packA, general branch with row-major A; and k = 1 (row stride 1, so the transposed branch again)
-  { why: 'row-major A, 7 rows: general packing, padded panel', layout: 'nn', c: { m: 7, k: 33, n: 16, outOffset: 1, aOffset: 2, bOffset: 3, seed: 17 } },
-  { why: 'row-major A with k = 1 (row stride 1): transposed branch of packA', layout: 'nn', c: { m: 8, k: 1, n: 24, outOffset: 2, aOffset: 1, bOffset: 1, seed: 18 } },
+  // row-major A that fits the A block (4-row-rounded m times k ≤ 128 × 256): copied as it lies, read by tilesRows
+  { why: 'row-major A, 7 rows: one copy, tilesRows reading past the 7th row', layout: 'nn', c: { m: 7, k: 33, n: 16, outOffset: 1, aOffset: 2, bOffset: 3, seed: 17 } },
+  { why: 'row-major A with k = 1: tilesRows with a one-float row', layout: 'nn', c: { m: 8, k: 1, n: 24, outOffset: 2, aOffset: 1, bOffset: 1, seed: 18 } },
+  { why: 'row-major A, 32 rows of 512 (the LSTM-128 backward product): tilesRows over two k blocks', layout: 'nn', c: { m: 32, k: 512, n: 40, outOffset: 3, aOffset: 1, bOffset: 2, seed: 27 } },
+  { why: 'row-major A, 259 rows of 5: more rows than one MC block, still one copy', layout: 'transB', c: { m: 259, k: 5, n: 17, outOffset: 0, aOffset: 4, bOffset: 1, seed: 28 } },
+  // packA, general branch with row-major A too large for the A block
+  { why: 'row-major A, 9 rows of 3,700 (over the A block): general packing, padded panel, 15 k blocks', layout: 'nn', c: { m: 9, k: 3700, n: 9, outOffset: 1, aOffset: 2, bOffset: 0, seed: 29 } },
+  { why: 'row-major A, 129 rows of 257: general packing in both MC blocks', layout: 'transB', c: { m: 129, k: 257, n: 12, outOffset: 2, aOffset: 0, bOffset: 3, seed: 30 } },
   { why: 'B transposed with k = 1 (column stride 1): contiguous packing of B', layout: 'transB', c: { m: 12, k: 1, n: 16, outOffset: 0, aOffset: 3, bOffset: 2, seed: 19 } },
   // packB: contiguous 8-column panels, ragged last panel, and transposed B column by column
   { why: 'row-major B, 16 columns: contiguous B panels only', layout: 'nn', c: { m: 5, k: 40, n: 16, outOffset: 0, aOffset: 0, bOffset: 1, seed: 20 } },
@@ -300,6 +305,24 @@ describe('simdGemm called directly', () => {
       }
     }
     expect([out[0], out[1], out[m * n + 2], out[m * n + 3]]).toEqual([SENTINEL, SENTINEL, SENTINEL, SENTINEL])
+  })
+
+  test('row-major A with a row stride other than k (rows copied one by one for tilesRows) gives float32 accumulation in k order', () => {
+    // A(i, p) = a[3 + 301i + p]: 6 rows of 290 with gaps between them, B(p, j) = b[p·9 + j]
+    const m = 6, k = 290, n = 9
+    const next = uniform(6)
+    const a = randomFloat32(3 + 301 * m, next)
+    const b = randomFloat32(k * n, next)
+    const out = new Float32Array(m * n + 2).fill(SENTINEL)
+    expect(simdGemm(out, 1, m, k, n, a, 3, 301, 1, b, 0, n, 1)).toBe(true)
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let acc = 0
+        for (let p = 0; p < k; p++) acc = fround(acc + fround(a[3 + 301 * i + p] * b[p * n + j]))
+        expect(Object.is(out[1 + i * n + j], acc)).toBe(true)
+      }
+    }
+    expect([out[0], out[m * n + 1]]).toEqual([SENTINEL, SENTINEL])
   })
 
   test('k = 0 writes zeros, not values left in the module memory by an earlier product', () => {

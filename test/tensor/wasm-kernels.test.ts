@@ -110,7 +110,7 @@ describe('the shipped module', () => {
     expect(pkg.files).toContain('dist')
   })
 
-  test('it validates, exports its memory and the four kernels, names its code in a custom section, and stays under 4 KB', () => {
+  test('it validates, exports its memory and the five kernels, names its code in a custom section, and stays under 4 KB', () => {
     const bytes = wasmKernelBytes()
     expect(wasm.validate(bytes)).toBe(true)
     const module = moduleOf(bytes)
@@ -120,6 +120,7 @@ describe('the shipped module', () => {
       { name: 'sigmoid', kind: 'function' },
       { name: 'tanh', kind: 'function' },
       { name: 'gemv', kind: 'function' },
+      { name: 'tilesRows', kind: 'function' },
     ])
     const sections = wasm.Module.customSections(module, 'seqgrad.kernels').map((s) => Buffer.from(s).toString('latin1'))
     expect(sections).toHaveLength(1)
@@ -137,6 +138,29 @@ describe('the shipped module', () => {
     expect(one).not.toBeNull()
     expect(one!.memory).not.toBe(two!.memory)
     expect(one!.memory.buffer.byteLength).toBe(65536)
+  })
+
+  test('tilesRows, reading A row-major with a row stride, sets and then accumulates the same bits as tiles on A packed into 4-row panels', () => {
+    // A: 8 rows of k = 37 at a row stride of 40 floats; B: two 8-column panels; C: 8 rows of 16, ldc 16
+    const instance = kernelInstance()!
+    const view = new Float32Array(instance.memory.buffer)
+    const m = 8, k = 37, lda = 40, n = 16
+    const next = uniform(23)
+    const a = randomFloat32(m * lda, next), b = randomFloat32(k * n, next)
+    const [rowsAt, packedAt, bAt, cAt, c2At] = [0, 1024, 2048, 4096, 4096 + m * n]
+    view.set(a, rowsAt)
+    for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) view[packedAt + Math.floor(i / 4) * k * 4 + p * 4 + (i % 4)] = a[i * lda + p]
+    for (let p = 0; p < k; p++) for (let j = 0; j < n; j++) view[bAt + Math.floor(j / 8) * k * 8 + p * 8 + (j % 8)] = b[p * n + j]
+    let c511 = 0
+    for (const accumulate of [0, 1]) {
+      instance.tiles(packedAt * 4, bAt * 4, cAt * 4, n * 4, m / 4, n / 8, k, accumulate)
+      instance.tilesRows(rowsAt * 4, bAt * 4, c2At * 4, n * 4, m / 4, n / 8, k, accumulate, lda * 4)
+      const [packed, rows] = [view.slice(cAt, cAt + m * n), view.slice(c2At, c2At + m * n)]
+      expect(Buffer.from(rows.buffer).equals(Buffer.from(packed.buffer))).toBe(true)
+      // float32 accumulation in k order, from 0, then the second time from what C held
+      for (let p = 0; p < k; p++) c511 = Math.fround(c511 + Math.fround(a[5 * lda + p] * b[p * n + 11]))
+      expect(rows[5 * n + 11]).toBe(c511)
+    }
   })
 })
 
@@ -255,18 +279,18 @@ function relaxedStandIn(compiles: boolean) {
 const RELAXED_MADD = [0xfd, 0x85, 0x02]
 
 describe('the two variants of the kernels', () => {
-  test('the FMA variant does each multiply-add of the matmul tile (8 per k) and the mat-vec (2 per k) as one relaxed_madd; σ, tanh and everything else are the exact variant\'s, and both stay under 4 KB', () => {
+  test('the FMA variant does each multiply-add of the matmul tiles (8 per k) and the mat-vec (2 per k) as one relaxed_madd; σ, tanh and everything else are the exact variant\'s, and both stay under 4 KB', () => {
     const exact = wasmKernelBytes('exact'), fma = wasmKernelBytes('fma')
     expect(Buffer.from(wasmKernelBytes()).equals(Buffer.from(exact))).toBe(true) // the shipped file is the exact variant
     expect(occurrences(exact, RELAXED_MADD)).toBe(0)
-    const [tiles, sigmoid, tanh, gemv] = bodies(fma)
-    expect([tiles, gemv].map((body) => occurrences(body, RELAXED_MADD))).toEqual([8, 2])
-    const [exactTiles, exactSigmoid, exactTanh, exactGemv] = bodies(exact)
+    const [tiles, sigmoid, tanh, gemv, tilesRows] = bodies(fma)
+    expect([tiles, gemv, tilesRows].map((body) => occurrences(body, RELAXED_MADD))).toEqual([8, 2, 8])
+    const [exactTiles, exactSigmoid, exactTanh, exactGemv, exactTilesRows] = bodies(exact)
     expect([Buffer.from(sigmoid).equals(Buffer.from(exactSigmoid)), Buffer.from(tanh).equals(Buffer.from(exactTanh))]).toEqual([true, true])
     // each relaxed_madd replaces a mul and an add (0xfd 0xe6 0x01, 0xfd 0xe4 0x01) and reorders its operands
     const MUL_ADD = [0xfd, 0xe6, 0x01, 0xfd, 0xe4, 0x01]
-    expect([exactTiles, exactGemv].map((body) => occurrences(body, MUL_ADD))).toEqual([8, 2])
-    expect([tiles, gemv].map((body) => occurrences(body, MUL_ADD))).toEqual([0, 0])
+    expect([exactTiles, exactGemv, exactTilesRows].map((body) => occurrences(body, MUL_ADD))).toEqual([8, 2, 8])
+    expect([tiles, gemv, tilesRows].map((body) => occurrences(body, MUL_ADD))).toEqual([0, 0, 0])
     expect(Math.max(exact.length, fma.length)).toBeLessThanOrEqual(4096)
     // two modules, each naming its own code
     const section = (bytes: Uint8Array) => Buffer.from(bytes.subarray(Buffer.from(bytes).indexOf('fnv1a32:'))).toString('latin1')

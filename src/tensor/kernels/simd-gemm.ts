@@ -12,7 +12,7 @@
 // f32x4 registers over k; k runs in blocks of KC, accumulating into C tiles that stay in the module.
 import { ensureBytes, type WasmMemory } from './wasm-emit.js'
 import { kernelGeneration, kernelInstance } from './wasm-kernels.js'
-import { MR, NR, type TilesFn } from './wasm-tiles.js'
+import { MR, NR, type TilesFn, type TilesRowsFn } from './wasm-tiles.js'
 
 /** Depth of one packed block: an 8-column B panel of KC rows is 8 KiB, resident in L1 while A streams. */
 const KC = 256
@@ -24,6 +24,7 @@ const NC = 512
 interface SimdKernels {
   memory: WasmMemory
   tiles: TilesFn
+  tilesRows: TilesRowsFn
 }
 
 // An instance of the kernel module made on first use and kept (remade only if useWasmKernels changes the
@@ -35,7 +36,7 @@ function simdKernels(): SimdKernels | null {
   if (kernelsOf !== kernelGeneration()) {
     kernelsOf = kernelGeneration()
     const instance = kernelInstance()
-    kernels = instance === null ? null : { memory: instance.memory, tiles: instance.tiles }
+    kernels = instance === null ? null : { memory: instance.memory, tiles: instance.tiles, tilesRows: instance.tilesRows }
   }
   return kernels
 }
@@ -154,12 +155,20 @@ function multiplyRows(
   const ldc = Math.min(roundUp(n, NR), NC)
   const cAt = PACKED_AT + packedFloats
   const view = memoryView(simd.memory, cAt + roundUp(m, MR) * ldc)
+  // A few rows read along their length (the recurrent product of a time step) are copied in as they lie,
+  // one memcpy where they are contiguous, and read by tilesRows; packing them cost up to a third of the product.
+  const rowMajor = aColStride === 1 && roundUp(m, MR) * k <= MC * KC
+  if (rowMajor) copyRows(view, A_AT, a, aOffset, m, k, aRowStride)
   for (let j0 = 0; j0 < n; j0 += NC) {
     const nc = Math.min(NC, n - j0)
     const nPanels = Math.ceil(nc / NR)
     for (let p0 = 0; p0 < k; p0 += KC) {
       const kc = Math.min(KC, k - p0)
       const bAt = blockOfB(view, j0, p0, kc, nc)
+      if (rowMajor) {
+        simd.tilesRows((A_AT + p0) * 4, bAt * 4, cAt * 4, ldc * 4, Math.ceil(m / MR), nPanels, kc, p0 > 0 ? 1 : 0, k * 4)
+        continue
+      }
       for (let i0 = 0; i0 < m; i0 += MC) {
         const mc = Math.min(MC, m - i0)
         packA(view, A_AT, a, aOffset + i0 * aRowStride + p0 * aColStride, mc, kc, aRowStride, aColStride)
@@ -175,6 +184,19 @@ function multiplyRows(
       }
     }
   }
+}
+
+/**
+ * A's m rows of k from `start` (row stride rowStride, columns contiguous) row-major at view[at…], k floats
+ * per row. The rows up to the next multiple of four that tilesRows also reads keep whatever they held:
+ * they only make C rows that are not copied out.
+ */
+function copyRows(view: Float32Array, at: number, a: Float32Array, start: number, m: number, k: number, rowStride: number): void {
+  if (rowStride === k) {
+    view.set(a.subarray(start, start + m * k), at)
+    return
+  }
+  for (let i = 0; i < m; i++) view.set(a.subarray(start + i * rowStride, start + i * rowStride + k), at + i * k)
 }
 
 /** A rows [0, mc) × columns [0, kc) from `start` into 4-row panels (k-major, rows interleaved); missing rows are 0. */

@@ -1,4 +1,4 @@
-// seqgrad's WebAssembly: one module holding every SIMD kernel (the matmul tile, σ and tanh, the matrix–
+// seqgrad's WebAssembly: one module holding every SIMD kernel (the matmul tiles, σ and tanh, the matrix–
 // vector product), written by wasm-emit.ts at load time and compiled once; each user instantiates it for
 // a memory of its own. It comes in two variants. Where the runtime validates relaxed SIMD (Chromium, Deno,
 // Node ≥ 22; Node 20 with --experimental-wasm-relaxed-simd), the matmul tile and the mat-vec do each
@@ -11,7 +11,7 @@
 import { encodeModule, FunctionBuilder, V128, type WasmMemory } from './wasm-emit.js'
 import { buildGemv, type GemvFn } from './wasm-gemv.js'
 import { buildSigmoid, buildTanh, type RangeFn } from './wasm-math.js'
-import { buildTiles, type TilesFn } from './wasm-tiles.js'
+import { buildTiles, buildTilesRows, type TilesFn, type TilesRowsFn } from './wasm-tiles.js'
 
 /** The kernels' two variants: products rounded before they are added, or relaxed SIMD's multiply-add. */
 export type KernelVariant = 'exact' | 'fma'
@@ -20,6 +20,8 @@ export type KernelVariant = 'exact' | 'fma'
 export interface KernelInstance {
   memory: WasmMemory
   tiles: TilesFn
+  /** The tile reading A row-major, unpacked (see buildTilesRows). */
+  tilesRows: TilesRowsFn
   sigmoid: RangeFn
   tanh: RangeFn
   gemv: GemvFn
@@ -53,7 +55,7 @@ function kernelModule(variant: KernelVariant): { bytes: Uint8Array; fingerprint:
   let module = built[variant]
   if (module === undefined) {
     const fma = variant === 'fma'
-    const functions = { tiles: buildTiles(fma), sigmoid: buildSigmoid(), tanh: buildTanh(), gemv: buildGemv(fma) }
+    const functions = { tiles: buildTiles(fma), sigmoid: buildSigmoid(), tanh: buildTanh(), gemv: buildGemv(fma), tilesRows: buildTilesRows(fma) }
     const fingerprint = fnv1a32(encodeModule(functions, 1))
     const ascii = Uint8Array.from(fingerprint, (ch) => ch.charCodeAt(0))
     module = built[variant] = { bytes: encodeModule(functions, 1, { [SECTION]: ascii }), fingerprint }
@@ -149,6 +151,7 @@ export function kernelInstance(): KernelInstance | null {
     return {
       memory: exports.memory as WasmMemory,
       tiles: exports.tiles as TilesFn,
+      tilesRows: exports.tilesRows as TilesRowsFn,
       sigmoid: exports.sigmoid as RangeFn,
       tanh: exports.tanh as RangeFn,
       gemv: exports.gemv as GemvFn,
