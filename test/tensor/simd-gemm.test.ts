@@ -195,7 +195,9 @@ const BRANCH_CASES: { why: string; layout: Layout; c: Case }[] = [
   { why: 'row-major A with k = 1: tilesRows with a one-float row', layout: 'nn', c: { m: 8, k: 1, n: 24, outOffset: 2, aOffset: 1, bOffset: 1, seed: 18 } },
   { why: 'row-major A, 32 rows of 512 (the LSTM-128 backward product): tilesRows over two k blocks', layout: 'nn', c: { m: 32, k: 512, n: 40, outOffset: 3, aOffset: 1, bOffset: 2, seed: 27 } },
   { why: 'row-major A, 259 rows of 5: more rows than one MC block, still one copy', layout: 'transB', c: { m: 259, k: 5, n: 17, outOffset: 0, aOffset: 4, bOffset: 1, seed: 28 } },
-  // packA, general branch with row-major A too large for the A block
+  { why: 'row-major A, 301 rows of 256 (k ≤ KC, too large for the A block): copied and read MC rows at a time', layout: 'nn', c: { m: 301, k: 256, n: 9, outOffset: 2, aOffset: 3, bOffset: 0, seed: 31 } },
+  { why: 'row-major A, 133 rows of 65 across two NC blocks: MC rows at a time, copied again per column block', layout: 'transB', c: { m: 133, k: 65, n: 530, outOffset: 1, aOffset: 0, bOffset: 2, seed: 32 } },
+  // packA, general branch with row-major A too large for the A block and k > KC
   { why: 'row-major A, 9 rows of 3,700 (over the A block): general packing, padded panel, 15 k blocks', layout: 'nn', c: { m: 9, k: 3700, n: 9, outOffset: 1, aOffset: 2, bOffset: 0, seed: 29 } },
   { why: 'row-major A, 129 rows of 257: general packing in both MC blocks', layout: 'transB', c: { m: 129, k: 257, n: 12, outOffset: 2, aOffset: 0, bOffset: 3, seed: 30 } },
   { why: 'B transposed with k = 1 (column stride 1): contiguous packing of B', layout: 'transB', c: { m: 12, k: 1, n: 16, outOffset: 0, aOffset: 3, bOffset: 2, seed: 19 } },

@@ -155,22 +155,29 @@ function multiplyRows(
   const ldc = Math.min(roundUp(n, NR), NC)
   const cAt = PACKED_AT + packedFloats
   const view = memoryView(simd.memory, cAt + roundUp(m, MR) * ldc)
-  // A few rows read along their length (the recurrent product of a time step) are copied in as they lie,
-  // one memcpy where they are contiguous, and read by tilesRows; packing them cost up to a third of the product.
-  const rowMajor = aColStride === 1 && roundUp(m, MR) * k <= MC * KC
-  if (rowMajor) copyRows(view, A_AT, a, aOffset, m, k, aRowStride)
+  // Row-major A is copied in as it lies (one memcpy where its rows are contiguous) and read by tilesRows:
+  // all m rows at once where they fit the A block (the recurrent product of a time step), else, for k ≤ KC,
+  // MC rows at a time. Packing it into 4-row panels element by element cost up to a third of a small product.
+  const allRows = roundUp(m, MR) * k <= MC * KC
+  const rowMajor = aColStride === 1 && (allRows || k <= KC)
+  if (rowMajor && allRows) copyRows(view, A_AT, a, aOffset, m, k, aRowStride)
   for (let j0 = 0; j0 < n; j0 += NC) {
     const nc = Math.min(NC, n - j0)
     const nPanels = Math.ceil(nc / NR)
     for (let p0 = 0; p0 < k; p0 += KC) {
       const kc = Math.min(KC, k - p0)
       const bAt = blockOfB(view, j0, p0, kc, nc)
-      if (rowMajor) {
+      if (rowMajor && allRows) {
         simd.tilesRows((A_AT + p0) * 4, bAt * 4, cAt * 4, ldc * 4, Math.ceil(m / MR), nPanels, kc, p0 > 0 ? 1 : 0, k * 4)
         continue
       }
       for (let i0 = 0; i0 < m; i0 += MC) {
         const mc = Math.min(MC, m - i0)
+        if (rowMajor) {
+          copyRows(view, A_AT, a, aOffset + i0 * aRowStride, mc, k, aRowStride) // k ≤ KC: the one k block
+          simd.tilesRows(A_AT * 4, bAt * 4, (cAt + i0 * ldc) * 4, ldc * 4, Math.ceil(mc / MR), nPanels, kc, 0, k * 4)
+          continue
+        }
         packA(view, A_AT, a, aOffset + i0 * aRowStride + p0 * aColStride, mc, kc, aRowStride, aColStride)
         simd.tiles(A_AT * 4, bAt * 4, (cAt + i0 * ldc) * 4, ldc * 4, Math.ceil(mc / MR), nPanels, kc, p0 > 0 ? 1 : 0)
       }
