@@ -18,8 +18,8 @@ interface Profile {
 }
 
 const CATEGORIES: [string, RegExp][] = [
-  ['matmul', /kernels\/(matmul|simd-gemm|fixed-matvec|matmul-variants)\.js|ops\/(matmul|linear)\.js/],
-  ['cell gates (σ, tanh, c, h)', /kernels\/(lstm-step|gru-step|rnn-step|simd-math)\.js|cells\/(fused|stepper)\.js/],
+  ['matmul', /kernels\/(matmul|simd-gemm|matmul-variants)\.js|fused\/fixed-matvec\.js|ops\/(matmul|linear)\.js/],
+  ['cell gates (σ, tanh, c, h)', /kernels\/simd-math\.js|cells\/fused\/(?!fixed-matvec)[\w-]+\.js/],
   ['loss (log-softmax, NLL)', /kernels\/softmax\.js|ops\/softmax\.js|optim\/losses\.js|ops\/indexing\.js/],
   ['optimizer (clip, Adam)', /optim\/(adam|clip|optimizer|sgd|rmsprop)\.js/],
   ['sampling', /models\/sampling\.js|tensor\/random\.js/],
