@@ -3,6 +3,7 @@
 //   seqgrad.min.js        src/index.ts, the whole API
 //   seqgrad-core.min.js   src/core.ts, the core (tensor, autograd, cells, layers, losses, optimizers, safetensors)
 //   seqgrad-compare.min.js  src/compare/index.ts, seqgrad/compare: the comparison's tasks, runner, summary and report
+//   train-worker.js       src/optim/train-worker.ts, the worker script of data-parallel training
 // Prints the raw, minified and gzip sizes of each.
 //   node scripts/build-browser.mjs [--outdir DIR]     (default dist/browser; npm run build runs it too)
 import { build } from 'esbuild'
@@ -24,6 +25,8 @@ const bundles = [
   { entry: 'index.ts', file: 'seqgrad.min.js' },
   { entry: 'core.ts', file: 'seqgrad-core.min.js' },
   { entry: 'compare/index.ts', file: 'seqgrad-compare.min.js' },
+  // the module worker of trainLanguageModel({ workers }), found beside the bundles by the name it has in dist/esm
+  { entry: 'optim/train-worker.ts', file: 'train-worker.js' },
 ]
 
 // es2020: every browser with module workers runs it; esbuild lowers the newer syntax (class fields).

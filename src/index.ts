@@ -17,6 +17,9 @@ export { type RecurrentState } from './models/recurrent.js'
 export { SequenceClassifier, type SequenceClassifierOptions } from './models/classifier.js'
 export { Seq2Seq, type Seq2SeqOptions, type DecodeOptions } from './models/seq2seq.js'
 export { trainLanguageModel, evaluateLanguageModel, type TrainLanguageModelOptions, type TrainResult, type TrainerState, type StepInfo, type Evaluation } from './optim/trainer.js'
+export type { ParallelOptions } from './optim/parallel-trainer.js'
+export { TrainingWorkers } from './optim/training-workers.js'
+export type { WorkerFactory, WorkerLike } from './optim/parallel-protocol.js'
 export { saveCheckpoint, loadCheckpoint, type SaveCheckpointOptions, type LoadCheckpointOptions, type LoadedCheckpoint, type JsonValue } from './io/checkpoint.js'
 
 // The built-in tasks' data and stream batching: data.addingBatch, data.embeddedReberString, …

@@ -50,6 +50,8 @@ export class LanguageModel extends Module {
   readonly embedding: Embedding
   readonly rnn: RNN | LSTM | GRU
   readonly drop: Dropout
+  /** The options it was built with, defaults filled in: enough to build a twin (a training worker's copy). */
+  readonly config: Required<LanguageModelOptions>
   private readonly decoderWeight: Tensor
   private readonly decoderBias: Tensor
 
@@ -67,6 +69,7 @@ export class LanguageModel extends Module {
     const inputDropout = checkDropout(where, opts.inputDropout ?? 0, 'inputDropout')
     const tie = checkBoolean(where, 'tieWeights', opts.tieWeights ?? false)
     const dtype = floatDType(where, opts.dtype)
+    this.config = { vocabSize: this.vocabSize, embeddingDim, hiddenSize, numLayers, cell: this.cell, dropout, tieWeights: tie, dtype }
     if (tie && embeddingDim !== hiddenSize) throw new Error(`${where}: tieWeights needs embeddingDim (${embeddingDim}) equal to hiddenSize (${hiddenSize})`)
     this.embedding = this.registerModule('embedding', new Embedding({ numEmbeddings: this.vocabSize, embeddingDim, dtype }))
     this.rnn = this.registerModule('rnn', recurrentLayer(this.cell, { inputSize: embeddingDim, hiddenSize, numLayers, dropout, recurrentDropout, inputDropout, dtype }))

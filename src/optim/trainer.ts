@@ -2,13 +2,14 @@
 // stream is cut into B parallel streams, training walks windows of `bptt` steps along them, and the hidden
 // state is carried from one window to the next but detached, so gradients stop at the window's start.
 import { noGrad } from '../autograd/engine.js'
-import { batchStreams, streamWindow } from '../data/batching.js'
+import { batchStreams, streamWindow, type StreamBatches } from '../data/batching.js'
 import type { LanguageModel } from '../models/language-model.js'
 import type { RecurrentState } from '../models/recurrent.js'
 import type { Tensor } from '../tensor/tensor.js'
 import { describe } from '../validation/checks.js'
 import { clipGradNorm } from './clip.js'
 import { crossEntropy } from './losses.js'
+import { trainInParallel, type ParallelOptions } from './parallel-trainer.js'
 
 export interface OptimizerLike {
   lr: number
@@ -79,6 +80,10 @@ export interface TrainResult {
   history: StepInfo[]
   evaluations: Evaluation[]
   stopReason: 'steps' | 'early-stop' | 'callback'
+  /** With `workers`: the threads that trained (1 when it fell back to this thread). */
+  threads?: number
+  /** With `workers`: why training ran in this thread instead, when it did. */
+  notice?: string
 }
 
 function windowLoss(model: LanguageModel, inputs: Tensor, targets: Tensor, hidden: RecurrentState | null): { loss: Tensor; state: RecurrentState } {
@@ -123,8 +128,21 @@ function checkOptions(opts: TrainLanguageModelOptions): void {
   if (opts.scheduleOn === 'validation' && opts.validation === undefined) throw new Error(`${where}: scheduleOn 'validation' needs validation data`)
 }
 
-/** Trains `model` by truncated BPTT; throws naming the step if the loss or a gradient stops being finite. */
-export function trainLanguageModel(opts: TrainLanguageModelOptions): TrainResult {
+/** A run's bookkeeping, shared by the single-thread loop and the data-parallel one (parallel-trainer.ts). */
+export interface TrainingRun {
+  batches: StreamBatches
+  state: TrainerState
+  params: Tensor[]
+  /** Whether another step is due; resets the carried state where a new pass starts. */
+  more(): boolean
+  /** Throws naming the step if the window's loss is not finite. */
+  checkLoss(lossValue: number): void
+  /** With the window's gradients in place: clips, steps the optimizer and the schedule, validates; false when training stops. */
+  finishStep(lossValue: number, tokens: number, next: RecurrentState | null): boolean
+  result(): TrainResult
+}
+
+export function startRun(opts: TrainLanguageModelOptions): TrainingRun {
   checkOptions(opts)
   const { model, optimizer, batchSize, bptt, clipNorm, schedule, earlyStop, onStep, onEvaluation } = opts
   const batches = batchStreams('trainLanguageModel', opts.train, batchSize, bptt)
@@ -138,6 +156,7 @@ export function trainLanguageModel(opts: TrainLanguageModelOptions): TrainResult
   const evaluations: Evaluation[] = []
   const params = model.parameters()
   let stopReason: TrainResult['stopReason'] = 'steps'
+  let stopped = false
 
   const validate = (): boolean => {
     const evaluation = { step: state.step, ...evaluateLanguageModel(model, opts.validation as ArrayLike<number>, { batchSize, bptt }) }
@@ -152,34 +171,62 @@ export function trainLanguageModel(opts: TrainLanguageModelOptions): TrainResult
   }
 
   model.train()
-  while (state.step < opts.steps) {
-    if (state.window % batches.windows === 0) state.hidden = null // a new pass starts from a zero state
-    const { inputs, targets } = streamWindow(batches, state.window)
-    optimizer.zeroGrad()
-    const { loss, state: next } = windowLoss(model, inputs, targets, state.hidden)
-    const lossValue = loss.item()
-    if (!Number.isFinite(lossValue)) throw new Error(`trainLanguageModel: the loss is ${lossValue} at step ${state.step + 1}; lower the learning rate or set clipNorm`)
-    loss.backward()
-    const gradNorm = clipGradNorm(params, clipNorm ?? Infinity)
-    if (!Number.isFinite(gradNorm)) throw new Error(`trainLanguageModel: the gradient norm is ${gradNorm} at step ${state.step + 1} (loss ${lossValue}); lower the learning rate or set clipNorm`)
-    const lr = optimizer.lr
-    optimizer.step()
-    state.step++
-    state.window = (state.window + 1) % batches.windows
-    state.hidden = detached(next)
-    if (opts.scheduleOn !== 'validation') schedule?.step()
-    const info = { step: state.step, loss: lossValue, gradNorm, lr, tokens: targets.size }
-    history.push(info)
-    if (onStep?.(info) === false) {
-      stopReason = 'callback'
-      break
-    }
-    if (state.step % evalEvery === 0 && validate()) {
-      stopReason = 'early-stop'
-      break
-    }
+  return {
+    batches, state, params,
+    more() {
+      if (stopped || state.step >= opts.steps) return false
+      if (state.window % batches.windows === 0) state.hidden = null // a new pass starts from a zero state
+      return true
+    },
+    checkLoss(lossValue) {
+      if (!Number.isFinite(lossValue)) throw new Error(`trainLanguageModel: the loss is ${lossValue} at step ${state.step + 1}; lower the learning rate or set clipNorm`)
+    },
+    finishStep(lossValue, tokens, next) {
+      const gradNorm = clipGradNorm(params, clipNorm ?? Infinity)
+      if (!Number.isFinite(gradNorm)) throw new Error(`trainLanguageModel: the gradient norm is ${gradNorm} at step ${state.step + 1} (loss ${lossValue}); lower the learning rate or set clipNorm`)
+      const lr = optimizer.lr
+      optimizer.step()
+      state.step++
+      state.window = (state.window + 1) % batches.windows
+      state.hidden = next
+      if (opts.scheduleOn !== 'validation') schedule?.step()
+      const info = { step: state.step, loss: lossValue, gradNorm, lr, tokens }
+      history.push(info)
+      if (onStep?.(info) === false) {
+        stopReason = 'callback'
+        stopped = true
+      } else if (state.step % evalEvery === 0 && validate()) {
+        stopReason = 'early-stop'
+        stopped = true
+      }
+      return !stopped
+    },
+    result() {
+      const validatedLast = evaluations.length > 0 && evaluations[evaluations.length - 1].step === state.step
+      if (opts.validation !== undefined && !validatedLast && stopReason !== 'early-stop') validate()
+      return { state, history, evaluations, stopReason }
+    },
   }
-  const validatedLast = evaluations.length > 0 && evaluations[evaluations.length - 1].step === state.step
-  if (opts.validation !== undefined && !validatedLast && stopReason !== 'early-stop') validate()
-  return { state, history, evaluations, stopReason }
+}
+
+/**
+ * Trains `model` by truncated BPTT; throws naming the step if the loss or a gradient stops being finite.
+ * With `workers`, the batch's streams are shared among worker threads and the call returns a promise.
+ */
+export function trainLanguageModel(opts: TrainLanguageModelOptions & { workers?: undefined }): TrainResult
+export function trainLanguageModel(opts: TrainLanguageModelOptions & ParallelOptions): Promise<TrainResult>
+export function trainLanguageModel(opts: TrainLanguageModelOptions & { workers?: ParallelOptions['workers'] }): TrainResult | Promise<TrainResult> {
+  if (opts.workers !== undefined) return trainInParallel({ ...opts, workers: opts.workers })
+  const run = startRun(opts)
+  const { model, optimizer } = opts
+  while (run.more()) {
+    const { inputs, targets } = streamWindow(run.batches, run.state.window)
+    optimizer.zeroGrad()
+    const { loss, state: next } = windowLoss(model, inputs, targets, run.state.hidden)
+    const lossValue = loss.item()
+    run.checkLoss(lossValue)
+    loss.backward()
+    if (!run.finishStep(lossValue, targets.size, detached(next))) break
+  }
+  return run.result()
 }

@@ -79,3 +79,9 @@ const ZERO = new Float64Array(1)
 export function expandInto(out: TypedArray, outShape: Shape, x: TypedArray, xShape: Shape): void {
   binaryInto(out, outShape, x, xShape, ZERO, [], first)
 }
+
+/** out[i] += x[i] over x's length (summing gradient slots in a fixed order). */
+export function accumulateInto(out: TypedArray, x: TypedArray): void {
+  const n = x.length
+  for (let i = 0; i < n; i++) out[i] += x[i]
+}
