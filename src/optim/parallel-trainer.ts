@@ -148,5 +148,5 @@ async function trainWithWorkers(opts: TrainLanguageModelOptions, pool: TrainingW
     return reply.type === 'state' ? reply.hidden : null
   })
   state.hidden = joinStates(parts, batchSize)
-  return run.result()
+  return { ...run.result(), threads: pool.count }
 }
