@@ -9,3 +9,4 @@ runMatmulBench()
 runAutogradBench()
 runCellsBench()
 runWorkloadsBench()
+await import('./parallel.js') // W-LSTM-128 in two worker threads against this thread, with its defaults

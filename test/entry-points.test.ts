@@ -1,6 +1,6 @@
 // The package's entry points: the root (`seqgrad`) is the core plus what is built on it, the tasks' data
 // grouped as `data` (also `seqgrad/data`), the plumbing in `seqgrad/internals`, and the comparison in
-// `seqgrad/compare` (not in the root); each subpath is built for ESM and CommonJS with types, and the
+// `seqgrad/compare` (not in the root), Node's worker threads for parallel training in `seqgrad/node`; each subpath is built for ESM and CommonJS with types, and the
 // browser bundle still carries the data helpers the demo uses.
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
@@ -11,6 +11,7 @@ import * as compareModule from '../src/compare/index.js'
 import * as dataModule from '../src/data/index.js'
 import * as seqgrad from '../src/index.js'
 import * as internals from '../src/internals.js'
+import * as nodeModule from '../src/cli/train-workers.js'
 
 const root = join(__dirname, '..')
 const names = (module: object) => Object.keys(module).sort()
@@ -70,6 +71,7 @@ test.each([
   ['./data', 'data/index', dataModule],
   ['./internals', 'internals', internals],
   ['./compare', 'compare/index', compareModule],
+  ['./node', 'cli/train-workers', nodeModule],
 ] as const)('package.json exports %s for ESM and CommonJS with types, and the built files load with the source\'s names', (subpath, file, source) => {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown> }
   expect(pkg.exports[subpath]).toEqual({

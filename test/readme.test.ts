@@ -1,5 +1,5 @@
 // The README's TypeScript examples compile against the library as it is: each ```ts block becomes a module
-// importing 'seqgrad' (and its subpaths: seqgrad/core, /data, /compare, /internals, /testing) from src/, type-checked by tsc.
+// importing 'seqgrad' (and its subpaths: seqgrad/core, /data, /compare, /internals, /testing, /node) from src/, type-checked by tsc.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -18,7 +18,7 @@ test('every TypeScript example in the README type-checks', () => {
   const config = {
     compilerOptions: {
       target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, esModuleInterop: true,
-      types: ['node', 'jest'], baseUrl: root, paths: { seqgrad: ['src/index.ts'], 'seqgrad/core': ['src/core.ts'], 'seqgrad/data': ['src/data/index.ts'], 'seqgrad/compare': ['src/compare/index.ts'], 'seqgrad/internals': ['src/internals.ts'], 'seqgrad/testing': ['src/testing/index.ts'] },
+      types: ['node', 'jest'], baseUrl: root, paths: { seqgrad: ['src/index.ts'], 'seqgrad/core': ['src/core.ts'], 'seqgrad/data': ['src/data/index.ts'], 'seqgrad/compare': ['src/compare/index.ts'], 'seqgrad/internals': ['src/internals.ts'], 'seqgrad/testing': ['src/testing/index.ts'], 'seqgrad/node': ['src/cli/train-workers.ts'] },
     },
     files: blocks.map((_, i) => `example-${i + 1}.ts`),
   }
@@ -39,7 +39,7 @@ function runExample(code: string, name: string): { status: number; stdout: strin
   const dist = pathToFileURL(join(root, 'dist', 'esm')).href
   const js = ts
     .transpileModule(code, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } })
-    .outputText.replace(/from 'seqgrad(\/[a-z]+)?'/g, (_, sub: string | undefined) => `from '${dist}/${sub === undefined ? 'index' : ['/data', '/testing', '/compare'].includes(sub) ? `${sub.slice(1)}/index` : sub.slice(1)}.js'`)
+    .outputText.replace(/from 'seqgrad(\/[a-z]+)?'/g, (_, sub: string | undefined) => `from '${dist}/${sub === undefined ? 'index' : sub === '/node' ? 'cli/train-workers' : ['/data', '/testing', '/compare'].includes(sub) ? `${sub.slice(1)}/index` : sub.slice(1)}.js'`)
   const dir = join(root, 'build', 'readme-run')
   mkdirSync(dir, { recursive: true })
   const file = join(dir, `${name}.mjs`)

@@ -129,6 +129,25 @@ export function estimateMemory(n: NetworkShape, w: Workload): MemoryEstimate {
   return { bytes, parts: parts.filter(([, b]) => b > 0).sort((a, b) => b[1] - a[1]), wasmBytes: wasmBytes(n), largestArray: largest }
 }
 
+/**
+ * What `train --jobs N` adds (N > 1): N worker threads, each with its own copy of the parameters and their
+ * gradients, WebAssembly memory and streams, and the shared parameters and gradient slots. The training
+ * window's activations are the same in all: each worker holds its own rows' part.
+ */
+export function withTrainWorkers(estimate: MemoryEstimate, n: NetworkShape, jobs: number, trainTokens: number): MemoryEstimate {
+  if (jobs <= 1) return estimate
+  const P = parameterCount(n)
+  const parts: [string, number][] = [
+    ...estimate.parts,
+    [`${jobs} worker threads`, jobs * WORKER_BYTES],
+    [`${jobs} × parameters and gradients in the workers`, jobs * 2 * P * FLOAT],
+    ['shared parameters and gradient slots', (1 + jobs) * P * FLOAT],
+    [`${jobs} × WebAssembly matmul memory in the workers`, jobs * wasmBytes(n)],
+    ["the workers' streams", 4 * trainTokens],
+  ]
+  return { ...estimate, bytes: parts.reduce((sum, [, b]) => sum + b, 0), parts: parts.sort((a, b) => b[1] - a[1]) }
+}
+
 /** The default limit: half of this machine's memory, leaving the rest to the system and Node itself. */
 export function defaultMemoryLimit(): number {
   return Math.floor(totalmem() / 2)

@@ -2,12 +2,16 @@
 // event loop turns, so Ctrl-C (SIGINT), SIGTERM, SIGHUP, a closed standard output or one that cannot be
 // written (a full disk) is seen within one slice: the current step finishes, a checkpoint is written
 // (atomically: the last good file is replaced only by a whole new one) and the run says how to continue.
-// A second signal quits at once; the last checkpoint stays as it was.
-import { evaluateLanguageModel, trainLanguageModel, type TrainerState } from '../../optim/trainer.js'
+// A second signal quits at once; the last checkpoint stays as it was. With --jobs N > 1 the steps run in N
+// worker threads (kept for the whole run); the event loop turns at every step then, so there are no slices:
+// the workers start once per checkpoint interval.
+import { evaluateLanguageModel, trainLanguageModel, type StepInfo, type TrainerState } from '../../optim/trainer.js'
 import type { LanguageModel } from '../../models/language-model.js'
 import type { Adam } from '../../optim/adam.js'
+import type { TrainingWorkers } from '../../optim/training-workers.js'
 import { onOutputClosed, onOutputFailed, outputClosed } from '../output.js'
 import { trainReporter } from '../progress.js'
+import { nodeTrainingWorkers } from '../train-workers.js'
 
 const SLICE_MS = 250
 
@@ -21,6 +25,8 @@ export interface TrainLoop {
   bptt: number
   steps: number
   every: number
+  /** Worker threads sharing each batch's streams; 1 trains in this thread. */
+  jobs: number
   state: TrainerState | undefined
   /** Writes the checkpoint of `state`. */
   save(state: TrainerState): void
@@ -73,14 +79,16 @@ export async function runTraining(run: TrainLoop): Promise<number> {
   }
   let trainingMs = 0
   let lastLoss = NaN
+  let workers: TrainingWorkers | null = null
   try {
+    if (run.jobs > 1) workers = nodeTrainingWorkers(run.jobs)
     while ((state?.step ?? 0) < run.steps && stop === null) {
       const target = Math.min(run.steps, (Math.floor((state?.step ?? 0) / run.every) + 1) * run.every)
       const sliceEnd = performance.now() + SLICE_MS
       let began = performance.now()
-      const result = trainLanguageModel({
+      const options = {
         model: run.model, optimizer: run.optimizer, train: run.train, batchSize: run.batch, bptt: run.bptt, steps: target, clipNorm: 1, resume: state,
-        onStep: (info) => {
+        onStep: (info: StepInfo) => {
           const now = performance.now()
           trainingMs += now - began
           began = now
@@ -89,9 +97,11 @@ export async function runTraining(run: TrainLoop): Promise<number> {
           const tokensPerSecond = (done * run.batch * run.bptt) / (trainingMs / 1000)
           // (the step that ends at a checkpoint is reported by the checkpoint's line)
           if (!outputClosed() && info.step !== target) out.update({ step: info.step, steps: run.steps, loss: info.loss, tokensPerSecond, etaSeconds: ((run.steps - info.step) * trainingMs) / done / 1000, savedStep })
-          return now < sliceEnd && stop === null
+          return (workers !== null || now < sliceEnd) && stop === null
         },
-      })
+      }
+      const result = workers === null ? trainLanguageModel(options) : await trainLanguageModel({ ...options, workers })
+      if (result.notice !== undefined && !outputClosed()) out.line(result.notice)
       state = result.state
       if (state.step === target) {
         const validation = run.validation === null ? '' : `  validation ${evaluateLanguageModel(run.model, run.validation.ids, { batchSize: run.validation.streams, bptt: run.bptt }).bitsPerToken.toFixed(4)} bits/char`
@@ -105,6 +115,7 @@ export async function runTraining(run: TrainLoop): Promise<number> {
     const kept = savedStep === null ? 'no checkpoint was written' : `${run.path} holds step ${savedStep}`
     throw new Error(`${message} (${kept})`)
   } finally {
+    workers?.close()
     for (const signal of SIGNALS) process.off(signal, onSignal)
   }
   if (stop === null) {

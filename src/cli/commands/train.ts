@@ -13,7 +13,7 @@ import { Generator, manualSeed } from '../../tensor/random.js'
 import { choiceOption, integerOption, numberOption, parseCommand, sizeOption, UsageError } from '../args.js'
 import { checkFileTarget, removeStaleTemporaries, writeFileAtomic } from '../files.js'
 import { lockCheckpoint } from '../lock.js'
-import { checkMemory, defaultMemoryLimit, estimateMemory } from '../memory.js'
+import { checkMemory, defaultMemoryLimit, estimateMemory, withTrainWorkers } from '../memory.js'
 import { fingerprint, holdOut, readTextFile, type DataFingerprint } from '../text.js'
 import { checkResumeData, checkResumeOptions, readLanguageModelExtra, whyNotCheckpoint, type LanguageModelExtra, type TrainingOptions } from './train-checkpoint.js'
 import { runTraining } from './train-loop.js'
@@ -22,7 +22,7 @@ export { readLanguageModelExtra, type LanguageModelExtra } from './train-checkpo
 
 /** The defaults, as --help and the README state them. */
 export const TRAIN_DEFAULTS = {
-  cell: 'lstm', hidden: 128, layers: 1, embedding: 32, dropout: 0, bptt: 64, batch: 16, steps: 2000, lr: 0.003, seed: 0, every: 200,
+  cell: 'lstm', hidden: 128, layers: 1, embedding: 32, dropout: 0, bptt: 64, batch: 16, steps: 2000, lr: 0.003, seed: 0, every: 200, jobs: 1,
   checkpoint: 'seqgrad-model.safetensors',
 } as const
 const D = TRAIN_DEFAULTS
@@ -30,7 +30,7 @@ const D = TRAIN_DEFAULTS
 export const TRAIN_USAGE = `usage: seqgrad train (--data FILE | --task reber) [--cell ${D.cell}|gru|rnn] [--hidden ${D.hidden}] [--layers ${D.layers}]
                      [--embedding ${D.embedding}] [--dropout ${D.dropout}] [--bptt ${D.bptt}] [--batch ${D.batch}] [--steps ${D.steps}] [--lr ${D.lr}]
                      [--seed ${D.seed}] [--checkpoint ${D.checkpoint}] [--every ${D.every}] [--resume] [--force]
-                     [--max-memory SIZE]
+                     [--jobs ${D.jobs}] [--max-memory SIZE]
 
 Trains a character language model by truncated backpropagation through time: the text is cut into B
 parallel streams and read in windows of T characters; the last tenth is held out for validation (bits per
@@ -55,6 +55,9 @@ second train on the same checkpoint is refused.
   --every N          checkpoint interval in steps (default ${D.every})
   --resume           continue from --checkpoint; options given again must match it
   --force            replace an existing --checkpoint with a new model; with --resume, continue on other data
+  --jobs J           worker threads sharing each batch's streams (at most --batch); the gradients are
+                     summed in a fixed order, so a run repeats for a given J and differs from another J by
+                     float32 rounding only; a checkpoint resumes with any J (default ${D.jobs})
   --max-memory SIZE  refuse a configuration estimated to need more, such as 512M or 2G
                      (default: half of this machine's memory)`
 
@@ -73,7 +76,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     data: { type: 'string' }, task: { type: 'string' }, cell: { type: 'string' }, hidden: { type: 'string' }, layers: { type: 'string' },
     embedding: { type: 'string' }, dropout: { type: 'string' }, bptt: { type: 'string' }, batch: { type: 'string' }, steps: { type: 'string' },
     lr: { type: 'string' }, seed: { type: 'string' }, checkpoint: { type: 'string' }, every: { type: 'string' }, resume: { type: 'boolean' },
-    force: { type: 'boolean' }, 'max-memory': { type: 'string' },
+    force: { type: 'boolean' }, jobs: { type: 'string' }, 'max-memory': { type: 'string' },
   } as const
   const { values: v } = parseCommand(argv, options, u)
   if (v.help) {
@@ -97,6 +100,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   }
   const steps = integerOption('steps', v.steps, D.steps, 1, 100_000_000, u)
   const every = integerOption('every', v.every, D.every, 1, 100_000_000, u)
+  const jobs = integerOption('jobs', v.jobs, D.jobs, 1, 256, u)
   const limit = sizeOption('max-memory', v['max-memory'], defaultMemoryLimit(), u)
   const path = v.checkpoint ?? D.checkpoint
 
@@ -105,7 +109,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   // one run at a time on a checkpoint: two would each overwrite the other's steps
   const release = lockCheckpoint(path, (line) => process.stdout.write(`${line}\n`))
   try {
-    return await trainLocked(v, model, given, { steps, every, limit, path })
+    return await trainLocked(v, model, given, { steps, every, jobs, limit, path })
   } finally {
     release()
   }
@@ -115,7 +119,7 @@ type Flags = { data?: string; task?: string; resume?: boolean; force?: boolean; 
 type ModelFlags = { cell?: LanguageModelExtra['config']['cell']; hidden?: number; layers?: number; embedding?: number; dropout?: number }
 
 /** The run itself, with the checkpoint locked: every check of the checkpoint's state is made under the lock. */
-async function trainLocked(v: Flags, model: ModelFlags, given: Partial<TrainingOptions>, { steps, every, limit, path }: { steps: number; every: number; limit: number; path: string }): Promise<number> {
+async function trainLocked(v: Flags, model: ModelFlags, given: Partial<TrainingOptions>, { steps, every, jobs, limit, path }: { steps: number; every: number; jobs: number; limit: number; path: string }): Promise<number> {
   const exists = checkFileTarget(path, '--checkpoint')
   if (exists && v.force && !v.resume) {
     const why = whyNotCheckpoint(path)
@@ -145,15 +149,17 @@ async function trainLocked(v: Flags, model: ModelFlags, given: Partial<TrainingO
   extra.data = data.fingerprint
   const ids = encode(tokenizer, data.text, v.data)
   const { batch, bptt } = training
+  if (jobs > batch) throw new UsageError(`--jobs ${jobs} is more than the ${batch} streams of --batch: each thread trains whole streams`, u)
   const notes: string[] = []
   const split = holdOut(ids, batch, bptt, (line) => notes.push(line))
   const { config } = extra
-  const estimate = estimateMemory(
-    { cell: config.cell, inputSize: config.embeddingDim, hidden: config.hiddenSize, layers: config.numLayers, vocabulary: config.vocabSize, outputs: config.vocabSize, headPerStep: true },
-    { train: { batch, steps: bptt }, evaluation: { batch: split.validation?.streams ?? 0, steps: bptt }, dataBytes: 12 * ids.length, checkpoints: true },
+  const network = { cell: config.cell, inputSize: config.embeddingDim, hidden: config.hiddenSize, layers: config.numLayers, vocabulary: config.vocabSize, outputs: config.vocabSize, headPerStep: true }
+  const estimate = withTrainWorkers(
+    estimateMemory(network, { train: { batch, steps: bptt }, evaluation: { batch: split.validation?.streams ?? 0, steps: bptt }, dataBytes: 12 * ids.length, checkpoints: true }),
+    network, jobs, split.train.length,
   )
   const shrink = resumed === null ? '--hidden, --layers, --batch or --bptt' : '--batch or --bptt'
-  checkMemory(estimate, limit, { shrink, limitSource: v['max-memory'] === undefined ? "half of this machine's memory" : `--max-memory ${v['max-memory']}`, usage: u })
+  checkMemory(estimate, limit, { shrink, ...(jobs > 1 ? { also: 'give fewer --jobs' } : {}), limitSource: v['max-memory'] === undefined ? "half of this machine's memory" : `--max-memory ${v['max-memory']}`, usage: u })
 
   removeStaleTemporaries(path)
   manualSeed(training.seed)
@@ -178,11 +184,11 @@ async function trainLocked(v: Flags, model: ModelFlags, given: Partial<TrainingO
   }
   for (const note of notes) process.stdout.write(`${note}\n`)
   process.stdout.write(
-    `${config.cell} ${config.numLayers}×${config.hiddenSize} on ${ids.length.toLocaleString('en-US')} characters (vocabulary ${tokenizer.vocabSize}), ${steps} steps, checkpoint ${path}\n`,
+    `${config.cell} ${config.numLayers}×${config.hiddenSize} on ${ids.length.toLocaleString('en-US')} characters (vocabulary ${tokenizer.vocabSize}), ${steps} steps${jobs > 1 ? ` in ${jobs} threads` : ''}, checkpoint ${path}\n`,
   )
   const json = extra as unknown as Record<string, JsonValue>
   return runTraining({
-    model: lm, optimizer, train: split.train, validation: split.validation, batch, bptt, steps, every, state, path,
+    model: lm, optimizer, train: split.train, validation: split.validation, batch, bptt, steps, every, jobs, state, path,
     save: (s) => writeFileAtomic(path, saveCheckpoint({ model: lm, optimizer, step: s.step, trainer: s, extra: json })),
     resumeCommand: resumeCommand(v.data, path, steps, v.every),
   })
