@@ -1,7 +1,7 @@
 // The memory estimate: exact where it is arithmetic (parameter counts), monotone in every size, and refusing
 // with the estimate and the options that shrink it.
 import { UsageError, sizeOption } from '../../src/cli/args.js'
-import { checkMemory, compareMemory, compareRunMemory, estimateMemory, formatBytes, parameterCount, type CompareWorkload, type NetworkShape, type Workload } from '../../src/cli/memory.js'
+import { checkMemory, compareMemory, compareRunMemory, estimateMemory, formatBytes, parameterCount, withTrainWorkers, type CompareWorkload, type NetworkShape, type Workload } from '../../src/cli/memory.js'
 import { LanguageModel } from '../../src/models/language-model.js'
 
 const lm = (cell: NetworkShape['cell'], hidden: number, layers = 1): NetworkShape => ({ cell, inputSize: 32, hidden, layers, vocabulary: 50, outputs: 50, headPerStep: true })
@@ -60,4 +60,19 @@ test("compare's estimate: the largest variant at its own hidden size, times the 
   expect(three.parts).toHaveLength(one('gru', 64).parts.length + 1)
   // each thread has its own WebAssembly memory and arrays: their limits are per run
   expect([three.wasmBytes, three.largestArray]).toEqual([one('gru', 64).wasmBytes, one('gru', 64).largestArray])
+})
+
+test("train --jobs N: the threads, their copies of the parameters and gradients and their streams, named; --jobs 1 adds nothing", () => {
+  const n = lm('lstm', 128)
+  const base = estimateMemory(n, work())
+  expect(withTrainWorkers(base, n, 1, 100_000)).toBe(base)
+  const two = withTrainWorkers(base, n, 2, 100_000)
+  const P = parameterCount(n)
+  const added = Object.fromEntries(two.parts.filter(([name]) => !base.parts.some(([b]) => b === name)))
+  expect(added['2 × parameters and gradients in the workers']).toBe(2 * 2 * P * 4)
+  expect(added['shared parameters and gradient slots']).toBe(3 * P * 4)
+  expect(added["the workers' streams"]).toBe(400_000)
+  expect(added['2 worker threads']).toBe(2 * 40 * 2 ** 20)
+  expect(two.bytes).toBe(two.parts.reduce((sum, [, b]) => sum + b, 0))
+  expect(withTrainWorkers(base, n, 4, 100_000).bytes).toBeGreaterThan(two.bytes)
 })
