@@ -79,12 +79,14 @@ export async function trainInParallel(opts: TrainLanguageModelOptions & Parallel
     const { workers: _, ...single } = opts
     return { ...trainLanguageModel(single), threads: 1, ...(notice === null ? {} : { notice: `${notice}; training ran in one thread` }) }
   }
+  pool.claim()
   try {
     return await trainWithWorkers(opts, pool)
   } catch (error) {
     pool.close() // a worker may be mid-step or dead: none is fit for another run
     throw error
   } finally {
+    pool.release()
     if (given === null) pool.close()
   }
 }

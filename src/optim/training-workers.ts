@@ -26,6 +26,7 @@ export class TrainingWorkers {
   private readonly create: WorkerFactory | null
   private readonly channels: Channel[] = []
   private closed = false
+  private busy = false
 
   /**
    * `count` workers made by `create` (each running seqgrad's train-worker script); without it, the standard
@@ -52,6 +53,17 @@ export class TrainingWorkers {
   /** Whether close() was called (by the caller, or by a training run that failed). */
   get isClosed(): boolean {
     return this.closed
+  }
+
+  /** @internal Claims the workers for one training run (each answers one request at a time); release() frees them. */
+  claim(): void {
+    if (this.busy) throw new Error('trainLanguageModel: these TrainingWorkers are training another model; one run at a time')
+    this.busy = true
+  }
+
+  /** @internal */
+  release(): void {
+    this.busy = false
   }
 
   /** @internal Starts the workers that are not running yet. */

@@ -182,6 +182,10 @@ test('bad workers are refused before anything changes', async () => {
   }
   await expect(trainLanguageModel({ ...opts, workers: 7 })).rejects.toThrow('trainLanguageModel: workers (7) must be at most batchSize (6): each worker trains whole streams')
   await expect(trainLanguageModel({ ...opts, workers: new TrainingWorkers(7) })).rejects.toThrow('workers (7) must be at most batchSize (6)')
+  const busy = pool(2)
+  const running = trainLanguageModel({ ...setup(), workers: busy })
+  await expect(trainLanguageModel({ ...opts, workers: busy })).rejects.toThrow('trainLanguageModel: these TrainingWorkers are training another model; one run at a time')
+  expect((await running).state.step).toBe(10)
   const closed = pool(2)
   closed.close()
   await expect(trainLanguageModel({ ...opts, workers: closed })).rejects.toThrow('trainLanguageModel: the TrainingWorkers given as workers were closed')
@@ -200,7 +204,13 @@ test('a worker that cannot load, exits mid-run or fails a step: a clear error, n
   pools.push(exiting)
   await expect(trainLanguageModel({ ...setup(), workers: exiting })).rejects.toThrow('training worker 0 failed: it stopped (exit code 3)')
   expect(exiting.isClosed).toBe(true)
-  // a loss that overflows: the step is named, as in one thread
+  // a worker whose step throws posts its message back
+  const failing = `const { parentPort } = require('node:worker_threads'); parentPort.on('message', (m) => parentPort.postMessage(m.type === 'init' ? { type: 'ready' } : { type: 'failed', message: 'Array buffer allocation failed' }))`
+  const failed = new TrainingWorkers(2, (k) => asWorkerLike(new Worker(k === 1 ? failing : script, { eval: k === 1 })))
+  pools.push(failed)
+  await expect(trainLanguageModel({ ...setup(), workers: failed })).rejects.toThrow('training worker 1: Array buffer allocation failed')
+  expect(failed.isClosed).toBe(true)
+    // a loss that overflows: the step is named, as in one thread
   const diverging = () => {
     const opts = setup({}, 1e30)
     ;(opts.model.parameters()[0].data as Float32Array).fill(1e30)
