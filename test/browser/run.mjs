@@ -3,7 +3,8 @@
 // keeps answering clicks, runs gradcheck, round-trips the weights through a safetensors file, draws the
 // gate heat maps, saves screenshots under test/artifacts/, and fails if anything reached the console as
 // an error. It also runs the runtime conformance scenario (test/runtimes/conformance.mjs) on the browser
-// bundle in a page of its own, which must take the SIMD path and give Node's numbers bit for bit.
+// bundle in a page of its own, which must take the SIMD path and give Node's numbers bit for bit, and
+// data-parallel training in two module workers (test/browser/parallel-training.mjs).
 // Usage: node test/browser/run.mjs (npm run test:browser).
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
@@ -17,6 +18,7 @@ import { chromium } from 'playwright-core'
 import compare from '../runtimes/compare.cjs'
 import { conformance } from '../runtimes/conformance.mjs'
 import { comparePanel } from './compare-panel.mjs'
+import { parallelInChromium } from './parallel-training.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const artifacts = join(root, 'test', 'artifacts')
@@ -375,6 +377,8 @@ async function main() {
     })
     assert.deepEqual(problems, [], `errors reached the console:\n${problems.join('\n')}`)
     const conforming = await Promise.race([conformanceInChromium(context), deadline])
+    await Promise.race([parallelInChromium(context, root), deadline])
+    log('parallel training: two module workers on a cross-origin isolated page, one thread (with its notice) on a page that is not')
     console.log(
       `\nbrowser test passed in ${((Date.now() - started) / 1000).toFixed(1)} s: LSTM loss ${result.firstLoss.toFixed(3)} → ${result.lastLoss.toFixed(3)}, ` +
         `${result.runTps.toLocaleString('en-US')} tokens/s in Chromium (last reading ${result.shownTps.toLocaleString('en-US')}), gradcheck "${result.verdict}", no console errors; ` +
