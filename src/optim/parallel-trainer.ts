@@ -38,13 +38,13 @@ function shardState(s: RecurrentState | null, start: number, end: number): Shard
   return { h: stateRows(s.h, start, end), c: s.c ? stateRows(s.c, start, end) : null, shape: [layers, end - start, H] }
 }
 
-/** The whole batch's state from the workers' rows, in worker order. */
-function joinStates(parts: (ShardState | null)[], batchSize: number): RecurrentState | null {
+/** The whole batch's state from the workers' rows, in worker order (new arrays of `dtype`: a message's may come from another realm). */
+function joinStates(parts: (ShardState | null)[], batchSize: number, dtype: 'float32' | 'float64'): RecurrentState | null {
   if (parts.some((p) => p === null)) return null
   const shards = parts as ShardState[]
   const [layers, , H] = shards[0].shape
   const join = (pick: (p: ShardState) => FloatArray) => {
-    const out = pick(shards[0]) instanceof Float64Array ? new Float64Array(layers * batchSize * H) : new Float32Array(layers * batchSize * H)
+    const out = dtype === 'float64' ? new Float64Array(layers * batchSize * H) : new Float32Array(layers * batchSize * H)
     let row = 0
     for (const p of shards) {
       const rows = p.shape[1]
@@ -149,6 +149,6 @@ async function trainWithWorkers(opts: TrainLanguageModelOptions, pool: TrainingW
     const reply = await pool.request(k, { type: 'state' })
     return reply.type === 'state' ? reply.hidden : null
   })
-  state.hidden = joinStates(parts, batchSize)
+  state.hidden = joinStates(parts, batchSize, dtype)
   return { ...run.result(), threads: pool.count }
 }

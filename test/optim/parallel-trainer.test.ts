@@ -19,7 +19,7 @@ const gen = new Generator(5)
 // 6 streams of 30 tokens: windows of 8, 8, 8 and 5 steps, so 10 steps cross a short window and a new pass
 const ids = Int32Array.from({ length: 180 }, () => gen.randint(11))
 
-type Config = { cell?: 'lstm' | 'gru' | 'rnn'; numLayers?: number; dropout?: number }
+type Config = { cell?: 'lstm' | 'gru' | 'rnn'; numLayers?: number; dropout?: number; dtype?: 'float32' | 'float64' }
 function setup(config: Config = {}, lr = 0.02): TrainLanguageModelOptions {
   manualSeed(3)
   const model = new LanguageModel({ vocabSize: 11, embeddingDim: 5, hiddenSize: 7, cell: 'lstm', ...config })
@@ -71,17 +71,19 @@ test('two workers repeat bit for bit, and equal one thread within float32 roundi
 })
 
 test.each([
-  ['gru, 2 layers, 4 workers (rows 2, 2, 1, 1)', { cell: 'gru', numLayers: 2 } as Config, 4],
-  ['rnn, 3 workers', { cell: 'rnn' } as Config, 3],
-])('%s: equal to one thread within float32 rounding', async (_, config, count) => {
+  ['gru, 2 layers, 4 workers (rows 2, 2, 1, 1)', { cell: 'gru', numLayers: 2 } as Config, 4, 1e-5],
+  ['rnn, 3 workers', { cell: 'rnn' } as Config, 3, 1e-5],
+  ['float64 lstm, 2 layers, 2 workers: to float64 rounding', { numLayers: 2, dtype: 'float64' } as Config, 2, 1e-12],
+])('%s: equal to one thread within rounding', async (_, config, count, tolerance) => {
   const one = setup(config)
   const single = trainLanguageModel(one)
   const opts = setup(config)
   const result = await trainLanguageModel({ ...opts, workers: pool(count) })
   expect(result.threads).toBe(count)
-  expectClose(result.history.map((h) => h.loss), single.history.map((h) => h.loss), 1e-5)
-  expectClose(weights(opts), weights(one), 1e-5)
-  expectClose(hidden(result), hidden(single), 1e-5)
+  expectClose(result.history.map((h) => h.loss), single.history.map((h) => h.loss), tolerance)
+  expectClose(weights(opts), weights(one), tolerance)
+  expectClose(hidden(result), hidden(single), tolerance)
+  expect(result.state.hidden?.h.dtype).toBe(config.dtype ?? 'float32')
 })
 
 test('resumed in parts with the same workers equals one run, and a parallel state resumes in one thread', async () => {
