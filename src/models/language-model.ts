@@ -69,7 +69,7 @@ export class LanguageModel extends Module {
     const inputDropout = checkDropout(where, opts.inputDropout ?? 0, 'inputDropout')
     const tie = checkBoolean(where, 'tieWeights', opts.tieWeights ?? false)
     const dtype = floatDType(where, opts.dtype)
-    this.config = { vocabSize: this.vocabSize, embeddingDim, hiddenSize, numLayers, cell: this.cell, dropout, tieWeights: tie, dtype }
+    this.config = { vocabSize: this.vocabSize, embeddingDim, hiddenSize, numLayers, cell: this.cell, dropout, recurrentDropout, inputDropout, tieWeights: tie, dtype }
     if (tie && embeddingDim !== hiddenSize) throw new Error(`${where}: tieWeights needs embeddingDim (${embeddingDim}) equal to hiddenSize (${hiddenSize})`)
     this.embedding = this.registerModule('embedding', new Embedding({ numEmbeddings: this.vocabSize, embeddingDim, dtype }))
     this.rnn = this.registerModule('rnn', recurrentLayer(this.cell, { inputSize: embeddingDim, hiddenSize, numLayers, dropout, recurrentDropout, inputDropout, dtype }))

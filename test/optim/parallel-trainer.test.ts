@@ -19,7 +19,7 @@ const gen = new Generator(5)
 // 6 streams of 30 tokens: windows of 8, 8, 8 and 5 steps, so 10 steps cross a short window and a new pass
 const ids = Int32Array.from({ length: 180 }, () => gen.randint(11))
 
-type Config = { cell?: 'lstm' | 'gru' | 'rnn'; numLayers?: number; dropout?: number; dtype?: 'float32' | 'float64' }
+type Config = { cell?: 'lstm' | 'gru' | 'rnn'; numLayers?: number; dropout?: number; recurrentDropout?: number; inputDropout?: number; dtype?: 'float32' | 'float64' }
 function setup(config: Config = {}, lr = 0.02): TrainLanguageModelOptions {
   manualSeed(3)
   const model = new LanguageModel({ vocabSize: 11, embeddingDim: 5, hiddenSize: 7, cell: 'lstm', ...config })
@@ -106,10 +106,14 @@ test('resumed in parts with the same workers equals one run, and a parallel stat
   expectClose(weights(mixed), weights(single), 1e-5)
 })
 
-test('with dropout, a worker count repeats bit for bit; validation, early stop and onStep work as in one thread', async () => {
+test.each([
+  ['dropout', { numLayers: 2, dropout: 0.3 } as Config],
+  ['recurrentDropout', { recurrentDropout: 0.3 } as Config],
+  ['inputDropout', { inputDropout: 0.3 } as Config],
+])('with %s, a worker count repeats bit for bit; validation, early stop and onStep work as in one thread', async (_, config) => {
   const workers = pool(2)
   const run = async () => {
-    const opts = setup({ numLayers: 2, dropout: 0.3 })
+    const opts = setup(config)
     const result = await trainLanguageModel({ ...opts, workers, validation: ids.subarray(0, 120), evalEvery: 3, onStep: (info) => info.step < 7 })
     return { result, weights: weights(opts) }
   }
