@@ -123,8 +123,8 @@ async function trainWithWorkers(opts: TrainLanguageModelOptions, pool: TrainingW
     const streams = batches.streams.slice(start * length, end * length)
     return pool.request(k, { type: 'init', config: model.config, params: sharedParams, grads: sharedGrads, index: k, streams, length, bptt, hidden: shardState(state.hidden, start, end) })
   })
-  const { dropout: p, recurrentDropout, inputDropout } = model.config
-  const dropout = p > 0 || recurrentDropout > 0 || inputDropout > 0
+  const { dropout: outputDropout, recurrentDropout, inputDropout } = model.config
+  const dropout = outputDropout > 0 || recurrentDropout > 0 || inputDropout > 0
   while (run.more()) {
     const reset = state.window % batches.windows === 0
     const tokens = batchSize * Math.min(bptt, length - 1 - (state.window % batches.windows) * bptt)
