@@ -30,7 +30,7 @@ export class TrainingWorkers {
 
   /**
    * `count` workers made by `create` (each running seqgrad's train-worker script); without it, the standard
-   * Worker global. Node has none: there, pass a factory built on node:worker_threads (see the README).
+   * Worker global. Node has none: there, nodeTrainingWorkers (seqgrad/node) passes one on node:worker_threads.
    */
   constructor(count: number, create?: WorkerFactory) {
     if (!Number.isInteger(count) || count < 1) throw new Error(`TrainingWorkers: count must be a positive integer, got ${describe(count)}`)
@@ -46,7 +46,7 @@ export class TrainingWorkers {
       const page = scope.crossOriginIsolated === false ? ' (the page is not cross-origin isolated: serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)' : ''
       return `SharedArrayBuffer is not available${page}`
     }
-    if (this.create === null) return 'this runtime has no Worker (in Node, pass new TrainingWorkers(count, create) with workers built on node:worker_threads)'
+    if (this.create === null) return "this runtime has no Worker (in Node, pass workers: nodeTrainingWorkers(count) from 'seqgrad/node')"
     return null
   }
 

@@ -153,7 +153,7 @@ test('without SharedArrayBuffer, on a page that is not cross-origin isolated, or
   }
   // Node has no Worker global: a count falls back, and so does 1 anywhere (no notice: one thread was asked for)
   const noWorker = await trainLanguageModel({ ...setup(), workers: 2 })
-  expect(noWorker.notice).toMatch(/^this runtime has no Worker \(in Node, pass new TrainingWorkers\(count, create\)/)
+  expect(noWorker.notice).toBe("this runtime has no Worker (in Node, pass workers: nodeTrainingWorkers(count) from 'seqgrad/node'); training ran in one thread")
   expect(await trainLanguageModel({ ...setup(), workers: 1 })).toMatchObject({ threads: 1 })
   expect((await trainLanguageModel({ ...setup(), workers: 1 })).notice).toBeUndefined()
 })
