@@ -32,6 +32,8 @@ export type ToWorker =
   | {
       type: 'init'
       config: Required<LanguageModelOptions>
+      /** Each parameter's requiresGrad, in model.parameters() order (a frozen one gets no gradient). */
+      requiresGrad: boolean[]
       /** Every parameter, flat, in model.parameters() order. */
       params: SharedArrayBuffer
       /** One slot of parameter-count elements per worker; this worker writes slot `index`. */

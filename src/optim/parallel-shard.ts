@@ -31,6 +31,7 @@ function initShard(message: Extract<ToWorker, { type: 'init' }>): Shard {
   const model = new LanguageModel(message.config) // its initial values are replaced by the shared ones at each step
   model.train()
   const params = model.parameters()
+  params.forEach((p, i) => (p.requiresGrad = message.requiresGrad[i]))
   const count = params.reduce((n, p) => n + p.size, 0)
   const { dtype } = message.config
   const rows = message.streams.length / message.length

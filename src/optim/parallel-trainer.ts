@@ -121,7 +121,7 @@ async function trainWithWorkers(opts: TrainLanguageModelOptions, pool: TrainingW
   await all((k) => {
     const [start, end] = shardRows(batchSize, pool.count, k)
     const streams = batches.streams.slice(start * length, end * length)
-    return pool.request(k, { type: 'init', config: model.config, params: sharedParams, grads: sharedGrads, index: k, streams, length, bptt, hidden: shardState(state.hidden, start, end) })
+    return pool.request(k, { type: 'init', config: model.config, requiresGrad: params.map((p) => p.requiresGrad), params: sharedParams, grads: sharedGrads, index: k, streams, length, bptt, hidden: shardState(state.hidden, start, end) })
   })
   const { dropout: outputDropout, recurrentDropout, inputDropout } = model.config
   const dropout = outputDropout > 0 || recurrentDropout > 0 || inputDropout > 0
@@ -137,9 +137,11 @@ async function trainWithWorkers(opts: TrainLanguageModelOptions, pool: TrainingW
     run.checkLoss(lossValue)
     let offset = 0
     for (const p of params) {
-      const grad = Tensor.zeros(p.shape, p.dtype)
-      for (const slot of slots) accumulateInto(grad.data, slot.subarray(offset, offset + p.size))
-      p.grad = grad
+      if (p.requiresGrad) {
+        const grad = Tensor.zeros(p.shape, p.dtype)
+        for (const slot of slots) accumulateInto(grad.data, slot.subarray(offset, offset + p.size))
+        p.grad = grad
+      } else p.grad = null // frozen, as backward leaves it in one thread
       offset += p.size
     }
     const more = run.finishStep(lossValue, tokens, null)

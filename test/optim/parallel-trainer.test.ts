@@ -86,6 +86,19 @@ test.each([
   expect(result.state.hidden?.h.dtype).toBe(config.dtype ?? 'float32')
 })
 
+test('a frozen parameter stays as it was, as in one thread', async () => {
+  const one = setup()
+  one.model.embedding.weight.requiresGrad = false
+  const before = Array.from(one.model.embedding.weight.data)
+  trainLanguageModel(one)
+  const opts = setup()
+  opts.model.embedding.weight.requiresGrad = false
+  await trainLanguageModel({ ...opts, workers: pool(2) })
+  expect(Array.from(opts.model.embedding.weight.data)).toEqual(before)
+  expect(opts.model.embedding.weight.grad).toBeNull()
+  expectClose(weights(opts), weights(one), 1e-5)
+})
+
 test('resumed in parts with the same workers equals one run, and a parallel state resumes in one thread', async () => {
   const workers = pool(2)
   const whole = setup()
