@@ -82,7 +82,8 @@ export class TrainingWorkers {
         else waiting?.resolve(message)
       })
       channel.worker.addEventListener('error', (event) => {
-        const why = event.message ?? (event.error instanceof Error ? event.error.message : String(event.error))
+        // a browser reports a script it could not load with an empty message
+        const why = event.message || (event.error instanceof Error ? event.error.message : 'it stopped without a message (could its script, train-worker.js, be loaded?)')
         channel.failure = new Error(`training worker ${index} failed: ${why}`)
         channel.waiting?.reject(channel.failure)
         channel.waiting = null

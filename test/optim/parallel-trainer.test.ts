@@ -223,6 +223,14 @@ test('a worker that cannot load, exits mid-run or fails a step: a clear error, n
   pools.push(exiting)
   await expect(trainLanguageModel({ ...setup(), workers: exiting })).rejects.toThrow('training worker 0 failed: it stopped (exit code 3)')
   expect(exiting.isClosed).toBe(true)
+  // a worker that reports an error without a message (a browser's for a script it could not load)
+  let onError: ((event: { message?: string }) => void) | undefined
+  const listen = (type: 'message' | 'error', listener: (event: { message?: string }) => void) => {
+    if (type === 'error') onError = listener
+  }
+  const silent: WorkerLike = { postMessage: () => setTimeout(() => onError?.({})), addEventListener: listen as WorkerLike['addEventListener'], terminate: () => undefined }
+  const unloadable = new TrainingWorkers(1, () => silent)
+  await expect(trainLanguageModel({ ...setup(), workers: unloadable })).rejects.toThrow('training worker 0 failed: it stopped without a message (could its script, train-worker.js, be loaded?)')
   // a worker whose step throws posts its message back
   const failing = `const { parentPort } = require('node:worker_threads'); parentPort.on('message', (m) => parentPort.postMessage(m.type === 'init' ? { type: 'ready' } : { type: 'failed', message: 'Array buffer allocation failed' }))`
   const failed = new TrainingWorkers(2, (k) => asWorkerLike(new Worker(k === 1 ? failing : script, { eval: k === 1 })))
