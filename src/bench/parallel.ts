@@ -58,5 +58,5 @@ export async function runParallelBench(pool: TrainingWorkers, opts?: { rounds?: 
   const one = median(singleMs)
   const many = median(parallelMs)
   console.log(`  ${'W-LSTM-128'.padEnd(16)} ${`${one.toFixed(1)} ms`.padStart(10)}  (${singleMs.length} steps)`)
-  console.log(`  ${`W-LSTM-128 ×${pool.count}`.padEnd(16)} ${`${many.toFixed(1)} ms`.padStart(10)}  (${parallelMs.length} steps)  ${(one / many).toFixed(2)}× faster`)
+  console.log(`  ${`W-LSTM-128 ×${pool.count}`.padEnd(16)} ${`${many.toFixed(1)} ms`.padStart(10)}  (${parallelMs.length} steps)  speed-up ${(one / many).toFixed(2)}×`)
 }
