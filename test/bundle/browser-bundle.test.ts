@@ -29,12 +29,13 @@ const compareScenario = require('./compare-scenario.cjs') as (c: typeof compare)
 const root = join(__dirname, '..', '..')
 // min+gzip budgets. The budget, 40 KB, is the core's (tensor, autograd, cells, layers, optimizers,
 // safetensors). The full bundle has a budget of its own so that the whole API cannot grow unnoticed either
-// (48 KB until data-parallel training came in: 45.9 KB before it, 48.1 KB with it, 2.2 KB for the parallel
-// trainer and its worker threads; the worker's own script is a bundle of its own, train-worker.js), and so has the comparison's (43.5 KB when it was added: the engine without the tokenizer, checkpoints and
-// the language models, plus the tasks, runner, report and SVG charts).
+// (48 KB until second-order gradients and data-parallel training came in: 48.1 KB with the first, 50.3 KB
+// with both, 2.2 KB of it the parallel trainer and its worker threads; the worker's own script is a bundle of
+// its own, train-worker.js), and so has the comparison's (43.5 KB when it was added: the engine without the
+// tokenizer, checkpoints and the language models, plus the tasks, runner, report and SVG charts).
 const bundles = [
   { name: 'core', entry: 'src/core.ts', file: 'seqgrad-core.min.js', budgetBytes: 40 * 1024 },
-  { name: 'full', entry: 'src/index.ts', file: 'seqgrad.min.js', budgetBytes: 50 * 1024 },
+  { name: 'full', entry: 'src/index.ts', file: 'seqgrad.min.js', budgetBytes: 52 * 1024 },
   { name: 'compare', entry: 'src/compare/index.ts', file: 'seqgrad-compare.min.js', budgetBytes: 47 * 1024 },
 ] as const
 const [coreBundle, fullBundle, compareBundle] = bundles
