@@ -34,14 +34,14 @@ export { gradgradcheck, gradgradcheckReport, type GradgradcheckOptions } from '.
 export { rnnCell, type CellParams, type Nonlinearity, type GateRecorder, type RNNGates } from './cells/rnn.js'
 export { lstmCell, type LSTMState, type LSTMGates } from './cells/lstm.js'
 export { gruCell, gruResetBeforeCell, type GRUGates } from './cells/gru.js'
-export { GATE_NAMES, type CellKind, type CellMode, type GateTrace } from './cells/kinds.js'
+export { GATE_NAMES, type CellKind, type CellMode, type GateTrace, type RecurrentActivation } from './cells/kinds.js'
 export { hasSimd } from './tensor/kernels/simd-gemm.js'
 export { useWasmKernels, hasFma, useExactKernels } from './tensor/kernels/wasm-kernels.js'
 
 // Modules
 export { Module, type LoadStateDictOptions, type CheckedStateDict } from './models/module.js'
 export { Linear, Embedding, Dropout, LayerNorm, type LinearOptions, type EmbeddingOptions, type LayerNormOptions } from './models/layers.js'
-export { RNNCell, LSTMCell, GRUCell, type CellOptions, type RNNCellOptions, type GRUCellOptions, type ForwardOptions } from './models/cells.js'
+export { RNNCell, LSTMCell, GRUCell, type CellOptions, type RNNCellOptions, type LSTMCellOptions, type GRUCellOptions, type ForwardOptions } from './models/cells.js'
 export { RNN, LSTM, GRU, type RecurrentOptions, type RNNOptions, type LSTMOptions, type GRUOptions, type Impl } from './models/recurrent.js'
 
 // Files

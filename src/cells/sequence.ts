@@ -5,6 +5,7 @@ import { noGrad } from '../autograd/engine.js'
 import { linear } from '../autograd/ops/linear.js'
 import { stack } from '../autograd/ops/layout.js'
 import type { Tensor } from '../tensor/tensor.js'
+import { hardSigmoid } from './activations.js'
 import { gruCell, gruResetBeforeCell } from './gru.js'
 import { GATE_NAMES, type CellMode, type GateTrace } from './kinds.js'
 import { lstmCell } from './lstm.js'
@@ -44,13 +45,20 @@ export function cellStep(mode: CellMode, x: Tensor, h: Tensor, c: Tensor | null,
       return { h: rnnCell(x, hW, p, 'tanh', record), c: null }
     case 'rnn_relu':
       return { h: rnnCell(x, hW, p, 'relu', record), c: null }
+    case 'rnn_linear':
+      return { h: rnnCell(x, hW, p, 'linear', record), c: null }
     case 'gru':
       return { h: gruCell(x, h, p, record, hW), c: null }
+    case 'gru_hard_sigmoid':
+      return { h: gruCell(x, h, p, record, hW, hardSigmoid), c: null }
     case 'gru_reset_before':
       return { h: gruResetBeforeCell(x, h, p, record, hW), c: null }
-    case 'lstm': {
-      if (c === null) throw new Error('lstm: the cell state c is missing')
-      const next = lstmCell(x, { h: hW, c }, p, record)
+    case 'gru_reset_before_hard_sigmoid':
+      return { h: gruResetBeforeCell(x, h, p, record, hW, hardSigmoid), c: null }
+    case 'lstm':
+    case 'lstm_hard_sigmoid': {
+      if (c === null) throw new Error(`${mode}: the cell state c is missing`)
+      const next = lstmCell(x, { h: hW, c }, p, record, mode === 'lstm' ? undefined : hardSigmoid)
       // with a projection (LSTM({ projSize })): h' = W_hr (o ⊙ tanh c')
       return p.W_hr === undefined ? next : { h: linear(next.h, p.W_hr), c: next.c }
     }

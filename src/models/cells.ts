@@ -2,9 +2,11 @@
 // runs one step of the cell's equations. State-dict keys: weight_ih, weight_hh, bias_ih, bias_hh.
 // forward(x, state, { recordGates: true }) also returns the step's gate values, typed per cell (RNNGates,
 // LSTMGates, GRUGates: see GATE_NAMES). GRUCell({ resetAfter: false }) is the GRU of Cho et al. 2014, r
-// applied to h before W_hn (Keras's reset_after=False), with the same parameters.
+// applied to h before W_hn (Keras's reset_after=False), with the same parameters. LSTMCell and GRUCell take
+// recurrentActivation: 'hardSigmoid' for Keras 2's and TensorFlow.js's gates; RNNCell nonlinearity 'linear'.
+import { GATE_FUNCTIONS, type GateFunction } from '../cells/activations.js'
 import { gruCell, gruResetBeforeCell, type GRUGates } from '../cells/gru.js'
-import type { GateTrace } from '../cells/kinds.js'
+import type { GateTrace, RecurrentActivation } from '../cells/kinds.js'
 import { lstmCell, type LSTMGates } from '../cells/lstm.js'
 import { rnnCell, type CellParams, type Nonlinearity, type RNNGates } from '../cells/rnn.js'
 import type { FloatDType } from '../tensor/dtype.js'
@@ -25,7 +27,14 @@ export interface RNNCellOptions extends CellOptions {
   nonlinearity?: Nonlinearity
 }
 
+export interface LSTMCellOptions extends CellOptions {
+  /** The gates' function: 'sigmoid' (the default) or 'hardSigmoid', clip(0.2·a + 0.5, 0, 1) (Keras 2, TensorFlow.js). */
+  recurrentActivation?: RecurrentActivation
+}
+
 export interface GRUCellOptions extends CellOptions {
+  /** The gates' function: 'sigmoid' (the default) or 'hardSigmoid', clip(0.2·a + 0.5, 0, 1) (Keras 2, TensorFlow.js). */
+  recurrentActivation?: RecurrentActivation
   /**
    * Where the reset gate acts in the candidate n: true (the default, PyTorch's and Keras's reset_after=True)
    * n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)); false (Cho et al. 2014, Keras's reset_after=False)
@@ -116,7 +125,7 @@ export class RNNCell extends CellBase {
 
   constructor(opts: RNNCellOptions) {
     super('RNNCell', 1, opts, ['nonlinearity'])
-    this.nonlinearity = checkOneOf('RNNCell', 'nonlinearity', opts.nonlinearity ?? 'tanh', ['tanh', 'relu'])
+    this.nonlinearity = checkOneOf('RNNCell', 'nonlinearity', opts.nonlinearity ?? 'tanh', ['tanh', 'relu', 'linear'])
   }
 
   forward(input: Tensor, state: { h?: Tensor } | undefined, opts: { recordGates: true }): { h: Tensor; gates: RNNGates }
@@ -135,9 +144,17 @@ export class RNNCell extends CellBase {
   }
 }
 
+const checkRecurrentActivation = (where: string, value: unknown): RecurrentActivation => checkOneOf(where, 'recurrentActivation', value ?? 'sigmoid', ['sigmoid', 'hardSigmoid'])
+
 export class LSTMCell extends CellBase {
-  constructor(opts: CellOptions) {
-    super('LSTMCell', 4, opts)
+  /** The gates' function: σ ('sigmoid', PyTorch's) or hard σ ('hardSigmoid', Keras 2's and TensorFlow.js's). */
+  readonly recurrentActivation: RecurrentActivation
+  private readonly gate: GateFunction
+
+  constructor(opts: LSTMCellOptions) {
+    super('LSTMCell', 4, opts, ['recurrentActivation'])
+    this.recurrentActivation = checkRecurrentActivation('LSTMCell', opts.recurrentActivation)
+    this.gate = GATE_FUNCTIONS[this.recurrentActivation]
   }
 
   forward(input: Tensor, state: { h: Tensor; c: Tensor } | undefined, opts: { recordGates: true }): { h: Tensor; c: Tensor; gates: LSTMGates }
@@ -150,13 +167,13 @@ export class LSTMCell extends CellBase {
     const B = x.shape[0]
     const previous = { h: this.state('h', state?.h, B, unbatched), c: this.state('c', state?.c, B, unbatched) }
     if (!recordGates) {
-      const next = lstmCell(x, previous, this.p)
+      const next = lstmCell(x, previous, this.p, undefined, this.gate)
       return { h: unbatch(next.h, unbatched), c: unbatch(next.c, unbatched) }
     }
     const recorded: LSTMGates[] = []
     const next = lstmCell(x, previous, this.p, (step) => {
       recorded.push(detachGates(step, unbatched))
-    })
+    }, this.gate)
     return { h: unbatch(next.h, unbatched), c: unbatch(next.c, unbatched), gates: recorded[0] }
   }
 }
@@ -164,10 +181,15 @@ export class LSTMCell extends CellBase {
 export class GRUCell extends CellBase {
   /** Whether r scales W_hn h + b_hn (true, PyTorch's GRU) or h before W_hn (false, Cho et al. 2014). */
   readonly resetAfter: boolean
+  /** The gates' function: σ ('sigmoid', PyTorch's) or hard σ ('hardSigmoid', Keras 2's and TensorFlow.js's). */
+  readonly recurrentActivation: RecurrentActivation
+  private readonly gate: GateFunction
 
   constructor(opts: GRUCellOptions) {
-    super('GRUCell', 3, opts, ['resetAfter'])
+    super('GRUCell', 3, opts, ['resetAfter', 'recurrentActivation'])
     this.resetAfter = checkBoolean('GRUCell', 'resetAfter', opts.resetAfter ?? true)
+    this.recurrentActivation = checkRecurrentActivation('GRUCell', opts.recurrentActivation)
+    this.gate = GATE_FUNCTIONS[this.recurrentActivation]
   }
 
   forward(input: Tensor, state: { h?: Tensor } | undefined, opts: { recordGates: true }): { h: Tensor; gates: GRUGates }
@@ -178,11 +200,11 @@ export class GRUCell extends CellBase {
     const { x, unbatched } = this.input(input)
     const h = this.state('h', state?.h, x.shape[0], unbatched)
     const cell = this.resetAfter ? gruCell : gruResetBeforeCell
-    if (!recordGates) return { h: unbatch(cell(x, h, this.p), unbatched) }
+    if (!recordGates) return { h: unbatch(cell(x, h, this.p, undefined, h, this.gate), unbatched) }
     const recorded: GRUGates[] = []
     const hNext = cell(x, h, this.p, (step) => {
       recorded.push(detachGates(step, unbatched))
-    })
+    }, h, this.gate)
     return { h: unbatch(hNext, unbatched), gates: recorded[0] }
   }
 }

@@ -13,7 +13,7 @@ import { dropout, dropoutMask } from '../autograd/ops/dropout.js'
 import { cat, stack } from '../autograd/ops/layout.js'
 import { fusedSequence } from '../cells/fused/sequence.js'
 import type { GRUGates } from '../cells/gru.js'
-import { GATE_COUNT, type CellKind, type CellMode, type GateTrace } from '../cells/kinds.js'
+import { GATE_COUNT, gatedMode, type CellKind, type CellMode, type GateTrace, type RecurrentActivation } from '../cells/kinds.js'
 import type { LSTMGates } from '../cells/lstm.js'
 import type { CellParams, Nonlinearity, RNNGates } from '../cells/rnn.js'
 import { NO_MASKS, referenceSequence, traceSequence, type SequenceMasks } from '../cells/sequence.js'
@@ -49,6 +49,7 @@ export interface RecurrentOptions {
 }
 
 export interface RNNOptions extends RecurrentOptions {
+  /** 'tanh' (the default), 'relu', or 'linear': h' = W_ih x + b_ih + W_hh h + b_hh (Keras's activation='linear'). */
   nonlinearity?: Nonlinearity
 }
 
@@ -60,9 +61,16 @@ export interface LSTMOptions extends RecurrentOptions {
    * be smaller than hiddenSize. 0, the default: no projection.
    */
   projSize?: number
+  /**
+   * The function of the gates i, f, o: 'sigmoid' (the default, PyTorch's) or 'hardSigmoid', clip(0.2·a + 0.5,
+   * 0, 1), Keras 2's recurrent_activation='hard_sigmoid' and TensorFlow.js's default. g and tanh(c') keep tanh.
+   */
+  recurrentActivation?: RecurrentActivation
 }
 
 export interface GRUOptions extends RecurrentOptions {
+  /** The function of the gates r and z: 'sigmoid' (the default) or 'hardSigmoid' (as LSTMOptions). */
+  recurrentActivation?: RecurrentActivation
   /**
    * Where the reset gate acts in the candidate n: true (the default, PyTorch's and Keras's reset_after=True)
    * n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)); false (Cho et al. 2014, Keras's reset_after=False,
@@ -70,6 +78,8 @@ export interface GRUOptions extends RecurrentOptions {
    */
   resetAfter?: boolean
 }
+
+const RECURRENT_ACTIVATIONS: readonly RecurrentActivation[] = ['sigmoid', 'hardSigmoid']
 
 const OPTION_KEYS = ['inputSize', 'hiddenSize', 'numLayers', 'bias', 'batchFirst', 'dropout', 'recurrentDropout', 'inputDropout', 'bidirectional', 'dtype', 'impl']
 
@@ -143,7 +153,10 @@ class RecurrentBase<G extends GateTrace> extends Module {
     return this.bidirectional ? 2 : 1
   }
 
-  /** The equations this layer runs: its cell, with the RNN's nonlinearity ('rnn_tanh', 'rnn_relu', 'lstm', 'gru'; 'gru_reset_before' for GRU({ resetAfter: false })). */
+  /**
+   * The equations this layer runs: its cell, with the RNN's nonlinearity ('rnn_tanh', 'rnn_relu', 'rnn_linear',
+   * 'lstm', 'gru'; 'gru_reset_before' for GRU({ resetAfter: false }); '…_hard_sigmoid' with recurrentActivation 'hardSigmoid').
+   */
   get cellKind(): CellMode {
     return this.mode
   }
@@ -226,13 +239,13 @@ function shapeTrace(trace: GateTrace, shape: (steps: Tensor) => Tensor): GateTra
   return out
 }
 
-/** Elman RNN: h' = tanh(W_ih x + b_ih + W_hh h + b_hh), or relu. */
+/** Elman RNN: h' = tanh(W_ih x + b_ih + W_hh h + b_hh), or relu, or nothing (linear). */
 export class RNN extends RecurrentBase<RNNGates> {
   readonly nonlinearity: Nonlinearity
 
   constructor(opts: RNNOptions) {
-    const nonlinearity = checkOneOf('RNN', 'nonlinearity', opts?.nonlinearity ?? 'tanh', ['tanh', 'relu'])
-    super('RNN', nonlinearity === 'tanh' ? 'rnn_tanh' : 'rnn_relu', opts, ['nonlinearity'])
+    const nonlinearity = checkOneOf('RNN', 'nonlinearity', opts?.nonlinearity ?? 'tanh', ['tanh', 'relu', 'linear'])
+    super('RNN', `rnn_${nonlinearity}`, opts, ['nonlinearity'])
     this.nonlinearity = nonlinearity
   }
 
@@ -246,8 +259,13 @@ export class RNN extends RecurrentBase<RNNGates> {
 }
 
 export class LSTM extends RecurrentBase<LSTMGates> {
+  /** The gates' function: σ ('sigmoid', PyTorch's) or hard σ ('hardSigmoid', Keras 2's and TensorFlow.js's). */
+  readonly recurrentActivation: RecurrentActivation
+
   constructor(opts: LSTMOptions) {
-    super('LSTM', 'lstm', opts, ['projSize'], opts?.projSize ?? 0)
+    const recurrentActivation = checkOneOf('LSTM', 'recurrentActivation', opts?.recurrentActivation ?? 'sigmoid', RECURRENT_ACTIVATIONS)
+    super('LSTM', gatedMode('lstm', recurrentActivation), opts, ['projSize', 'recurrentActivation'], opts?.projSize ?? 0)
+    this.recurrentActivation = recurrentActivation
   }
 
   /** The width of the projection W_hr, h and the output (per direction); 0 when there is none. */
@@ -272,11 +290,15 @@ export class LSTM extends RecurrentBase<LSTMGates> {
 export class GRU extends RecurrentBase<GRUGates> {
   /** Whether r scales W_hn h + b_hn (true, PyTorch's GRU) or h before W_hn (false, Cho et al. 2014). */
   readonly resetAfter: boolean
+  /** The gates' function: σ ('sigmoid', PyTorch's) or hard σ ('hardSigmoid', Keras 2's and TensorFlow.js's). */
+  readonly recurrentActivation: RecurrentActivation
 
   constructor(opts: GRUOptions) {
     const resetAfter = checkBoolean('GRU', 'resetAfter', opts?.resetAfter ?? true)
-    super('GRU', resetAfter ? 'gru' : 'gru_reset_before', opts, ['resetAfter'])
+    const recurrentActivation = checkOneOf('GRU', 'recurrentActivation', opts?.recurrentActivation ?? 'sigmoid', RECURRENT_ACTIVATIONS)
+    super('GRU', gatedMode(resetAfter ? 'gru' : 'gru_reset_before', recurrentActivation), opts, ['resetAfter', 'recurrentActivation'])
     this.resetAfter = resetAfter
+    this.recurrentActivation = recurrentActivation
   }
 
   forward(x: Tensor, state: { h?: Tensor } | undefined, opts: { recordGates: true }): { output: Tensor; h: Tensor; gates: GRUGates[] }

@@ -2,7 +2,10 @@
 // no tensors and no library code, so the recorded gates can be checked against something else entirely.
 import type { Tensor } from '../../src/index.js'
 
-export type Kind = 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru' | 'gru_reset_before'
+export type Kind =
+  | 'rnn_tanh' | 'rnn_relu' | 'rnn_linear'
+  | 'lstm' | 'lstm_hard_sigmoid'
+  | 'gru' | 'gru_hard_sigmoid' | 'gru_reset_before' | 'gru_reset_before_hard_sigmoid'
 /** Rows of numbers, [B][H] (or [B][D]); a Grid is [T][B][H], in time order. */
 export type Rows = number[][]
 export type Grid = number[][][]
@@ -14,9 +17,16 @@ export interface HandWeights {
   b_hh: ArrayLike<number> | null
 }
 
-export const HAND_NAMES: Record<Kind, string[]> = { rnn_tanh: ['h'], rnn_relu: ['h'], lstm: ['i', 'f', 'g', 'o', 'c'], gru: ['r', 'z', 'n'], gru_reset_before: ['r', 'z', 'n'] }
-const GATES: Record<Kind, number> = { rnn_tanh: 1, rnn_relu: 1, lstm: 4, gru: 3, gru_reset_before: 3 }
-const sigmoid = (v: number) => 1 / (1 + Math.exp(-v))
+const RNN = ['h'], LSTM = ['i', 'f', 'g', 'o', 'c'], GRU = ['r', 'z', 'n']
+export const HAND_NAMES: Record<Kind, string[]> = {
+  rnn_tanh: RNN, rnn_relu: RNN, rnn_linear: RNN, lstm: LSTM, lstm_hard_sigmoid: LSTM,
+  gru: GRU, gru_hard_sigmoid: GRU, gru_reset_before: GRU, gru_reset_before_hard_sigmoid: GRU,
+}
+const base = (kind: Kind) => kind.replace('_hard_sigmoid', '')
+const GATES: Record<string, number> = { rnn_tanh: 1, rnn_relu: 1, rnn_linear: 1, lstm: 4, gru: 3, gru_reset_before: 3 }
+const logistic = (v: number) => 1 / (1 + Math.exp(-v))
+/** Keras 2's and TensorFlow.js's hard sigmoid, clip(0.2·v + 0.5, 0, 1). */
+export const handHardSigmoid = (v: number) => Math.min(1, Math.max(0, 0.2 * v + 0.5))
 
 /** W x + b for one row of x: row r of the stacked weights, r in [0, G·H). */
 function project(W: ArrayLike<number>, b: ArrayLike<number> | null, v: number[], rows: number): number[] {
@@ -31,19 +41,22 @@ function project(W: ArrayLike<number>, b: ArrayLike<number> | null, v: number[],
 
 /** One step over a batch: what each cell shows (HAND_NAMES) and the new state. */
 export function handStep(kind: Kind, w: HandWeights, x: Rows, h: Rows, c: Rows | null, H: number): { gates: Record<string, Rows>; h: Rows; c: Rows | null } {
+  const sigmoid = kind.endsWith('_hard_sigmoid') ? handHardSigmoid : logistic
+  const cell = base(kind)
   const gates: Record<string, Rows> = {}
   for (const name of HAND_NAMES[kind]) gates[name] = []
   const hNext: Rows = []
   const cNext: Rows = []
   x.forEach((xb, b) => {
-    const ax = project(w.W_ih, w.b_ih, xb, GATES[kind] * H)
-    const ah = project(w.W_hh, w.b_hh, h[b], GATES[kind] * H)
+    const ax = project(w.W_ih, w.b_ih, xb, GATES[cell] * H)
+    const ah = project(w.W_hh, w.b_hh, h[b], GATES[cell] * H)
     const row = (name: string) => (gates[name][b] = new Array<number>(H))
     const hb = (hNext[b] = new Array<number>(H))
-    if (kind === 'rnn_tanh' || kind === 'rnn_relu') {
+    if (cell === 'rnn_tanh' || cell === 'rnn_relu' || cell === 'rnn_linear') {
       const out = row('h')
-      for (let j = 0; j < H; j++) out[j] = hb[j] = kind === 'rnn_tanh' ? Math.tanh(ax[j] + ah[j]) : Math.max(0, ax[j] + ah[j])
-    } else if (kind === 'lstm') {
+      const act = cell === 'rnn_tanh' ? Math.tanh : cell === 'rnn_relu' ? (v: number) => Math.max(0, v) : (v: number) => v
+      for (let j = 0; j < H; j++) out[j] = hb[j] = act(ax[j] + ah[j])
+    } else if (cell === 'lstm') {
       const [i, f, g, o, cb] = ['i', 'f', 'g', 'o', 'c'].map(row)
       for (let j = 0; j < H; j++) {
         i[j] = sigmoid(ax[j] + ah[j])
@@ -54,7 +67,7 @@ export function handStep(kind: Kind, w: HandWeights, x: Rows, h: Rows, c: Rows |
         hb[j] = o[j] * Math.tanh(cb[j])
       }
       cNext[b] = cb
-    } else if (kind === 'gru') {
+    } else if (cell === 'gru') {
       const [r, z, n] = ['r', 'z', 'n'].map(row)
       for (let j = 0; j < H; j++) {
         r[j] = sigmoid(ax[j] + ah[j])
@@ -78,7 +91,7 @@ export function handStep(kind: Kind, w: HandWeights, x: Rows, h: Rows, c: Rows |
       }
     }
   })
-  return { gates, h: hNext, c: kind === 'lstm' ? cNext : null }
+  return { gates, h: hNext, c: cell === 'lstm' ? cNext : null }
 }
 
 /** One direction over a sequence: every step's values and h in time order, and the last state. */

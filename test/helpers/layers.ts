@@ -31,11 +31,12 @@ export const layerCaseArbs = {
   withState: fc.boolean(),
 }
 
-/** The layer for a cell kind: LSTM, GRU, or RNN with tanh (rnn_tanh) or relu (rnn_relu). */
+/** The layer for a cell mode: LSTM, GRU (resetAfter, recurrentActivation as the mode says), or RNN with its nonlinearity. */
 export function newLayer(kind: CellKind, opts: RecurrentOptions): Layer {
-  if (kind === 'lstm') return new LSTM(opts)
-  if (kind === 'gru') return new GRU(opts)
-  return new RNN({ ...opts, nonlinearity: kind === 'rnn_relu' ? 'relu' : 'tanh' })
+  const recurrentActivation = kind.endsWith('_hard_sigmoid') ? 'hardSigmoid' : 'sigmoid'
+  if (kind.startsWith('lstm')) return new LSTM({ ...opts, recurrentActivation })
+  if (kind.startsWith('gru')) return new GRU({ ...opts, recurrentActivation, resetAfter: !kind.startsWith('gru_reset_before') })
+  return new RNN({ ...opts, nonlinearity: kind === 'rnn_relu' ? 'relu' : kind === 'rnn_linear' ? 'linear' : 'tanh' })
 }
 
 /** The case's layer (sizes, stack and bias from the case), with the other options given. */

@@ -1,15 +1,19 @@
 // The fast path as a table: one record per cell mode saying what its steps need (gate blocks, cell
 // state, the per-step values backward reads) and which kernels run one step forward and one step back.
 // sequence.ts and stepper.ts read the record instead of switching on the mode; each cell's record and
-// kernels live in its own file (lstm.ts, gru.ts, gru-reset-before.ts, rnn.ts), next to nothing else.
+// kernels live in its own file (lstm.ts, gru.ts, gru-reset-before.ts, rnn.ts), next to nothing else. The
+// hard σ modes have their own steps beside them (*-hard-sigmoid.ts), so σ's steps stay as they are.
 import type { TypedArray } from '../../tensor/dtype.js'
 import type { TimesFixed } from '../../tensor/kernels/matmul.js'
 import type { CellMode } from '../kinds.js'
 import type { CellParams } from '../rnn.js'
 import { GRU } from './gru.js'
+import { GRU_HARD_SIGMOID } from './gru-hard-sigmoid.js'
 import { GRU_RESET_BEFORE } from './gru-reset-before.js'
+import { GRU_RESET_BEFORE_HARD_SIGMOID } from './gru-reset-before-hard-sigmoid.js'
 import { LSTM } from './lstm.js'
-import { RNN_RELU, RNN_TANH } from './rnn.js'
+import { LSTM_HARD_SIGMOID } from './lstm-hard-sigmoid.js'
+import { RNN_LINEAR, RNN_RELU, RNN_TANH } from './rnn.js'
 
 /**
  * What a forward step reads and writes, built once per call (a stepper: once per layer). h and c hold
@@ -23,7 +27,7 @@ export interface StepBuffers {
   readonly h: TypedArray
   /** The cell state, laid out as h (LSTM only, else empty). */
   readonly c: TypedArray
-  /** [·, G·H] rows: W_ih x on entry to a step, its gate activations after it. */
+  /** [·, G·H] rows: W_ih x on entry to a step, its gate activations after it (hard σ gates: their argument, see hard-sigmoid.ts). */
   readonly gates: TypedArray
   /**
    * What backward needs per step besides the gates, [B, H] blocks: LSTM tanh(c'), GRU W_hn h + b_hn, the
@@ -113,7 +117,12 @@ export interface FusedCell {
   readonly backwardStep: (buffers: GradientBuffers, step: StepOffsets) => void
 }
 
-export const FUSED_CELLS: Record<CellMode, FusedCell> = { rnn_tanh: RNN_TANH, rnn_relu: RNN_RELU, lstm: LSTM, gru: GRU, gru_reset_before: GRU_RESET_BEFORE }
+export const FUSED_CELLS: Record<CellMode, FusedCell> = {
+  rnn_tanh: RNN_TANH, rnn_relu: RNN_RELU, rnn_linear: RNN_LINEAR,
+  lstm: LSTM, lstm_hard_sigmoid: LSTM_HARD_SIGMOID,
+  gru: GRU, gru_hard_sigmoid: GRU_HARD_SIGMOID,
+  gru_reset_before: GRU_RESET_BEFORE, gru_reset_before_hard_sigmoid: GRU_RESET_BEFORE_HARD_SIGMOID,
+}
 
 /** b_ih + b_hh for every gate (zeros where absent), except b_hn, which r must scale first. */
 export function splitBiases(kind: CellMode, p: CellParams, H: number): { bias: Float64Array; bHN: Float64Array } {

@@ -1,5 +1,5 @@
 // The fused Elman RNN (the equations: src/cells/rnn.ts): one time step forward and back over B rows of H
-// units (n = B·H elements), tanh and relu each with its record in the table (cells.ts). The caller has
+// units (n = B·H elements), tanh, relu and linear (no function) each with its record in the table (cells.ts). The caller has
 // already computed both projections with matmuls; these loops do the elementwise rest. Its one gate block
 // is a = W_ih x + b_ih + W_hh h + b_hh, and backward reads both derivatives off h', so there is no aux.
 import { activationBuffer, tanhInPlace } from '../../tensor/kernels/simd-math.js'
@@ -33,6 +33,16 @@ function reluForwardStep(buffers: StepBuffers, step: StepOffsets): void {
   }
 }
 
+/** h' = a (Keras's activation='linear'), as tanhForwardStep. */
+function linearForwardStep(buffers: StepBuffers, step: StepOffsets): void {
+  const { B, H, h, gates: xProj, hProj, bias } = buffers
+  const { at: hAt, gatesAt: xAt } = step
+  for (let b = 0, k = 0; b < B; b++) {
+    // h' = W_ih x + b_ih + b_hh + W_hh h
+    for (let j = 0; j < H; j++, k++) h[hAt + k] = xProj[xAt + k] + bias[j] + hProj[k]
+  }
+}
+
 /** da from dh = dOut + dhNext, read off the saved output h', so a is not kept. */
 function tanhBackwardStep(buffers: GradientBuffers, step: StepOffsets): void {
   const { B, H, h, da, dOut, dhNext } = buffers
@@ -51,6 +61,14 @@ function reluBackwardStep(buffers: GradientBuffers, step: StepOffsets): void {
   const { at: hAt, gatesAt: daAt, dOutAt } = step
   const n = B * H
   for (let k = 0; k < n; k++) da[daAt + k] = h[hAt + k] > 0 ? dOut[dOutAt + k] + dhNext[k] : 0
+}
+
+/** da = dh: the identity's slope is 1. */
+function linearBackwardStep(buffers: GradientBuffers, step: StepOffsets): void {
+  const { B, H, da, dOut, dhNext } = buffers
+  const { gatesAt: daAt, dOutAt } = step
+  const n = B * H
+  for (let k = 0; k < n; k++) da[daAt + k] = dOut[dOutAt + k] + dhNext[k]
 }
 
 export const RNN_TANH: FusedCell = {
@@ -73,4 +91,15 @@ export const RNN_RELU: FusedCell = {
   directH: false,
   forwardStep: reluForwardStep,
   backwardStep: reluBackwardStep,
+}
+
+export const RNN_LINEAR: FusedCell = {
+  gates: GATE_COUNT.rnn_linear,
+  stateGates: GATE_COUNT.rnn_linear,
+  cellState: false,
+  keepsAux: false,
+  hnApart: false,
+  directH: false,
+  forwardStep: linearForwardStep,
+  backwardStep: linearBackwardStep,
 }

@@ -241,7 +241,7 @@ function checkOperands(kind: CellMode, x: Tensor, h0: Tensor, c0: Tensor | null,
   const [, B, D] = x.shape
   const { gates, cellState } = FUSED_CELLS[kind]
   const W_hr = p.W_hr ?? null, P = h0.shape[1]
-  if (W_hr !== null && (kind !== 'lstm' || W_hr.ndim !== 2)) {
+  if (W_hr !== null && (!cellState || W_hr.ndim !== 2)) {
     throw new Error(`${where}: W_hr, the projection, is an LSTM's [P, H] matrix; got ${formatShape(W_hr.shape)} for ${kind}`)
   }
   const H = W_hr === null ? P : W_hr.shape[1], GH = gates * H
