@@ -1,5 +1,7 @@
 // The gradcheck suite's cell, layer, model and loss cases.
 import { noGrad } from '../autograd/engine.js'
+import { recurrentActivationOf, type CellMode, type RecurrentActivation } from '../cells/kinds.js'
+import type { Nonlinearity } from '../cells/rnn.js'
 import { GRUCell, LSTMCell, RNNCell } from '../models/cells.js'
 import { SequenceClassifier } from '../models/classifier.js'
 import { LanguageModel } from '../models/language-model.js'
@@ -35,10 +37,22 @@ function withDefaultGenerator<T>(state: Uint32Array, run: () => T): T {
   }
 }
 
-type RecurrentKind = 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru' | 'gru_reset_before'
-const KINDS: readonly RecurrentKind[] = ['rnn_tanh', 'rnn_relu', 'lstm', 'gru', 'gru_reset_before']
-const KIND_NAMES: Record<RecurrentKind, string> = { rnn_tanh: 'RNN tanh', rnn_relu: 'RNN relu', lstm: 'LSTM', gru: 'GRU', gru_reset_before: 'GRU resetAfter: false' }
-const CELL_NAMES: Record<RecurrentKind, string> = { rnn_tanh: 'RNNCell tanh', rnn_relu: 'RNNCell relu', lstm: 'LSTMCell', gru: 'GRUCell', gru_reset_before: 'GRUCell resetAfter: false' }
+type RecurrentKind = CellMode
+const KINDS: readonly RecurrentKind[] = ['rnn_tanh', 'rnn_relu', 'rnn_linear', 'lstm', 'lstm_hard_sigmoid', 'gru', 'gru_hard_sigmoid', 'gru_reset_before', 'gru_reset_before_hard_sigmoid']
+const HARD = ' recurrentActivation: hardSigmoid'
+const KIND_NAMES: Record<RecurrentKind, string> = {
+  rnn_tanh: 'RNN tanh', rnn_relu: 'RNN relu', rnn_linear: 'RNN linear', lstm: 'LSTM', lstm_hard_sigmoid: `LSTM${HARD}`,
+  gru: 'GRU', gru_hard_sigmoid: `GRU${HARD}`, gru_reset_before: 'GRU resetAfter: false', gru_reset_before_hard_sigmoid: `GRU resetAfter: false,${HARD}`,
+}
+const CELL_NAMES = Object.fromEntries(KINDS.map((kind) => [kind, KIND_NAMES[kind].replace(/^(RNN|LSTM|GRU)/, '$1Cell')])) as Record<RecurrentKind, string>
+
+/** The cell's or layer's options that pick a mode's equations. */
+function modeOptions(kind: RecurrentKind): { nonlinearity?: Nonlinearity; recurrentActivation?: RecurrentActivation; resetAfter?: boolean } {
+  const recurrentActivation = recurrentActivationOf(kind)
+  if (kind.startsWith('rnn_')) return { nonlinearity: kind.slice(4) as Nonlinearity }
+  if (kind.startsWith('lstm')) return { recurrentActivation }
+  return { recurrentActivation, resetAfter: !kind.startsWith('gru_reset_before') }
+}
 
 export function cellSpecs(): Spec[] {
   const D = 3
@@ -47,9 +61,9 @@ export function cellSpecs(): Spec[] {
   const specs: Spec[] = []
   const make = (kind: RecurrentKind, bias: boolean) => {
     const opts = { inputSize: D, hiddenSize: H, bias, dtype: f64 }
-    if (kind === 'lstm') return new LSTMCell(opts)
-    if (kind === 'gru' || kind === 'gru_reset_before') return new GRUCell({ ...opts, resetAfter: kind === 'gru' })
-    return new RNNCell({ ...opts, nonlinearity: kind === 'rnn_relu' ? 'relu' : 'tanh' })
+    if (kind.startsWith('lstm')) return new LSTMCell({ ...opts, ...modeOptions(kind) })
+    if (kind.startsWith('gru')) return new GRUCell({ ...opts, ...modeOptions(kind) })
+    return new RNNCell({ ...opts, ...modeOptions(kind) })
   }
   const variants: { label: string; bias: boolean; unbatched: boolean }[] = [
     { label: 'with bias', bias: true, unbatched: false },
@@ -104,9 +118,9 @@ export function layerSpecs(): Spec[] {
         const dropouts = v.masked ? { recurrentDropout: 0.4, inputDropout: 0.3 } : {}
         const opts = { inputSize: D, hiddenSize: H, numLayers: v.numLayers, bidirectional: v.bidirectional, impl: v.impl, batchFirst: v.batchFirst ?? false, bias: v.bias ?? true, dtype: f64, ...dropouts }
         const layer = build(g, () => {
-          if (kind === 'lstm') return new LSTM(v.projSize ? { ...opts, projSize: v.projSize } : opts)
-          if (kind === 'gru' || kind === 'gru_reset_before') return new GRU({ ...opts, resetAfter: kind === 'gru' })
-          return new RNN({ ...opts, nonlinearity: kind === 'rnn_relu' ? 'relu' : 'tanh' })
+          if (kind.startsWith('lstm')) return new LSTM({ ...opts, ...modeOptions(kind), ...(v.projSize ? { projSize: v.projSize } : {}) })
+          if (kind.startsWith('gru')) return new GRU({ ...opts, ...modeOptions(kind) })
+          return new RNN({ ...opts, ...modeOptions(kind) })
         })
         const states = v.numLayers * (v.bidirectional ? 2 : 1)
         const x = normal(g, v.unbatched ? [T, D] : v.batchFirst ? [B, T, D] : [T, B, D])
@@ -143,6 +157,7 @@ export function layerSpecs(): Spec[] {
     specs.push(layerCase('lstm', { numLayers: 2, bidirectional: true, impl, projSize: 1 }))
   }
   specs.push(layerCase('lstm', { numLayers: 1, bidirectional: true, impl: 'fused', unbatched: true, bias: false, projSize: 1 }))
+  for (const impl of ['fused', 'reference'] as const) specs.push(layerCase('lstm_hard_sigmoid', { numLayers: 2, bidirectional: true, impl, projSize: 1 }))
   specs.push({
     group: 'layer',
     name: 'Linear module, 3-d input',

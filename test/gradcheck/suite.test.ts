@@ -78,11 +78,12 @@ describe('the gradient-check suite', () => {
   test('the cells, layers, models and losses are all there', () => {
     const names = (group: string) => gradcheckCases().filter((c) => c.group === group).map((c) => c.name)
     const cells = names('cell')
-    for (const cell of ['RNNCell tanh', 'RNNCell relu', 'LSTMCell', 'GRUCell']) {
+    const hard = ' recurrentActivation: hardSigmoid'
+    for (const cell of ['RNNCell tanh', 'RNNCell relu', 'RNNCell linear', 'LSTMCell', `LSTMCell${hard}`, 'GRUCell', `GRUCell${hard}`, `GRUCell resetAfter: false,${hard}`]) {
       for (const variant of ['with bias', 'without bias']) expect(cells).toContain(`${cell} ${variant}`)
     }
     const layers = names('layer')
-    for (const kind of ['RNN tanh', 'RNN relu', 'LSTM', 'GRU']) {
+    for (const kind of ['RNN tanh', 'RNN relu', 'RNN linear', 'LSTM', `LSTM${hard}`, 'GRU', `GRU${hard}`, `GRU resetAfter: false,${hard}`]) {
       for (const layersCount of ['1 layer', '2 layers']) {
         for (const dir of ['unidirectional', 'bidirectional']) {
           for (const impl of ['fused', 'reference']) expect(layers).toContain(`${kind}, ${layersCount}, ${dir}, ${impl}`)
