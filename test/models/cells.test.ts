@@ -51,6 +51,6 @@ test('bad input and options are errors that say what was expected and what came'
   expect(() => cell.forward(randn([4, 3]), { h: randn([4, 2]) } as { h: Tensor; c: Tensor })).toThrow(/both h and c/)
   expect(() => cell.forward(randn([4, 3]), { h: randn([4, 3]), c: randn([4, 2]) })).toThrow(/h must be float32 \[4, 2\]; got float32 \[4, 3\]/)
   expect(() => cell.forward(randn([4, 3], { dtype: 'float64' }))).toThrow(/x is float64 but the cell's parameters are float32/)
-  expect(() => new RNNCell({ inputSize: 3, hiddenSize: 2, nonlinearity: 'sigmoid' as 'tanh' })).toThrow(/nonlinearity must be one of 'tanh', 'relu', got the string "sigmoid"/)
+  expect(() => new RNNCell({ inputSize: 3, hiddenSize: 2, nonlinearity: 'sigmoid' as 'tanh' })).toThrow(/nonlinearity must be one of 'tanh', 'relu', 'linear', got the string "sigmoid"/)
   expect(() => new GRUCell({ inputSize: 3, hiddenSize: 1.5 })).toThrow(/hiddenSize must be a positive integer, got number 1.5/)
 })
