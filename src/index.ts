@@ -6,6 +6,8 @@ export * from './core.js'
 
 // Keras weights
 export { fromKerasWeights, toKerasWeights, type KerasKind, type KerasOptions, type KerasWeights } from './io/keras.js'
+export { kerasLayerOptions, type KerasLayerConfig, type KerasLayerOptions } from './io/keras-config.js'
+export { fromKerasLayer, toKerasLayer, type FromKerasLayerOptions, type KerasLayer } from './io/keras-layer.js'
 
 // Sampling and text
 export { sampleToken, tokenProbabilities, type SamplingOptions } from './models/sampling.js'

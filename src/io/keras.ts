@@ -6,12 +6,15 @@
 //              reset_after=False (GRU({ resetAfter: false })): the same blocks; one bias [3U], all of it outside r
 // Importing is a transpose and a block reorder; the one Keras bias becomes bias_ih with bias_hh zero.
 // Keras has no LSTM projection (PyTorch's proj_size, LSTM({ projSize })): exporting one is refused.
+// Activations are not weights: a layer's config says them (keras-config.ts), and fromKerasLayer
+// (keras-layer.ts) builds the layer that computes them.
 import { cat } from '../autograd/ops/layout.js'
 import { formatShape } from '../tensor/shape.js'
 import { Tensor } from '../tensor/tensor.js'
 import { checkBoolean, checkOptionKeys, describe } from '../validation/checks.js'
+import { checkKerasKind, readKerasConfig, type KerasKind, type KerasLayerConfig } from './keras-config.js'
 
-export type KerasKind = 'simple_rnn' | 'lstm' | 'gru'
+export type { KerasKind } from './keras-config.js'
 
 export interface KerasWeights {
   kernel: Tensor
@@ -19,20 +22,21 @@ export interface KerasWeights {
   bias?: Tensor
 }
 
-/** Keras's GRU convention: reset_after=True (the default, PyTorch's GRU) or False (GRU({ resetAfter: false })). */
 export interface KerasOptions {
+  /** Keras's GRU convention: reset_after=True (the default, PyTorch's GRU) or False (GRU({ resetAfter: false })). */
   resetAfter?: boolean
+  /**
+   * The Keras layer's config (fromKerasWeights only): checked against the weights (units, use_bias) and
+   * against what seqgrad computes (see kerasLayerOptions), and read for reset_after. Its activations are
+   * the layer's options, not weights: fromKerasLayer builds the layer with them.
+   */
+  config?: KerasLayerConfig
 }
 
 const GATES: Record<KerasKind, number> = { simple_rnn: 1, lstm: 4, gru: 3 }
 
 /** Where each PyTorch gate block sits in Keras's order (GRU: PyTorch r, z, n = Keras blocks 1, 0, 2). */
 const KERAS_BLOCK_OF: Record<KerasKind, readonly number[]> = { simple_rnn: [0], lstm: [0, 1, 2, 3], gru: [1, 0, 2] }
-
-function checkKind(where: string, kind: unknown): KerasKind {
-  if (kind !== 'simple_rnn' && kind !== 'lstm' && kind !== 'gru') throw new Error(`${where}: kind must be 'simple_rnn', 'lstm' or 'gru', got ${describe(kind)}`)
-  return kind
-}
 
 /** Reorders the gate blocks of the last dim (each U wide): out block j = in block order[j]. */
 function reorderBlocks(t: Tensor, order: readonly number[], U: number): Tensor {
@@ -42,13 +46,23 @@ function reorderBlocks(t: Tensor, order: readonly number[], U: number): Tensor {
 }
 
 /** Whether Keras keeps two biases, input and recurrent (a GRU with reset_after=True), rather than one; resetAfter applies to 'gru' only. */
-function hasTwoBiases(where: string, kind: KerasKind, opts: KerasOptions | undefined): boolean {
+function hasTwoBiases(where: string, kind: KerasKind, opts: KerasOptions | undefined, config: boolean): boolean {
   if (opts === undefined) return kind === 'gru'
-  checkOptionKeys(where, opts, ['resetAfter'])
-  if (opts.resetAfter === undefined) return kind === 'gru'
+  checkOptionKeys(where, opts, config ? ['resetAfter', 'config'] : ['resetAfter'])
+  const fromConfig = opts.config === undefined ? undefined : readKerasConfig(where, kind, opts.config).resetAfter
+  if (opts.resetAfter === undefined) return fromConfig ?? kind === 'gru'
   const resetAfter = checkBoolean(where, 'resetAfter', opts.resetAfter)
   if (kind !== 'gru') throw new Error(`${where}: resetAfter applies to 'gru' only, got it for '${kind}'`)
+  if (fromConfig !== undefined && fromConfig !== resetAfter) throw new Error(`${where}: resetAfter is ${resetAfter} but config.reset_after is ${fromConfig}; give one`)
   return resetAfter
+}
+
+/** Checks the weights against the config's units and use_bias, when one is given. */
+function checkAgainstConfig(where: string, kind: KerasKind, config: KerasLayerConfig | undefined, U: number, hasBias: boolean): void {
+  if (config === undefined) return
+  const { hiddenSize, bias } = readKerasConfig(where, kind, config)
+  if (hiddenSize !== U) throw new Error(`${where}: config.units is ${hiddenSize} but recurrentKernel has ${U} units`)
+  if (bias !== hasBias) throw new Error(`${where}: config.use_bias is ${bias} but ${hasBias ? 'a bias was given' : 'no bias was given'}`)
 }
 
 function expectShape(where: string, name: string, t: unknown, shape: readonly number[]): Tensor {
@@ -65,8 +79,8 @@ function expectShape(where: string, name: string, t: unknown, shape: readonly nu
  */
 export function fromKerasWeights(kind: KerasKind, weights: KerasWeights, opts?: KerasOptions): Record<string, Tensor> {
   const where = 'fromKerasWeights'
-  checkKind(where, kind)
-  const separateBiases = hasTwoBiases(where, kind, opts)
+  checkKerasKind(where, kind)
+  const separateBiases = hasTwoBiases(where, kind, opts, true)
   const { kernel, recurrentKernel, bias } = weights ?? ({} as KerasWeights)
   if (!(recurrentKernel instanceof Tensor) || recurrentKernel.ndim !== 2) throw new Error(`${where}: recurrentKernel must be a 2-d Tensor [U, G·U], got ${recurrentKernel instanceof Tensor ? formatShape(recurrentKernel.shape) : describe(recurrentKernel)}`)
   const U = recurrentKernel.shape[0]
@@ -74,6 +88,7 @@ export function fromKerasWeights(kind: KerasKind, weights: KerasWeights, opts?: 
   expectShape(where, 'recurrentKernel', recurrentKernel, [U, G * U])
   if (!(kernel instanceof Tensor) || kernel.ndim !== 2) throw new Error(`${where}: kernel must be a 2-d Tensor [D, ${G * U}], got ${describe(kernel)}`)
   expectShape(where, 'kernel', kernel, [kernel.shape[0], G * U])
+  checkAgainstConfig(where, kind, opts?.config, U, bias !== undefined)
   const toTorch = (t: Tensor) => reorderBlocks(t, KERAS_BLOCK_OF[kind], U)
   const dict: Record<string, Tensor> = {
     weight_ih_l0: toTorch(kernel).transpose().detach(),
@@ -101,8 +116,13 @@ export function fromKerasWeights(kind: KerasKind, weights: KerasWeights, opts?: 
  */
 export function toKerasWeights(kind: KerasKind, stateDict: Record<string, Tensor>, opts?: KerasOptions): KerasWeights {
   const where = 'toKerasWeights'
-  checkKind(where, kind)
-  const separateBiases = hasTwoBiases(where, kind, opts)
+  checkKerasKind(where, kind)
+  const separateBiases = hasTwoBiases(where, kind, opts, false)
+  const beyond = Object.keys(stateDict ?? {}).find((key) => /_reverse$|_l[1-9]\d*$/.test(key))
+  if (beyond !== undefined) {
+    const what = beyond.endsWith('_reverse') ? 'a reverse direction (Keras keeps it in a Bidirectional wrapper of two layers: export each direction\'s weights)' : 'a second layer (a Keras layer is one layer: export each layer\'s weights)'
+    throw new Error(`${where}: the state dict has ${beyond}, ${what}`)
+  }
   const pick = (name: string) => stateDict?.[`${name}_l0`] ?? stateDict?.[name]
   // Keras's LSTM has no projection, so a projected layer has no Keras weights that compute the same
   if (pick('weight_hr') !== undefined) {
