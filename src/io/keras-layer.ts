@@ -6,7 +6,7 @@ import type { FloatDType } from '../tensor/dtype.js'
 import { GRU, LSTM, RNN, type Impl } from '../models/recurrent.js'
 import { checkOptionKeys, describe } from '../validation/checks.js'
 import { checkKerasKind, readKerasConfig, type KerasKind, type KerasLayerConfig } from './keras-config.js'
-import { fromKerasWeights, toKerasWeights, type KerasWeights } from './keras.js'
+import { mapFromKeras, toKerasWeights, type KerasWeights } from './keras.js'
 
 export interface FromKerasLayerOptions {
   /** The layer's dtype; the kernel's when it is a float dtype, else float32. */
@@ -29,7 +29,7 @@ export function fromKerasLayer(kind: KerasKind, config: KerasLayerConfig, weight
   checkOptionKeys(where, opts, ['dtype', 'impl'])
   const { hiddenSize, bias, batchFirst, nonlinearity, recurrentActivation, resetAfter } = readKerasConfig(where, kind, config)
   // fromKerasWeights checks the weights' shapes and that they agree with the config
-  const stateDict = fromKerasWeights(kind, weights, { config })
+  const stateDict = mapFromKeras(where, kind, weights, { config })
   const kernel = weights.kernel
   const dtype = opts.dtype ?? (kernel.dtype === 'float64' ? 'float64' : 'float32')
   const common = { inputSize: kernel.shape[0], hiddenSize, bias, batchFirst, dtype, ...(opts.impl === undefined ? {} : { impl: opts.impl }) }

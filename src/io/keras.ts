@@ -78,7 +78,11 @@ function expectShape(where: string, name: string, t: unknown, shape: readonly nu
  * A GRU saved with reset_after=False needs { resetAfter: false }, and loads into GRU({ resetAfter: false }).
  */
 export function fromKerasWeights(kind: KerasKind, weights: KerasWeights, opts?: KerasOptions): Record<string, Tensor> {
-  const where = 'fromKerasWeights'
+  return mapFromKeras('fromKerasWeights', kind, weights, opts)
+}
+
+/** fromKerasWeights, with errors under the caller's name. */
+export function mapFromKeras(where: string, kind: KerasKind, weights: KerasWeights, opts?: KerasOptions): Record<string, Tensor> {
   checkKerasKind(where, kind)
   const separateBiases = hasTwoBiases(where, kind, opts, true)
   const { kernel, recurrentKernel, bias } = weights ?? ({} as KerasWeights)
