@@ -2,9 +2,11 @@
 // is Keras's own, snake_case, as get_config() returns it and as a model.json holds it under a layer's
 // "config" (TensorFlow.js writes the same keys). Keys that change what a step computes are read or refused;
 // those that only shape training, initial values or the outputs' packaging are passed over.
-import type { Nonlinearity } from '../cells/rnn.js'
-import type { RecurrentActivation } from '../cells/kinds.js'
+import type { LSTMOptions, RNNOptions } from '../models/recurrent.js'
 import { describe } from '../validation/checks.js'
+
+type Nonlinearity = NonNullable<RNNOptions['nonlinearity']>
+type RecurrentActivation = NonNullable<LSTMOptions['recurrentActivation']>
 
 export type KerasKind = 'simple_rnn' | 'lstm' | 'gru'
 
