@@ -122,15 +122,15 @@ export function toKerasWeights(kind: KerasKind, stateDict: Record<string, Tensor
   const where = 'toKerasWeights'
   checkKerasKind(where, kind)
   const separateBiases = hasTwoBiases(where, kind, opts, false)
-  const beyond = Object.keys(stateDict ?? {}).find((key) => /_reverse$|_l[1-9]\d*$/.test(key))
-  if (beyond !== undefined) {
-    const what = beyond.endsWith('_reverse') ? 'a reverse direction (Keras keeps it in a Bidirectional wrapper of two layers: export each direction\'s weights)' : 'a second layer (a Keras layer is one layer: export each layer\'s weights)'
-    throw new Error(`${where}: the state dict has ${beyond}, ${what}`)
-  }
   const pick = (name: string) => stateDict?.[`${name}_l0`] ?? stateDict?.[name]
   // Keras's LSTM has no projection, so a projected layer has no Keras weights that compute the same
   if (pick('weight_hr') !== undefined) {
     throw new Error(`${where}: the state dict has weight_hr_l0, the projection of LSTM({ projSize }); Keras's LSTM has no projection, so these weights have no Keras equivalent`)
+  }
+  const beyond = Object.keys(stateDict ?? {}).find((key) => /_reverse$|_l[1-9]\d*$/.test(key))
+  if (beyond !== undefined) {
+    const what = beyond.endsWith('_reverse') ? 'a reverse direction (Keras keeps it in a Bidirectional wrapper of two layers: export each direction\'s weights)' : 'a second layer (a Keras layer is one layer: export each layer\'s weights)'
+    throw new Error(`${where}: the state dict has ${beyond}, ${what}`)
   }
   const W_hh = pick('weight_hh')
   if (!(W_hh instanceof Tensor) || W_hh.ndim !== 2) throw new Error(`${where}: the state dict needs weight_hh_l0 (a 2-d Tensor), got ${describe(W_hh)}`)

@@ -5,7 +5,7 @@
 // (CellStack) against the layer, the options' defaults, properties and validation, and σ left as it was.
 import fc from 'fast-check'
 import { CellStack } from '../../src/cells/fused/stepper.js'
-import { GATE_NAMES, Generator, GRU, GRUCell, gradcheck, LSTM, LSTMCell, noGrad, RNN, RNNCell, Tensor, type CellMode, type FloatDType, type GateTrace, type Impl } from '../../src/index.js'
+import { GATE_NAMES, Generator, GRU, GRUCell, gradcheck, LSTM, LSTMCell, manualSeed, noGrad, RNN, RNNCell, Tensor, type CellMode, type FloatDType, type GateTrace, type Impl } from '../../src/index.js'
 import { expectPlainError } from '../helpers/errors.js'
 import { flat, handLayer, handStep, type Grid, type Rows } from '../helpers/hand-cells.js'
 import { newLayer, runLayer, type Layer } from '../helpers/layers.js'
@@ -239,6 +239,33 @@ describe('the layers', () => {
         expect(Array.from(named.forward(x).output.data)).toEqual(Array.from(plain.forward(x).output.data))
       }
     }
+  })
+})
+
+describe('with the other options of the layers', () => {
+  test('projSize (the hard σ LSTM) and recurrentDropout / inputDropout (every new mode): fused equals reference to 1e-12, gradients included', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...MODES), fc.boolean(), fc.nat(), (mode, bidirectional, seed) => {
+        const projected = isLSTM(mode) && seed % 2 === 0
+        const runs = (['fused', 'reference'] as const).map((impl) => {
+          const gen = new Generator(seed)
+          const extra = projected ? { projSize: 2 } : {}
+          const layer = newLayer(mode, { inputSize: 3, hiddenSize: 3, numLayers: 2, bidirectional, recurrentDropout: 0.3, inputDropout: 0.2, impl, dtype: 'float64', ...extra })
+          fill(layer.parameters(), gen, 2)
+          const x = leaf(gen, [4, 2, 3])
+          manualSeed(seed) // the same dropout masks on both paths
+          const r = runLayer(layer, x)
+          const all = cat3(r.output, r.h, r.c)
+          all.mul(draw(new Generator(seed + 1), [...all.shape])).sum().backward()
+          return { all, leaves: [x, ...layer.parameters()] }
+        })
+        // 1e-12 relative to the largest value: dropout's 1/(1 − p) and weights up to 2 make gradients of tens
+        const close = (a: ArrayLike<number>, b: ArrayLike<number>) => expect(maxDiff(a, b)).toBeLessThanOrEqual(1e-12 * (1 + maxAbs(b)))
+        close(runs[0].all.data, runs[1].all.data)
+        runs[0].leaves.forEach((t, k) => close(t.grad?.data ?? [NaN], runs[1].leaves[k].grad?.data ?? []))
+      }),
+      { numRuns: 40, seed: SEED + 6 },
+    )
   })
 })
 
