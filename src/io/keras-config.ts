@@ -37,8 +37,10 @@ const PASSED_OVER = new Set([
   'kernel_initializer', 'recurrent_initializer', 'bias_initializer', 'unit_forget_bias',
   'kernel_regularizer', 'recurrent_regularizer', 'bias_regularizer', 'activity_regularizer',
   'kernel_constraint', 'recurrent_constraint', 'bias_constraint',
-  'dropout', 'recurrent_dropout', 'return_sequences', 'return_state', 'stateful', 'unroll', 'implementation',
+  'dropout', 'recurrent_dropout', 'return_sequences', 'return_state', 'stateful', 'unroll', 'implementation', 'use_cudnn',
 ])
+/** Keys only Keras 3 writes (seed at the top level; TensorFlow.js's initializers keep theirs inside). */
+const KERAS_3_ONLY = ['seed', 'use_cudnn']
 const READ: Record<KerasKind, readonly string[]> = {
   simple_rnn: ['units', 'activation', 'use_bias', 'go_backwards', 'time_major'],
   lstm: ['units', 'activation', 'recurrent_activation', 'use_bias', 'go_backwards', 'time_major'],
@@ -60,7 +62,7 @@ export function checkKerasKind(where: string, kind: unknown): KerasKind {
  * cannot compute: an activation other than tanh, relu or linear (SimpleRNN) or tanh (LSTM, GRU), a
  * recurrent_activation other than sigmoid or hard_sigmoid, go_backwards, and any key it does not know.
  * 'hard_sigmoid' is Keras 2's and TensorFlow.js's, clip(0.2·a + 0.5, 0, 1); Keras 3 redefined it as
- * relu6(a + 3) / 6, which seqgrad does not compute. A GRU config without reset_after is reset_after=False
+ * relu6(a + 3) / 6, which seqgrad does not compute, so a Keras 3 config (it has seed or use_cudnn) naming it is refused. A GRU config without reset_after is reset_after=False
  * (TensorFlow.js's GRU, and Keras 1's); LSTM and GRU configs must name their recurrent_activation, whose
  * default was 'hard_sigmoid' up to Keras 2.2 and in TensorFlow.js and 'sigmoid' since.
  */
@@ -96,6 +98,9 @@ export function readKerasConfig(where: string, kind: KerasKind, config: KerasLay
   const named = config.recurrent_activation
   if (named === undefined) throw new Error(`${where}: the ${layer} config must name its recurrent_activation ('sigmoid' or 'hard_sigmoid'): Keras's default was 'hard_sigmoid' up to Keras 2.2 and in TensorFlow.js, 'sigmoid' since`)
   const recurrentActivation = typeof named === 'string' ? RECURRENT_ACTIVATION[named] : undefined
+  if (named === 'hard_sigmoid' && KERAS_3_ONLY.some((key) => key in config)) {
+    throw new Error(`${where}: the ${layer} config is Keras 3's (it has ${KERAS_3_ONLY.filter((key) => key in config).join(' and ')}), whose 'hard_sigmoid' is relu6(a + 3) / 6; seqgrad's hard sigmoid is Keras 2's and TensorFlow.js's, clip(0.2·a + 0.5, 0, 1)`)
+  }
   if (recurrentActivation === undefined) {
     const hint = named === 'hardSigmoid' ? " (Keras writes 'hard_sigmoid')" : ''
     throw new Error(`${where}: the ${layer} has recurrent_activation ${describe(named)}${hint}; seqgrad's gates compute 'sigmoid' or 'hard_sigmoid' (Keras 2's and TensorFlow.js's, clip(0.2·a + 0.5, 0, 1))`)

@@ -40,6 +40,9 @@ describe('kerasLayerOptions', () => {
     expectPlainError(() => kerasLayerOptions('simple_rnn', { units: 2, activation: 'softsign' }), /the Keras SimpleRNN has activation the string "softsign"; seqgrad's RNN computes 'tanh', 'relu' or 'linear'/)
     expectPlainError(() => kerasLayerOptions('gru', { ...lstm, recurrent_activation: 'relu' }), /the Keras GRU has recurrent_activation the string "relu"; seqgrad's gates compute 'sigmoid' or 'hard_sigmoid'/)
     expectPlainError(() => kerasLayerOptions('gru', { ...lstm, recurrent_activation: 'hardSigmoid' }), /recurrent_activation the string "hardSigmoid" \(Keras writes 'hard_sigmoid'\)/)
+    // Keras 3 redefined hard_sigmoid as relu6(a + 3) / 6; its configs carry seed (and use_cudnn), Keras 2's and tfjs's do not
+    expectPlainError(() => kerasLayerOptions('gru', { ...lstm, recurrent_activation: 'hard_sigmoid', seed: null, use_cudnn: 'auto' }), /the Keras GRU config is Keras 3's \(it has seed and use_cudnn\), whose 'hard_sigmoid' is relu6\(a \+ 3\) \/ 6/)
+    expect(kerasLayerOptions('gru', { ...lstm, seed: null, use_cudnn: 'auto' }).recurrentActivation).toBe('sigmoid')
     expectPlainError(() => kerasLayerOptions('lstm', { units: 2, activation: 'tanh' }), /must name its recurrent_activation \('sigmoid' or 'hard_sigmoid'\): Keras's default was 'hard_sigmoid' up to Keras 2.2 and in TensorFlow.js, 'sigmoid' since/)
     expectPlainError(() => kerasLayerOptions('lstm', { ...lstm, go_backwards: true }), /go_backwards: true .*flip the input along time instead/)
     expectPlainError(() => kerasLayerOptions('lstm', { ...lstm, proj_size: 2 }), /the Keras LSTM config has 'proj_size', which seqgrad does not compute$/)
