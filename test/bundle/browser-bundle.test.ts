@@ -32,11 +32,13 @@ const root = join(__dirname, '..', '..')
 // (48 KB until second-order gradients and data-parallel training came in: 48.1 KB with the first, 50.3 KB
 // with both, 2.2 KB of it the parallel trainer and its worker threads; the worker's own script is a bundle of
 // its own, train-worker.js), and so has the comparison's (43.5 KB when it was added: the engine without the
-// tokenizer, checkpoints and the language models, plus the tasks, runner, report and SVG charts).
+// tokenizer, checkpoints and the language models, plus the tasks, runner, report and SVG charts). The hard σ
+// steps and the Keras config and layer mapping added 2.8 KB to the full bundle (50.3 → 53.1 KB) and 0.9 KB to
+// the comparison's (46.5 → 47.4 KB): their budgets went from 52 to 54 KB and from 47 to 48 KB.
 const bundles = [
   { name: 'core', entry: 'src/core.ts', file: 'seqgrad-core.min.js', budgetBytes: 40 * 1024 },
-  { name: 'full', entry: 'src/index.ts', file: 'seqgrad.min.js', budgetBytes: 52 * 1024 },
-  { name: 'compare', entry: 'src/compare/index.ts', file: 'seqgrad-compare.min.js', budgetBytes: 47 * 1024 },
+  { name: 'full', entry: 'src/index.ts', file: 'seqgrad.min.js', budgetBytes: 54 * 1024 },
+  { name: 'compare', entry: 'src/compare/index.ts', file: 'seqgrad-compare.min.js', budgetBytes: 48 * 1024 },
 ] as const
 const [coreBundle, fullBundle, compareBundle] = bundles
 
