@@ -57,6 +57,7 @@ export function toKerasLayer(layer: RNN | LSTM | GRU): KerasLayer {
   if (layer.numLayers !== 1 || layer.bidirectional) {
     throw new Error(`${where}: a Keras recurrent layer is one layer in one direction; this one has ${layer.numLayers} layer${layer.numLayers > 1 ? 's' : ''} and ${layer.directions} direction${layer.directions > 1 ? 's' : ''} (export each with toKerasWeights from its own state dict)`)
   }
+  if (layer instanceof LSTM && layer.projSize > 0) throw new Error(`${where}: the LSTM has projSize ${layer.projSize}; Keras's LSTM has no projection`)
   const common = { units: layer.hiddenSize, use_bias: layer.bias }
   const keras = (name: RecurrentName) => (name === 'hardSigmoid' ? 'hard_sigmoid' : 'sigmoid')
   const sd = layer.stateDict()

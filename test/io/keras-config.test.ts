@@ -116,6 +116,7 @@ describe('fromKerasLayer and toKerasLayer', () => {
     expectPlainError(() => toKerasLayer(new LSTM({ inputSize: 2, hiddenSize: 3, numLayers: 2 })), /^toKerasLayer: a Keras recurrent layer is one layer in one direction; this one has 2 layers and 1 direction/)
     expectPlainError(() => toKerasLayer(new GRU({ inputSize: 2, hiddenSize: 3, bidirectional: true })), /this one has 1 layer and 2 directions/)
     expectPlainError(() => toKerasLayer({} as RNN), /expected an RNN, LSTM or GRU layer/)
+    expectPlainError(() => toKerasLayer(new LSTM({ inputSize: 2, hiddenSize: 3, projSize: 2 })), /^toKerasLayer: the LSTM has projSize 2; Keras's LSTM has no projection$/)
   })
 
   test('toKerasWeights refuses a projection, a second layer or a reverse direction instead of dropping it', () => {
