@@ -18,3 +18,9 @@ export function formatBytes(n: number): string {
   while (v >= 1024 && u < units.length - 1) [v, u] = [v / 1024, u + 1]
   return `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)} ${units[u]}`
 }
+
+/** `word`, or its plural when `n` is not 1: '1 step', '2 steps'. */
+export const plural = (n: number, word: string, many = `${word}s`): string => (n === 1 ? word : many)
+
+/** `n` with thousands separators and its noun: '1 run', '1,200 steps'. */
+export const counted = (n: number, word: string, many = `${word}s`): string => `${formatInteger(n)} ${plural(n, word, many)}`

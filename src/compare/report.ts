@@ -1,6 +1,6 @@
 // The comparison's report: a markdown summary (the results table, per-seed numbers, the charts, and the
 // usual advice measured against this run), results.json (docs/results-schema.md) and the SVG charts.
-import { claimsSection } from './claims.js'
+import { CLAIMS_INTRO, claimsSection } from './claims.js'
 import { formatBytes, formatInteger as integer, formatNumber } from './format.js'
 import { median } from './plan.js'
 import { comparisonCharts, withUnit, type ChartFiles } from './report-charts.js'
@@ -140,7 +140,7 @@ export function buildReport(result: ComparisonResult, { date, machine }: { date:
     '',
     '## The usual advice, measured',
     '',
-    'Each claim commonly made about choosing between the cells, against the numbers of this run:',
+    CLAIMS_INTRO,
     '',
     ...claimsSection(result),
     '',
