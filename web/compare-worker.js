@@ -101,7 +101,7 @@ async function compare(cfg) {
   const started = performance.now()
   try {
     const task = taskByName(/** @type {'adding' | 'copy'} */ (cfg.task))
-    const plan = planComparison({ task, cells: parseCellSpecs(cfg.cells), settings: { length: cfg.length, hidden: cfg.hidden, batchSize: BATCH, seed: FIRST_SEED }, steps: cfg.steps, seeds: cfg.seeds })
+    const plan = planComparison({ task, cells: parseCellSpecs(cfg.cells, cfg.hidden), settings: { length: cfg.length, hidden: cfg.hidden, batchSize: BATCH, seed: FIRST_SEED }, steps: cfg.steps, seeds: cfg.seeds })
     const selection = planSelectionUnits(plan) // none with the task's one learning rate
     const total = selection.length + plan.cells.length * plan.seeds.length
     post({

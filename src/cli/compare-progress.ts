@@ -49,7 +49,7 @@ export function compareReporter(stream: NodeJS.WriteStream, metricName: string):
   }
   const status = () => {
     const active = [...running.values()].map(({ run, step }) => `${run.label} seed ${run.seed}${run.phase === 'select' ? ` lr ${run.lr}` : ''} ${step}/${run.steps}`)
-    return `  ${done}/${runs.length} runs done, ETA ${formatSeconds(eta())}${active.length > 0 ? `; training ${active.join(', ')}` : ''}`
+    return `  ${done}/${runs.length} ${runs.length === 1 ? 'run' : 'runs'} done, ETA ${formatSeconds(eta())}${active.length > 0 ? `; training ${active.join(', ')}` : ''}`
   }
   const clear = () => {
     if (drawn) stream.write('\r\x1b[K')
@@ -69,7 +69,7 @@ export function compareReporter(stream: NodeJS.WriteStream, metricName: string):
     const tenth = totalSteps === 0 ? 10 : Math.floor((10 * stepsSoFar()) / totalSteps)
     if (tenth > lastTenth && tenth > 0 && tenth < 10) {
       lastTenth = tenth
-      stream.write(`  ${tenth * 10}% of the steps, ${done}/${runs.length} runs done; ETA ${formatSeconds(eta())}\n`)
+      stream.write(`  ${tenth * 10}% of the steps, ${done}/${runs.length} ${runs.length === 1 ? 'run' : 'runs'} done; ETA ${formatSeconds(eta())}\n`)
     }
   }
   const resultText = (run: RunView, r: UnitResult) => {

@@ -1,7 +1,7 @@
 // Files, checked before any work and written so that a failure never leaves a half-written file where the
 // last good one was: the bytes go to a temporary file beside the target, are flushed to disk, and only then
 // renamed over it (a rename within one directory is atomic on POSIX file systems).
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs'
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, writeSync, type Stats } from 'node:fs'
 import { basename, dirname, join, resolve, sep } from 'node:path'
 
 const REASONS: Record<string, string> = {
@@ -55,9 +55,10 @@ function probeDirectory(dir: string): void {
 
 /**
  * Makes `dir` (and missing parents, one mkdir each, so a path the system will not create fails at once
- * instead of looping) and checks that a file can be written in it; `what` names it in the error.
+ * instead of looping) and checks that a file can be written in it; `what` names it in the error. The
+ * directories it made are appended to `created`, outermost first.
  */
-export function prepareDirectory(dir: string, what: string): string {
+export function prepareDirectory(dir: string, what: string, created: string[] = []): string {
   const path = resolve(dir)
   try {
     const missing: string[] = []
@@ -70,7 +71,10 @@ export function prepareDirectory(dir: string, what: string): string {
     }
     const existing = statOrNull(at)
     if (existing !== null && !existing.isDirectory()) throw new Error(`${at} is not a directory`)
-    for (const d of missing.reverse()) mkdirSync(d)
+    for (const d of missing.reverse()) {
+      mkdirSync(d)
+      created.push(d)
+    }
     probeDirectory(path)
   } catch (error) {
     throw new Error(`cannot write to ${what} ${path}: ${describeFsError(error)}`)
@@ -154,5 +158,19 @@ export function removeStaleTemporaries(path: string): void {
   for (const name of names) {
     const match = pattern.exec(name)
     if (match !== null && !alive(Number(match[1]))) rmSync(join(dir, name), { force: true })
+  }
+}
+
+/**
+ * Removes the directories prepareDirectory made (`created`, outermost first) that are still empty, deepest
+ * first; a directory that holds anything, or that the user had, stays.
+ */
+export function removeCreatedDirectories(created: readonly string[]): void {
+  for (const d of [...created].reverse()) {
+    try {
+      rmdirSync(d) // fails on a directory that is not empty, which then stays
+    } catch {
+      return
+    }
   }
 }

@@ -47,20 +47,27 @@ const KINDS = ['rnn', 'lstm', 'gru'] as const
 const KEYS: Record<CellKind, readonly string[]> = { rnn: ['nonlinearity', 'init', 'hidden'], lstm: ['forget-bias', 'hidden'], gru: ['reset-after', 'hidden'] }
 export const MAX_HIDDEN = 4096
 
-/** The cells of a `--cells` list, in order; throws a CellSpecError naming the first bad part. */
-export function parseCellSpecs(text: string): CellSpec[] {
+/**
+ * The cells of a `--cells` list, in order; throws a CellSpecError naming the first bad part. Given the run's
+ * `hidden` size, an entry whose own hidden size equals it is the same cell as the entry without one.
+ */
+export function parseCellSpecs(text: string, hidden?: number): CellSpec[] {
   if (typeof text !== 'string' || text.trim() === '') throw new CellSpecError('--cells is empty: give a comma list such as rnn,lstm,gru', String(text))
   const entries = text.split(',').map((e) => e.trim())
   const specs = entries.map((entry, i) => {
     if (entry === '') throw new CellSpecError(`--cells has an empty entry (number ${i + 1} in '${text}')`, entry)
     return parseCellSpec(entry)
   })
-  const seen = new Map<string, string>()
+  const seen = new Map<string, { entry: string; atRunHidden: boolean }>()
   specs.forEach((spec, i) => {
-    const key = formatCellSpec(spec)
+    const atRunHidden = spec.options.hidden !== undefined && spec.options.hidden === hidden
+    const key = formatCellSpec(atRunHidden ? { kind: spec.kind, options: { ...spec.options, hidden: undefined } } : spec)
     const earlier = seen.get(key)
-    if (earlier !== undefined) throw new CellSpecError(`--cells names one cell twice: '${earlier}' and '${entries[i]}' are both ${key}`, entries[i])
-    seen.set(key, entries[i])
+    if (earlier !== undefined) {
+      const said = atRunHidden || earlier.atRunHidden ? `${key} at hidden size ${hidden}, the run's (--hidden)` : key
+      throw new CellSpecError(`--cells names one cell twice: '${earlier.entry}' and '${entries[i]}' are both ${said}`, entries[i])
+    }
+    seen.set(key, { entry: entries[i], atRunHidden })
   })
   return specs
 }

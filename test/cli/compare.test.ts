@@ -24,7 +24,13 @@ describe('flags and their usage errors', () => {
     const cases: [string[], RegExp][] = [
       [['--seeds', '0'], /^seqgrad: --seeds must be between 1 and 1000, got 0$/],
       [['--seeds', 'three'], /^seqgrad: --seeds must be an integer, got 'three'$/],
-      [['--seed', '9007199254740987', '--seeds', '3'], /^seqgrad: --seed 9007199254740987 with --seeds 3 runs past the largest seed the tasks can use, 9007199254740988 for the last run$/],
+      // the real limit: the last run's seed + 3 stays safe (failed before: "between 0 and 9007199254740991")
+      [['--seed', '9007199254740987', '--seeds', '3'], /^seqgrad: --seed must be between 0 and 9007199254740986 with --seeds 3 \(the last run's seed and the three after it must stay below 2\^53\), got 9007199254740987$/],
+      [['--seed', '9007199254740991'], /^seqgrad: --seed must be between 0 and 9007199254740984 with --seeds 5 /],
+      // trial runs no longer than the final ones (accepted before)
+      [['--lr', '0.01,0.003', '--steps', '20', '--selection-steps', '50'], /^seqgrad: --selection-steps 50 is more than --steps 20: the trial runs that choose the lr must be at most as long as the final runs; give --selection-steps 20 or fewer$/],
+      // an explicit hidden size equal to the run's is the same cell (accepted before)
+      [['--cells', 'lstm,lstm:hidden=32'], /^seqgrad: --cells names one cell twice: 'lstm' and 'lstm:hidden=32' are both lstm at hidden size 32, the run's \(--hidden\)$/],
       [['--jobs', '0'], /^seqgrad: --jobs must be between 1 and 256, got 0$/],
       [['--match', 'size'], /^seqgrad: --match must be one of hidden, params, got 'size'$/],
       [['--lr', '0.01,0'], /^seqgrad: --lr must be greater than 0 and at most 10, got 0$/],
@@ -84,6 +90,7 @@ test('--jobs 1 and --jobs 2 write the same results.json, bar the times; every ru
   })
   expect(one.stdout).toMatch(/; 4 runs, one at a time in this thread\n/)
   expect(two.stdout).toMatch(/; 4 runs, 2 at a time in worker threads\n/)
+  expect(two.stdout).toMatch(/^Choosing each cell's learning rate among 0\.01, 0\.03: 8 trial runs of 3 steps, 2 at a time in worker threads, scored on a validation split$/m)
   for (const { stdout } of [one, two]) {
     // 2 cells × 2 rates × 2 seeds trial runs, then 2 cells × 2 seeds
     expect(stdout.match(/^ {2}(LSTM|GRU, hidden 5) +seed [34] +lr 0\.0[13] +validation MSE [\d.e+-]+ +[\d.]+ s +\[\d\/8\]$/gm)).toHaveLength(8)
@@ -99,7 +106,7 @@ test('--jobs 1 and --jobs 2 write the same results.json, bar the times; every ru
 
 describe('Ctrl-C, SIGTERM and SIGHUP stop the runs', () => {
   for (const [signal, code, jobs] of [['SIGINT', 130, '2'], ['SIGTERM', 143, '2'], ['SIGHUP', 129, '2'], ['SIGINT', 130, '1']] as const) {
-    test(`${signal} during a compare with --jobs ${jobs}: one line, exit ${code}, no report`, async () => {
+    test(`${signal} during a compare with --jobs ${jobs}: one line, exit ${code}, no report, no empty --out left`, async () => {
       const dir = temp()
       const out = join(dir, 'report')
       const run = new LiveRun(['compare', '--length', '20', '--steps', '400', '--seeds', '4', '--jobs', jobs, '--out', out], dir)
@@ -109,13 +116,32 @@ describe('Ctrl-C, SIGTERM and SIGHUP stop the runs', () => {
       const { code: exit } = await run.exited
       expect(Date.now() - sent).toBeLessThan(5_000)
       expect(exit).toBe(code)
-      expect(run.stderr).toMatch(new RegExp(`^seqgrad: stopped by ${signal}; the runs under way were ended and nothing was written \\(a comparison cut short has no report\\)\\n$`))
+      expect(run.stderr).toMatch(new RegExp(`^seqgrad: stopped by ${signal} after \\d+ of 12 runs had finished; the runs under way were ended and nothing was written \\(a verdict needs every run, so a comparison cut short has no report\\)\\n$`))
       expect(run.stderr).not.toMatch(STACK_TRACE)
       expect(run.stdout).not.toMatch(/\| LSTM \|/)
-      expect(readdirSync(out)).toEqual([])
+      expect(readdirSync(dir)).toEqual([]) // the --out it made is gone (failed before: left empty)
     }, 90_000)
   }
 })
+
+test("--jobs beyond the runs there are is capped at them (failed before: '6 runs, 12 at a time')", () => {
+  const dir = temp()
+  const run = seqgrad(['compare', ...tiny, '--seeds', '2', '--jobs', '64', '--lr', '0.01,0.003', '--selection-steps', '2', '--out', join(dir, 'out')], { timeout: 60_000 })
+  expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' })
+  expect(run.stdout).toMatch(/; 6 runs, 6 at a time in worker threads\n/)
+  expect(run.stdout).toMatch(/: 12 trial runs of 2 steps, 12 at a time in worker threads,/)
+}, 90_000)
+
+test('an interrupted compare keeps a --out directory the user had', async () => {
+  const dir = temp()
+  const out = join(dir, 'mine')
+  mkdirSync(out)
+  const run = new LiveRun(['compare', '--length', '20', '--steps', '400', '--seeds', '2', '--jobs', '2', '--out', out], dir)
+  await run.waitFor(/^ {2}10% of the steps/m, 60_000)
+  run.child.kill('SIGINT')
+  expect((await run.exited).code).toBe(130)
+  expect(readdirSync(dir)).toEqual(['mine'])
+}, 90_000)
 
 describe('a worker thread that fails is one line and exit code 1', () => {
   // The built command, copied with a worker script that fails as a real one might.

@@ -95,6 +95,13 @@ test('mistakes are CellSpecErrors that name the bad part', () => {
   }
 })
 
+test("an explicit hidden size equal to the run's is the same cell: refused as a duplicate (accepted before)", () => {
+  expect(() => parseCellSpecs('lstm,lstm:hidden=32', 32)).toThrow(new CellSpecError("--cells names one cell twice: 'lstm' and 'lstm:hidden=32' are both lstm at hidden size 32, the run's (--hidden)", 'lstm:hidden=32'))
+  expect(() => parseCellSpecs('gru:hidden=16,gru', 16)).toThrow(/'gru:hidden=16' and 'gru' are both gru at hidden size 16/)
+  expect(() => parseCellSpecs('lstm:hidden=8,lstm:hidden=8', 32)).toThrow(/are both lstm:hidden=8$/)
+  expect(parseCellSpecs('lstm,lstm:hidden=32', 16)).toHaveLength(2) // another size: another cell
+})
+
 describe('the variant is applied when the task builds its model', () => {
   const layerOf = (spec: CellSpec) => {
     manualSeed(settings.seed)

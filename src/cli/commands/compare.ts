@@ -57,9 +57,9 @@ is the same whatever --jobs is.
 
 const u = COMPARE_USAGE
 
-function parseCells(raw: string | undefined): CellSpec[] {
+function parseCells(raw: string | undefined, hidden: number): CellSpec[] {
   try {
-    return parseCellSpecs(raw ?? D.cells)
+    return parseCellSpecs(raw ?? D.cells, hidden)
   } catch (error) {
     if (error instanceof CellSpecError) throw new UsageError(error.message, u)
     throw error
@@ -93,14 +93,16 @@ export async function compareCommand(argv: string[], out: NodeJS.WriteStream = p
   if (taskName === 'text' && values.data === undefined) throw new UsageError('--task text needs --data FILE, the text to model', u)
   if (taskName !== 'text' && values.data !== undefined) throw new UsageError(`--data is the text for --task text; add --task text to model ${values.data}, or drop --data`, u)
   if (values.out === '') throw new UsageError(`--out needs a directory name, such as ${D.out}`, u)
-  const cells = parseCells(values.cells)
   const hidden = integerOption('hidden', values.hidden, D.hidden, 1, 4096, u)
+  const cells = parseCells(values.cells, hidden)
   const match = choiceOption<BudgetMatch>('match', values.match, D.match, ['hidden', 'params'], u)
   const batchSize = integerOption('batch', values.batch, D.batch, 1, 65536, u)
   const seeds = integerOption('seeds', values.seeds, D.seeds, 1, 1000, u)
+  // a run of seed s also draws from s + 1, s + 2 and s + 3 (its test set, probe and validation split), and
+  // the last run's seed is --seed + --seeds - 1: every one of them must stay a safe integer
+  const maxSeed = Number.MAX_SAFE_INTEGER - 3 - (seeds - 1)
   const seed = integerOption('seed', values.seed, D.seed, 0, Number.MAX_SAFE_INTEGER, u)
-  // a run of seed s also draws from s + 1, s + 2 and s + 3 (its test set, probe and validation split)
-  if (seed > Number.MAX_SAFE_INTEGER - 3 - (seeds - 1)) throw new UsageError(`--seed ${seed} with --seeds ${seeds} runs past the largest seed the tasks can use, ${Number.MAX_SAFE_INTEGER - 3} for the last run`, u)
+  if (seed > maxSeed) throw new UsageError(`--seed must be between 0 and ${maxSeed} with --seeds ${seeds} (the last run's seed and the three after it must stay below 2^53), got ${seed}`, u)
   const jobs = integerOption('jobs', values.jobs, availableParallelism(), 1, 256, u)
   const learningRates = parseLearningRates(values.lr)
   const limit = sizeOption('max-memory', values['max-memory'], defaultMemoryLimit(), u)
@@ -114,6 +116,8 @@ export async function compareCommand(argv: string[], out: NodeJS.WriteStream = p
   const length = integerOption('length', lengthRaw, task.defaultLength, 2, 100000, u)
   const steps = integerOption('steps', values.steps, task.defaultSteps(length), 1, 10_000_000, u)
   const selectionSteps = values['selection-steps'] === undefined ? undefined : integerOption('selection-steps', values['selection-steps'], 0, 1, 10_000_000, u)
+  // a trial run stands in for the final run at a lower cost: longer than it would cost more than the run it chooses for
+  if (selectionSteps !== undefined && selectionSteps > steps) throw new UsageError(`--selection-steps ${selectionSteps} is more than --steps ${steps}: the trial runs that choose the lr must be at most as long as the final runs; give --selection-steps ${steps} or fewer`, u)
   const settings = { length, hidden, batchSize, seed }
 
   // Memory: the runs that train at once, each at its own hidden size. Checked at the sizes the command line
@@ -134,6 +138,7 @@ export async function compareCommand(argv: string[], out: NodeJS.WriteStream = p
   // The text task checks that the text fills the streams and windows when it builds a model: build one now,
   // so a short text is refused before --out is made (each run seeds and builds its model afresh)
   if (taskName === 'text') task.create(plan.cells[0].spec, { ...settings, hidden: plan.cells[0].hiddenSize })
-  const dir = prepareDirectory(values.out ?? D.out, 'the output directory (--out)') // last: a refused run creates nothing
-  return runCompare({ task, plan, jobs, dir, out })
+  const created: string[] = []
+  const dir = prepareDirectory(values.out ?? D.out, 'the output directory (--out)', created) // last: a refused run creates nothing
+  return runCompare({ task, plan, jobs, dir, created, out })
 }
