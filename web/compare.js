@@ -104,7 +104,7 @@ export function setupCompare() {
       finished = 0
       units.clear()
       chart.reset(cells, event.steps, event.lossName)
-      $('compare-status').textContent = `${event.task}: ${cells.length} cell${cells.length === 1 ? '' : 's'} × ${event.seeds.length} seed${event.seeds.length === 1 ? '' : 's'}, ${formatInt(event.steps)} steps each`
+      $('compare-status').textContent = `${event.task}: ${cells.length} cell${cells.length === 1 ? '' : 's'} × ${event.seeds.length} seed${event.seeds.length === 1 ? '' : 's'}, ${formatInt(event.steps)} step${event.steps === 1 ? '' : 's'} each`
     } else if (event.event === 'unit') {
       units.set(event.run, { cellIndex: event.cellIndex, seed: event.seed })
       if (event.phase === 'final') chart.startRun(event.run, event.cellIndex, event.seed)
@@ -181,8 +181,11 @@ export function setupCompare() {
     )
     const s = result.settings
     const seeds = s.seeds.length === 1 ? `seed ${s.seeds[0]}` : `seeds ${s.seeds[0]}–${s.seeds[s.seeds.length - 1]}`
+    // StepLR drops the lr after max(1, ⌊at · steps⌋) steps: a run no longer than that keeps one lr
+    const drop = Math.max(1, Math.floor(s.lrSchedule.at * s.steps)) + 1
+    const schedule = drop > s.steps ? 'constant lr: the run ends before the drop' : `× ${s.lrSchedule.factor} from step ${formatInt(drop)}`
     table.querySelector('caption').textContent =
-      `${result.title}: length ${s.length}, hidden ${s.hidden} unless a cell sets its own, batch ${s.batchSize}, ${formatInt(s.steps)} steps of Adam (lr ${s.learningRates.join(', ')}, × ${s.lrSchedule.factor} from step ${formatInt(Math.max(1, Math.floor(s.lrSchedule.at * s.steps)) + 1)}), gradients clipped to norm ${s.clipNorm}, ${seeds} (a seed sets the data and the initialisation). ` +
+      `${result.title}: length ${s.length}, hidden ${s.hidden} unless a cell sets its own, batch ${s.batchSize}, ${formatInt(s.steps)} step${s.steps === 1 ? '' : 's'} of Adam (lr ${s.learningRates.join(', ')}, ${schedule}), gradients clipped to norm ${s.clipNorm}, ${seeds} (a seed sets the data and the initialisation). ` +
       `Medians over the seeds. ${result.verdictRule[0].toUpperCase()}${result.verdictRule.slice(1)}; a verdict counts the seeds that solved it: solved in k of N when all did, unreliable when some did, not solved when none did.`
     table.hidden = false
     $('compare-norms').replaceChildren(svgElement(result.charts.gradientNorms))
@@ -217,10 +220,10 @@ export function setupCompare() {
     try {
       const result = await worker.call('compare', { task: $('compare-task').value, cells: $('compare-cells').value, ...values })
       if (result.stopped) {
-        say(`Stopped after ${finished} of ${total} runs, ${result.seconds.toFixed(1)} s: a verdict needs every seed of every cell, so there is no table.`, 'info')
+        say(`Stopped after ${finished} of ${total} run${total === 1 ? '' : 's'}, ${result.seconds.toFixed(1)} s: a verdict needs every seed of every cell, so there is no table.`, 'info')
       } else {
         showResults(result)
-        say(`Done: ${total} runs in ${result.seconds.toFixed(1)} s.`, 'ok')
+        say(`Done: ${total} run${total === 1 ? '' : 's'} in ${result.seconds.toFixed(1)} s.`, 'ok')
       }
     } catch (error) {
       say(`The comparison could not run: ${messageOf(error)}`, 'error')

@@ -1,11 +1,11 @@
 // The comparison's report: a markdown summary (the results table, per-seed numbers, the charts, and the
 // usual advice measured against this run), results.json (docs/results-schema.md) and the SVG charts.
 import { CLAIMS_INTRO, claimsSection } from './claims.js'
-import { formatBytes, formatInteger as integer, formatNumber } from './format.js'
+import { counted, formatBytes, formatInteger as integer, formatNumber } from './format.js'
 import { median } from './plan.js'
 import { comparisonCharts, withUnit, type ChartFiles } from './report-charts.js'
 import { resultsJson, stringifyResults } from './results-json.js'
-import type { CellSummary, ComparisonResult } from './summary.js'
+import type { CellSummary, ComparisonResult, LrSchedule } from './summary.js'
 
 export { claimsSummary } from './claims.js'
 export { formatNumber } from './format.js'
@@ -64,13 +64,21 @@ function seedTable(result: ComparisonResult): string[] {
   return [`| cell | seed | ${result.metricName} | final train loss | solved at step | train time |`, '|---|---:|---:|---:|---:|---:|', ...rows]
 }
 
+/** The first step at the dropped lr (StepLR drops after max(1, ⌊at · steps⌋) steps), or null when the run ends first. */
+export function lrDropStep(schedule: LrSchedule, steps: number): number | null {
+  const step = Math.max(1, Math.floor(schedule.at * steps)) + 1
+  return step > steps ? null : step
+}
+
 /** What the settings and columns mean, in sentences. */
 function settingsText(result: ComparisonResult): string {
   const s = result.settings
   const seeds = s.seeds.length === 1 ? `seed ${s.seeds[0]}` : `${s.seeds.length} seeds (${s.seeds[0]}–${s.seeds[s.seeds.length - 1]}); a seed sets both the data and the initialisation, and every cell trains on the same seeds`
   const budget = s.match === 'params' ? `hidden sizes chosen so that each cell's parameter count is within a few percent of the largest cell's at hidden size ${s.hidden} (--match params)` : `hidden size ${s.hidden} unless a cell sets its own`
   const lr = s.learningRates.length === 1 ? `lr ${s.learningRates[0]}` : `the lr of each cell chosen among ${s.learningRates.join(', ')} by the median ${onValidation(result.metricName)} of ${s.selectionSteps}-step runs, scored on a validation split, never the test set`
-  return `Task settings: length ${s.length}, batch ${s.batchSize}, ${s.steps} steps of Adam (${lr}, × ${s.lrSchedule.factor} from step ${Math.max(1, Math.floor(s.lrSchedule.at * s.steps)) + 1}), gradients clipped to norm ${s.clipNorm}, ${seeds}; ${budget}. ${capitalize(result.verdictRule)}; a cell's verdict counts its seeds that solved the task: solved in k of N when all did, unreliable when some did, not solved when none did.`
+  const drop = lrDropStep(s.lrSchedule, s.steps)
+  const schedule = drop === null ? 'constant lr: the run ends before the drop' : `× ${s.lrSchedule.factor} from step ${integer(drop)}`
+  return `Task settings: length ${s.length}, batch ${s.batchSize}, ${counted(s.steps, 'step')} of Adam (${lr}, ${schedule}), gradients clipped to norm ${s.clipNorm}, ${seeds}; ${budget}. ${capitalize(result.verdictRule)}; a cell's verdict counts its seeds that solved the task: solved in k of N when all did, unreliable when some did, not solved when none did.`
 }
 
 const capitalize = (s: string) => s[0].toUpperCase() + s.slice(1)
@@ -91,15 +99,28 @@ function notes(result: ComparisonResult): string[] {
   return lines
 }
 
-/** The task's further numbers per cell (medians over seeds), when it has any. */
+/** A detail's value: integers (a vocabulary size) as integers, the rest to three digits. */
+const detailValue = (v: number) => (Number.isInteger(v) ? integer(v) : formatNumber(v))
+
+/**
+ * The task's further numbers (medians over seeds), when it has any: those the same for every cell and seed
+ * (a baseline, the vocabulary size) once, the rest per cell.
+ */
 function detailLines(result: ComparisonResult): string[] {
-  const lines = result.cells
-    .filter((c) => c.seeds.some((s) => Object.keys(s.details).length > 0))
-    .map((c) => {
-      const keys = [...new Set(c.seeds.flatMap((s) => Object.keys(s.details)))]
-      const medianOf = (key: string) => median(c.seeds.map((s) => s.details[key]).filter((v) => v !== undefined))
-      return `- ${c.label}: ${keys.map((key) => `${key} ${formatNumber(medianOf(key))}`).join(', ')}`
-    })
+  const seeds = result.cells.flatMap((c) => c.seeds)
+  const keys = [...new Set(seeds.flatMap((s) => Object.keys(s.details)))]
+  const shared = keys.filter((key) => seeds.every((s) => s.details[key] === seeds[0].details[key]))
+  const own = keys.filter((key) => !shared.includes(key))
+  const lines = [
+    ...(shared.length > 0 ? [`- every cell: ${shared.map((key) => `${key} ${detailValue(seeds[0].details[key])}`).join(', ')}`] : []),
+    ...result.cells
+      .filter((c) => c.seeds.some((s) => own.some((key) => s.details[key] !== undefined)))
+      .map((c) => {
+        const mine = own.filter((key) => c.seeds.some((s) => s.details[key] !== undefined))
+        const medianOf = (key: string) => median(c.seeds.map((s) => s.details[key]).filter((v) => v !== undefined))
+        return `- ${c.label}: ${mine.map((key) => `${key} ${detailValue(medianOf(key))}`).join(', ')}`
+      }),
+  ]
   return lines.length === 0 ? [] : [...lines, '']
 }
 

@@ -115,6 +115,7 @@ export async function comparePanel(page, { log, artifacts }) {
   assert.deepEqual(rows.map((r) => r[0]), ['RNN (tanh)', 'LSTM', 'GRU'])
   for (const row of rows) assert.match(row.at(-1) ?? '', /^(solved in 2 of 2|unreliable: 1 of 2|not solved: 0 of 2)( \(\d diverged\))?$/, `a verdict as k of N: ${row.join(' | ')}`)
   assert.match((await page.textContent('#compare-table caption')) ?? '', /2 seeds|seeds 0–1/)
+  assert.match((await page.textContent('#compare-table caption')) ?? '', /500 steps of Adam \(lr [\d., ]+, × 0\.1 from step 401\)/)
   const final = await colourPixels(page, colours)
   log(`compare, loss chart at the end: ${await page.getAttribute('#compare-chart', 'data-points')} points; pixels per cell colour ${final.join(', ')}`)
   for (let k = 0; k < colours.length; k++) assert.ok(final[k] > 100, `cell ${k}'s loss should be drawn in ${colours[k]}: ${final[k]} pixels`)
