@@ -3,7 +3,8 @@
 // The structural claims (parameters, memory, speed) set the kinds on equal footing: each kind's default
 // variant (else its first) among those at the run's hidden size, never one whose hidden size --cells set
 // apart; with --match params the sizes differ by design, and the evidence says so. The complex-versus-simple
-// claim takes each kind's best variant (most seeds solved, then the better median metric); the long-range
+// claim takes each kind's best variant (most seeds solved, then the better median metric), at the run's
+// hidden size when the kind has one there; the long-range
 // claim looks at every variant. Two figures within 5% of each other, or a median inside the other cell's
 // range over seeds, are no clear difference.
 import type { CellKind } from '../models/recurrent.js'
@@ -58,7 +59,8 @@ export function assessClaims(result: ComparisonResult): ClaimAssessment[] {
     return cannot(text)
   }
   const both = lstm !== undefined && gru !== undefined
-  const [bestLstm, bestGru] = (['lstm', 'gru'] as const).map((k) => representative(result, k))
+  // the best variant at the run's hidden size, if the kind has one there
+  const [bestLstm, bestGru] = (['lstm', 'gru'] as const).map((k) => representative({ ...result, cells: result.cells.filter((c) => c.kind !== k || c.options.hidden === undefined || structuralRepresentative(result, k) === undefined) }, k))
   return [
     { id: 'gru-fewer-parameters', claim: 'The GRU has fewer parameters than the LSTM.', ...(both ? fewerParameters(result, lstm, gru) : needBoth(['lstm', 'gru'], 'needs an LSTM and a GRU in --cells')) },
     { id: 'gru-trains-faster', claim: 'The GRU trains faster than the LSTM.', ...(both ? matched(result, [lstm, gru], trainsFaster(result, lstm, gru)) : needBoth(['lstm', 'gru'], 'needs an LSTM and a GRU in --cells')) },

@@ -99,8 +99,8 @@ function notes(result: ComparisonResult): string[] {
   return lines
 }
 
-/** A detail's value: integers (a vocabulary size) as integers, the rest to three digits. */
-const detailValue = (v: number) => (Number.isInteger(v) ? integer(v) : formatNumber(v))
+/** A detail's value: counts (a vocabulary size) as integers, the rest (an accuracy of 1 too) to three digits. */
+const detailValue = (v: number) => (Number.isInteger(v) && Math.abs(v) > 1 ? integer(v) : formatNumber(v))
 
 /**
  * The task's further numbers (medians over seeds), when it has any: those the same for every cell and seed

@@ -172,6 +172,10 @@ describe('structural claims set the cells on equal footing', () => {
     expect(memory.evidence).not.toMatch(/hidden 8/)
   })
 
+  test('the best variant at the run\'s hidden size speaks for the kind on complex against simple', () => {
+    expect(claim(cells, 'lstm-complex-gru-simple').evidence).toMatch(/: LSTM 0 of 2 \(median recall accuracy 0\.130\), GRU 0 of 2 \(0\.130\)\.$/)
+  })
+
   test('only variants set apart: cannot test, saying why', () => {
     const c = claim([{ cell: { kind: 'lstm', options: { hidden: 8 } }, seeds: unsolved(1) }, { cell: 'gru', seeds: unsolved(1) }], 'gru-fewer-parameters')
     expect([c.verdict, c.evidence]).toEqual(['cannot test', "This run cannot test it: it has no LSTM at the run's hidden size (every one in --cells sets its own hidden size, so the cells would not be on equal footing)."])

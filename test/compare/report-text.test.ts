@@ -28,6 +28,8 @@ test('a detail every cell shares is said once; an integer stays an integer (fail
   for (const c of result.cells) for (const s of c.seeds) s.details = { 'unigram bits per character': 4.25, 'vocabulary size': 28 }
   result.cells[1].seeds[0].details['own figure'] = 0.5
   const md = buildReport(result, { date: '', machine: '' })['report.md']
+  result.cells[0].seeds[0].details = { accuracy: 1 }
+  expect(buildReport(result, { date: '', machine: '' })['report.md']).toContain('- LSTM: accuracy 1.00\n') // a fraction, not a count
   expect(md.match(/unigram bits per character/g)).toHaveLength(1)
   expect(md).toContain('\n- every cell: unigram bits per character 4.25, vocabulary size 28\n- GRU: own figure 0.500\n')
 })
