@@ -4,7 +4,8 @@
 import { noGrad } from '../autograd/engine.js'
 import { linear } from '../autograd/ops/linear.js'
 import { stack } from '../autograd/ops/layout.js'
-import type { Tensor } from '../tensor/tensor.js'
+import { allocate } from '../tensor/dtype.js'
+import { Tensor } from '../tensor/tensor.js'
 import { hardSigmoid } from './activations.js'
 import { gruCell, gruResetBeforeCell } from './gru.js'
 import { GATE_NAMES, type CellMode, type GateTrace } from './kinds.js'
@@ -14,7 +15,7 @@ import { rnnCell, type CellParams, type GateRecorder } from './rnn.js'
 export interface SequenceResult {
   /** h at every step, [T, B, H], in time order whichever way the sequence was read. */
   output: Tensor
-  /** The last state reached: h at step T − 1 reading forward, at step 0 reading in reverse. */
+  /** The last state reached: h at step T − 1 reading forward, at step 0 reading in reverse (or the last valid step's). */
   h: Tensor
   /** The LSTM's last cell state; null for the other cells. */
   c: Tensor | null
@@ -29,6 +30,11 @@ export interface SequenceResult {
  */
 export interface SequenceMasks {
   recurrent: Tensor | null
+  /**
+   * The steps that count, [T·B] time-major, 0 for padding (the layers' lengths and mask options); none when
+   * absent. A padded step carries the state it read, s_t = s_{t−1}, and its output is 0.
+   */
+  valid?: Uint8Array | null
 }
 
 /** No masks: the sequence as without dropout. */
@@ -79,17 +85,33 @@ export function referenceSequence(
   masks: SequenceMasks = NO_MASKS,
   record?: (t: number, gates: GateTrace) => void,
 ): SequenceResult {
-  const T = x.shape[0]
+  const [T, B] = x.shape
   const steps: Tensor[] = new Array<Tensor>(T)
-  const m = masks.recurrent
+  const m = masks.recurrent, valid = masks.valid ?? null
   let state = { h: h0, c: c0 }
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s
     const hW = m === null ? state.h : state.h.mul(m) // m ⊙ h, what enters W_hh
-    state = cellStep(mode, x.slice(0, t, t + 1).squeeze(0), state.h, state.c, p, record && ((gates) => record(t, gates)), hW)
-    steps[t] = state.h
+    const next = cellStep(mode, x.slice(0, t, t + 1).squeeze(0), state.h, state.c, p, record && ((gates) => record(t, gates)), hW)
+    if (valid === null) {
+      state = next
+      steps[t] = state.h
+      continue
+    }
+    const v = stepFlags(valid, t, B, x), kept = v.neg().add(1)
+    // s_t = v ⊙ s'_t + (1 − v) ⊙ s_{t−1}: a padded step (v = 0) carries the state it read
+    const carry = (fresh: Tensor, read: Tensor) => fresh.mul(v).add(read.mul(kept))
+    steps[t] = next.h.mul(v) // its output is 0
+    state = { h: carry(next.h, state.h), c: next.c === null || state.c === null ? null : carry(next.c, state.c) }
   }
   return { output: stack(steps, 0), h: state.h, c: state.c }
+}
+
+/** Step t's flags as a [B, 1] tensor of 0 and 1 in x's dtype. */
+function stepFlags(valid: Uint8Array, t: number, B: number, x: Tensor): Tensor {
+  const data = allocate(x.dtype, B)
+  for (let b = 0; b < B; b++) data[b] = valid[t * B + b]
+  return new Tensor(data, [B, 1])
 }
 
 /**
@@ -99,12 +121,20 @@ export function referenceSequence(
  */
 export function traceSequence(mode: CellMode, x: Tensor, h0: Tensor, c0: Tensor | null, p: CellParams, reverse: boolean, masks: SequenceMasks = NO_MASKS): GateTrace {
   return noGrad(() => {
-    const steps = new Array<GateTrace>(x.shape[0])
+    const [T, B] = x.shape, valid = masks.valid ?? null
+    const steps = new Array<GateTrace>(T)
     referenceSequence(mode, x, h0, c0, p, reverse, masks, (t, gates) => {
-      steps[t] = gates
+      // a padded step's gates are 0, as its output
+      steps[t] = valid === null ? gates : scaleTrace(gates, stepFlags(valid, t, B, x))
     })
     const trace: GateTrace = {}
     for (const name of GATE_NAMES[mode]) trace[name] = stack(steps.map((gates) => gates[name]), 0)
     return trace
   })
+}
+
+function scaleTrace(gates: GateTrace, v: Tensor): GateTrace {
+  const out: GateTrace = {}
+  for (const [name, value] of Object.entries(gates)) out[name] = value.mul(v)
+  return out
 }

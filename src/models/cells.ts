@@ -49,13 +49,15 @@ export interface ForwardOptions {
   recordGates?: boolean
 }
 
-/** Checks forward's options and the state before them; returns whether to record gates. */
-export function recordGatesOption(where: string, state: unknown, opts: ForwardOptions | undefined): boolean {
-  if (state !== null && typeof state === 'object' && 'recordGates' in state) {
-    throw new Error(`${where}: got recordGates in the state argument; options go third: forward(x, state | undefined, { recordGates: true })`)
+/** Checks forward's options (recordGates, and the caller's `otherKeys`) and the state before them; returns whether to record gates. */
+export function recordGatesOption(where: string, state: unknown, opts: ForwardOptions | undefined, otherKeys: readonly string[] = []): boolean {
+  for (const key of ['recordGates', ...otherKeys]) {
+    if (state !== null && typeof state === 'object' && key in state) {
+      throw new Error(`${where}: got ${key} in the state argument; options go third: forward(x, state | undefined, { ${key}: … })`)
+    }
   }
   if (opts === undefined) return false
-  checkOptionKeys(where, opts, ['recordGates'])
+  checkOptionKeys(where, opts, ['recordGates', ...otherKeys])
   return opts.recordGates === undefined ? false : checkBoolean(where, 'recordGates', opts.recordGates)
 }
 

@@ -2,7 +2,11 @@
 // (same options, shapes, state layout and state-dict names). Each layer and direction runs as one fused
 // op by default; impl: 'reference' runs the cells' equations step by step instead. forward(x, state,
 // { recordGates: true }) also returns every step's gate values, typed per cell (RNNGates, LSTMGates,
-// GRUGates: see GATE_NAMES), for looking inside.
+// GRUGates: see GATE_NAMES), for looking inside. forward(x, state, { lengths }) runs a batch of sequences of
+// different lengths as PyTorch's packed sequences do (outputs past a length are 0, h and c are each
+// sequence's state at its own last step, a reverse direction starts at its own end); { mask } as Keras's
+// masking, [B, T] of 0/1: a masked step carries the state unchanged and outputs 0 (zero_output_for_mask),
+// a reverse direction reads from T − 1 down skipping masked steps (Keras's go_backwards). See padding.ts.
 //
 // Dropout, in training mode only, three kinds: `dropout` (PyTorch's) on each layer's output but the last;
 // `inputDropout` (Keras's `dropout`) on each layer's input x, every step by one [B, D] mask per sequence;
@@ -22,10 +26,12 @@ import { floatDType } from '../tensor/dtype.js'
 import { formatShape, shapesEqual } from '../tensor/shape.js'
 import { Tensor } from '../tensor/tensor.js'
 import { describe, checkPositiveInt, checkBoolean, checkDropout, checkOneOf, checkOptionKeys } from '../validation/checks.js'
-import { recordGatesOption, type ForwardOptions } from './cells.js'
+import { recordGatesOption } from './cells.js'
 import { Module, uniformParameter } from './module.js'
+import { SEQUENCE_OPTION_KEYS, validSteps, type SequenceForwardOptions } from './padding.js'
 
 export type { CellKind } from '../cells/kinds.js'
+export type { SequenceForwardOptions } from './padding.js'
 
 export type Impl = 'fused' | 'reference'
 
@@ -173,8 +179,9 @@ class RecurrentBase<G extends GateTrace> extends Module {
    * Checks x and the state, runs every layer and direction, and shapes the results as PyTorch does.
    * With recordGates, each layer and direction's gates are traced by a second, gradient-free pass of the
    * reference equations over the same input (after the same dropout), shaped like its output.
+   * With steps.lengths or steps.mask (see SequenceForwardOptions), every layer and direction skips the same padded steps.
    */
-  protected run(x: Tensor, h0: Tensor | undefined, c0: Tensor | undefined | null, recordGates: boolean): { output: Tensor; h: Tensor; c: Tensor | null; gates: G[] | null } {
+  protected run(x: Tensor, h0: Tensor | undefined, c0: Tensor | undefined | null, recordGates: boolean, steps?: SequenceForwardOptions): { output: Tensor; h: Tensor; c: Tensor | null; gates: G[] | null } {
     const where = `${this.where}.forward`
     if (!(x instanceof Tensor)) throw new Error(`${where}: expected x to be a Tensor, got ${describe(x)}`)
     if (x.ndim !== 2 && x.ndim !== 3) throw new Error(`${where}: x must be 3-d ${this.batchFirst ? '[B, T, D]' : '[T, B, D]'} or 2-d [T, D] (unbatched); got shape ${formatShape(x.shape)}`)
@@ -184,6 +191,7 @@ class RecurrentBase<G extends GateTrace> extends Module {
     const seq = unbatched ? x.unsqueeze(1) : this.batchFirst ? x.transpose(0, 1) : x // [T, B, D]
     const [T, B] = seq.shape
     if (T === 0) throw new Error(`${where}: the sequence is empty (x has shape ${formatShape(x.shape)})`)
+    const valid = validSteps(where, steps, T, B, unbatched)
     // h is projSize wide under a projection, c always hiddenSize
     const initial = (name: string, given: Tensor | undefined | null, width: number, widthName: string): Tensor => {
       const stateShape = unbatched ? [this.numLayers * this.directions, width] : [this.numLayers * this.directions, B, width]
@@ -214,7 +222,7 @@ class RecurrentBase<G extends GateTrace> extends Module {
         const inputMask = drop(this.inputDropout, input.shape[2])
         const xIn = inputMask === null ? input : input.mul(inputMask) // m_x ⊙ x at every step
         const recurrentMask = drop(this.recurrentDropout, this.stateSize)
-        const masks: SequenceMasks = recurrentMask === null ? NO_MASKS : { recurrent: recurrentMask }
+        const masks: SequenceMasks = recurrentMask === null && valid === null ? NO_MASKS : { recurrent: recurrentMask, valid }
         const result = sequence(this.mode, xIn, hStart, cStart, this.cells[index], dir === 1, masks)
         if (traces !== null) traces.push(traceSequence(this.mode, xIn, hStart, cStart, this.cells[index], dir === 1, masks))
         outputs.push(result.output)
@@ -249,11 +257,11 @@ export class RNN extends RecurrentBase<RNNGates> {
     this.nonlinearity = nonlinearity
   }
 
-  forward(x: Tensor, state: { h?: Tensor } | undefined, opts: { recordGates: true }): { output: Tensor; h: Tensor; gates: RNNGates[] }
-  forward(x: Tensor, state?: { h?: Tensor }, opts?: { recordGates?: false }): { output: Tensor; h: Tensor }
-  forward(x: Tensor, state?: { h?: Tensor }, opts?: ForwardOptions): { output: Tensor; h: Tensor; gates?: RNNGates[] }
-  forward(x: Tensor, state?: { h?: Tensor }, opts?: ForwardOptions): { output: Tensor; h: Tensor; gates?: RNNGates[] } {
-    const { output, h, gates } = this.run(x, state?.h, null, recordGatesOption('RNN.forward', state, opts))
+  forward(x: Tensor, state: { h?: Tensor } | undefined, opts: SequenceForwardOptions & { recordGates: true }): { output: Tensor; h: Tensor; gates: RNNGates[] }
+  forward(x: Tensor, state?: { h?: Tensor }, opts?: SequenceForwardOptions & { recordGates?: false }): { output: Tensor; h: Tensor }
+  forward(x: Tensor, state?: { h?: Tensor }, opts?: SequenceForwardOptions): { output: Tensor; h: Tensor; gates?: RNNGates[] }
+  forward(x: Tensor, state?: { h?: Tensor }, opts?: SequenceForwardOptions): { output: Tensor; h: Tensor; gates?: RNNGates[] } {
+    const { output, h, gates } = this.run(x, state?.h, null, recordGatesOption('RNN.forward', state, opts, SEQUENCE_OPTION_KEYS), opts)
     return gates === null ? { output, h } : { output, h, gates }
   }
 }
@@ -274,15 +282,15 @@ export class LSTM extends RecurrentBase<LSTMGates> {
   }
 
   /** The state, when given, needs both h and c. */
-  forward(x: Tensor, state: { h: Tensor; c: Tensor } | undefined, opts: { recordGates: true }): { output: Tensor; h: Tensor; c: Tensor; gates: LSTMGates[] }
-  forward(x: Tensor, state?: { h: Tensor; c: Tensor }, opts?: { recordGates?: false }): { output: Tensor; h: Tensor; c: Tensor }
-  forward(x: Tensor, state?: { h: Tensor; c: Tensor }, opts?: ForwardOptions): { output: Tensor; h: Tensor; c: Tensor; gates?: LSTMGates[] }
-  forward(x: Tensor, state?: { h: Tensor; c: Tensor }, opts?: ForwardOptions): { output: Tensor; h: Tensor; c: Tensor; gates?: LSTMGates[] } {
-    const recordGates = recordGatesOption('LSTM.forward', state, opts)
+  forward(x: Tensor, state: { h: Tensor; c: Tensor } | undefined, opts: SequenceForwardOptions & { recordGates: true }): { output: Tensor; h: Tensor; c: Tensor; gates: LSTMGates[] }
+  forward(x: Tensor, state?: { h: Tensor; c: Tensor }, opts?: SequenceForwardOptions & { recordGates?: false }): { output: Tensor; h: Tensor; c: Tensor }
+  forward(x: Tensor, state?: { h: Tensor; c: Tensor }, opts?: SequenceForwardOptions): { output: Tensor; h: Tensor; c: Tensor; gates?: LSTMGates[] }
+  forward(x: Tensor, state?: { h: Tensor; c: Tensor }, opts?: SequenceForwardOptions): { output: Tensor; h: Tensor; c: Tensor; gates?: LSTMGates[] } {
+    const recordGates = recordGatesOption('LSTM.forward', state, opts, SEQUENCE_OPTION_KEYS)
     if (state !== undefined && (!(state.h instanceof Tensor) || !(state.c instanceof Tensor))) {
       throw new Error(`LSTM.forward: the state must hold both h and c tensors; got ${state.h instanceof Tensor ? 'h' : 'no h'} and ${state.c instanceof Tensor ? 'c' : 'no c'}`)
     }
-    const { output, h, c, gates } = this.run(x, state?.h, state?.c, recordGates)
+    const { output, h, c, gates } = this.run(x, state?.h, state?.c, recordGates, opts)
     return gates === null ? { output, h, c: c as Tensor } : { output, h, c: c as Tensor, gates }
   }
 }
@@ -301,11 +309,11 @@ export class GRU extends RecurrentBase<GRUGates> {
     this.recurrentActivation = recurrentActivation
   }
 
-  forward(x: Tensor, state: { h?: Tensor } | undefined, opts: { recordGates: true }): { output: Tensor; h: Tensor; gates: GRUGates[] }
-  forward(x: Tensor, state?: { h?: Tensor }, opts?: { recordGates?: false }): { output: Tensor; h: Tensor }
-  forward(x: Tensor, state?: { h?: Tensor }, opts?: ForwardOptions): { output: Tensor; h: Tensor; gates?: GRUGates[] }
-  forward(x: Tensor, state?: { h?: Tensor }, opts?: ForwardOptions): { output: Tensor; h: Tensor; gates?: GRUGates[] } {
-    const { output, h, gates } = this.run(x, state?.h, null, recordGatesOption('GRU.forward', state, opts))
+  forward(x: Tensor, state: { h?: Tensor } | undefined, opts: SequenceForwardOptions & { recordGates: true }): { output: Tensor; h: Tensor; gates: GRUGates[] }
+  forward(x: Tensor, state?: { h?: Tensor }, opts?: SequenceForwardOptions & { recordGates?: false }): { output: Tensor; h: Tensor }
+  forward(x: Tensor, state?: { h?: Tensor }, opts?: SequenceForwardOptions): { output: Tensor; h: Tensor; gates?: GRUGates[] }
+  forward(x: Tensor, state?: { h?: Tensor }, opts?: SequenceForwardOptions): { output: Tensor; h: Tensor; gates?: GRUGates[] } {
+    const { output, h, gates } = this.run(x, state?.h, null, recordGatesOption('GRU.forward', state, opts, SEQUENCE_OPTION_KEYS), opts)
     return gates === null ? { output, h } : { output, h, gates }
   }
 }
@@ -326,7 +334,7 @@ export function recurrentLayer(
 }
 
 /** Runs a layer of any cell kind with an optional state and returns its output and new state (and gates, when asked). */
-export function runRecurrent(layer: RNN | LSTM | GRU, x: Tensor, state?: RecurrentState, opts?: ForwardOptions): { output: Tensor; state: RecurrentState; gates?: GateTrace[] } {
+export function runRecurrent(layer: RNN | LSTM | GRU, x: Tensor, state?: RecurrentState, opts?: SequenceForwardOptions): { output: Tensor; state: RecurrentState; gates?: GateTrace[] } {
   if (layer instanceof LSTM) {
     if (state !== undefined && state.c === undefined) throw new Error('LanguageModel: an LSTM state needs both h and c')
     const { output, h, c, gates } = layer.forward(x, state && { h: state.h, c: state.c as Tensor }, opts)

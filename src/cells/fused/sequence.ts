@@ -12,7 +12,9 @@
 // An op has one output, so the result is packed: [T, B, H] of h in time order, plus (LSTM) a row T holding
 // the last c. output, h and c are slices of it, and their gradients meet in the packed gradient.
 // Under the LSTM's projection W_hr (projection.ts) h is P wide and c H wide, so the pack is flat:
-// T·B·P of h, then B·H of the last c.
+// T·B·P of h, then B·H of the last c. With masks.valid (padded steps, see valid-steps.ts) the outputs of
+// padded steps are 0 and the last state need not be the last step's, so B·P of the last h come after the
+// outputs (row T), and the last c after it.
 import { record } from '../../autograd/engine.js'
 import { slice } from '../../autograd/ops/layout.js'
 import { allocate, isFloat, type DType, type TypedArray } from '../../tensor/dtype.js'
@@ -26,6 +28,7 @@ import type { CellParams } from '../rnn.js'
 import { NO_MASKS, type SequenceMasks, type SequenceResult } from '../sequence.js'
 import { FUSED_CELLS, splitBiases, type GradientBuffers, type StepBuffers, type StepOffsets } from './cells.js'
 import { projectBackInto, projectInto } from './projection.js'
+import { copyPaddedRows, zeroPaddedRows } from './valid-steps.js'
 
 export { splitBiases } // it lives with the table; importers of the sequence op find it here too
 
@@ -46,6 +49,8 @@ interface Saved {
   buffers: StepBuffers
   /** The recurrent dropout mask [B, P], or null. */
   mask: TypedArray | null
+  /** masks.valid: the steps that count, [T·B], or null. */
+  valid: Uint8Array | null
   /**
    * The states the products read, P wide: under a mask T blocks of m ⊙ h in step order; otherwise hSeq itself
    * (h of every state, T + 1 blocks; under a projection buffers.h holds every step's o ⊙ tanh(c') instead).
@@ -55,6 +60,7 @@ interface Saved {
 
 export function fusedSequence(kind: CellMode, x: Tensor, h0: Tensor, c0: Tensor | null, p: CellParams, reverse: boolean, masks: SequenceMasks = NO_MASKS): SequenceResult {
   checkOperands(kind, x, h0, c0, p, masks)
+  const valid = masks.valid ?? null
   const cell = FUSED_CELLS[kind], cellState = cell.cellState
   const [T, B, D] = x.shape
   // P: the width of h; H: of c and of each gate block. They differ only under the LSTM's projection W_hr [P, H].
@@ -101,38 +107,49 @@ export function fusedSequence(kind: CellMode, x: Tensor, h0: Tensor, c0: Tensor 
       }
       cell.forwardStep(buffers, offsets)
       if (W_hr !== null) projectInto(hSeq, (t + shift) * BP, mSeq, offsets.at, W_hr.data, B, H, P)
+      if (valid !== null) {
+        // a padded step carries the state it read: s_t = s_{t−1}
+        copyPaddedRows(hSeq, (t + shift) * BP, hSeq, (t + 1 - shift) * BP, valid, t * B, B, P)
+        if (cellState) copyPaddedRows(cSeq, offsets.at, cSeq, offsets.prevAt, valid, t * B, B, H)
+      }
     }
   })
-  const packed = W_hr === null ? Tensor.zeros([cellState ? T + 1 : T, B, H], dtype) : Tensor.zeros([T * BP + BH], dtype)
+  const cRow = valid === null ? T : T + 1, cAt = cRow * BP // where the last c is packed (the last h before it, with valid)
+  const packed = W_hr === null ? Tensor.zeros([cellState ? cRow + 1 : cRow, B, H], dtype) : Tensor.zeros([cAt + BH], dtype)
   packed.data.set(hSeq.subarray(shift * BP, (shift + T) * BP))
-  if (cellState) packed.data.set(cSeq.subarray(shift * T * BH, (shift * T + 1) * BH), T * BP) // the last c reached
+  if (valid !== null) {
+    zeroPaddedRows(packed.data, 0, valid, 0, T * B, P) // a padded step's output is 0
+    packed.data.set(hSeq.subarray(shift * T * BP, (shift * T + 1) * BP), T * BP) // the last h reached
+  }
+  if (cellState) packed.data.set(cSeq.subarray(shift * T * BH, (shift * T + 1) * BH), cAt) // the last c reached
   // One gradient slot per candidate input; absent ones (no bias, no cell state, no projection) are not inputs of the op.
   const candidates = [x, h0, cellState ? c0 : null, p.W_ih, p.W_hh, p.b_ih, p.b_hh, W_hr]
   const inputs = candidates.filter((t): t is Tensor => t !== null)
-  const saved: Saved = { kind, reverse, x, h0, c0, p, buffers, mask, hW }
+  const saved: Saved = { kind, reverse, x, h0, c0, p, buffers, mask, valid, hW }
   const y = record(`fused_${kind}`, inputs, packed, (dy) => backward(saved, dy.data).filter((_, k) => candidates[k] !== null),
     "it is the fused path's hand-derived backward; build the layer with impl: 'reference' (the cells' equations) instead")
-  const last = reverse ? 0 : T - 1
+  const last = valid !== null ? T : reverse ? 0 : T - 1
   if (W_hr !== null) {
     return {
       output: slice(y, 0, 0, T * BP).reshape([T, B, P]),
       h: slice(y, 0, last * BP, (last + 1) * BP).reshape([B, P]),
-      c: slice(y, 0, T * BP, T * BP + BH).reshape([B, H]),
+      c: slice(y, 0, cAt, cAt + BH).reshape([B, H]),
     }
   }
   return {
-    output: cellState ? slice(y, 0, 0, T) : y,
+    output: y.shape[0] > T ? slice(y, 0, 0, T) : y,
     h: slice(y, 0, last, last + 1).reshape([B, H]),
-    c: cellState ? slice(y, 0, T, T + 1).reshape([B, H]) : null,
+    c: cellState ? slice(y, 0, cRow, cRow + 1).reshape([B, H]) : null,
   }
 }
 
 /**
  * Gradients in the order x, h0, c0, W_ih, W_hh, b_ih, b_hh, W_hr; null for those that need none. `dy` is the
- * packed gradient: row t is dL/dh_t from every use of the output, row T (LSTM) is dL/dc of the last state.
+ * packed gradient: row t is dL/dh_t from every use of the output, row T (LSTM) is dL/dc of the last state
+ * (with valid: row T is dL/dh of the last state, row T + 1 its dL/dc).
  */
 function backward(saved: Saved, dy: TypedArray): (Tensor | null)[] {
-  const { kind, reverse, x, h0, c0, p, buffers, mask, hW } = saved
+  const { kind, reverse, x, h0, c0, p, buffers, mask, valid, hW } = saved
   const cell = FUSED_CELLS[kind]
   const [T, B, D] = x.shape
   const W_hr = p.W_hr ?? null, P = h0.shape[1], H = W_hr === null ? P : W_hr.shape[1], BP = B * P
@@ -146,12 +163,17 @@ function backward(saved: Saved, dy: TypedArray): (Tensor | null)[] {
   const dhNext = allocate(dtype, BH) // zero at first: no step reads the last state
   const dhZ = allocate(dtype, cell.directH ? BH : 0)
   const dc = allocate(dtype, cell.cellState ? BH : 0)
-  dc.set(dy.subarray(T * BP, T * BP + dc.length))
+  const cAt = T * BP + (valid === null ? 0 : BP)
+  dc.set(dy.subarray(cAt, cAt + dc.length))
   // Under a projection: dL/dh' of every step, [T·B, P], kept for dW_hr; dm = dh'·W_hr, [T·B, H], the step's
   // dOut; dh of the state a step read comes back P wide (dhState), so the step's own dhNext stays 0.
   const dhState = W_hr === null ? dhNext : allocate(dtype, BP)
   const dhSteps = W_hr === null ? allocate(dtype, 0) : workspace(dtype, 3, T * BP)
   const dOut = W_hr === null ? dy : workspace(dtype, 4, T * BH)
+  // With padded steps the last state is packed apart: its dh enters where the pass starts, and what padded
+  // rows carry past their step waits in `carried` (dh, dhZ, dc) while the step runs
+  if (valid !== null) dhState.set(dy.subarray(T * BP, (T + 1) * BP))
+  const carried = allocate(dtype, valid === null ? 0 : BP + 2 * BH)
   // Field by field, not a spread, so every call's object has one shape (see StepBuffers)
   const { h: hSeq, c, gates, aux, hProj, bias, bHN } = buffers
   // the blocks past SH, backward: da_g·W_g (⊙ m under a mask: dL/du of the unmasked u)
@@ -169,12 +191,29 @@ function backward(saved: Saved, dy: TypedArray): (Tensor | null)[] {
       offsets.gatesAt = t * B * GH
       offsets.daHAt = t * B * SH
       offsets.auxAt = offsets.dOutAt = t * BH
+      if (valid !== null) {
+        copyPaddedRows(carried, 0, dhState, 0, valid, t * B, B, P)
+        copyPaddedRows(carried, BP, dhZ, 0, valid, t * B, B, dhZ.length === 0 ? 0 : H)
+        copyPaddedRows(carried, BP + BH, dc, 0, valid, t * B, B, dc.length === 0 ? 0 : H)
+      }
       if (W_hr !== null) projectBackInto(dOut, t * BH, dhSteps, t * BP, dy, t * BP, dhState, W_hr.data, B, H, P)
       cell.backwardStep(grads, offsets)
+      if (valid !== null) {
+        // a padded step adds nothing to any gradient but passes on what its state carries
+        zeroPaddedRows(daX, offsets.gatesAt, valid, t * B, B, GH)
+        if (daH !== daX) zeroPaddedRows(daH, offsets.daHAt, valid, t * B, B, SH)
+        zeroPaddedRows(daGated, t * B * (GH - SH), valid, t * B, B, GH - SH)
+        if (W_hr !== null) zeroPaddedRows(dhSteps, t * BP, valid, t * B, B, P)
+      }
       // dh of the state this step read = da_t · W_hh, ⊙ m under a mask (at the first step that is dh0, only wanted for h0)
       if (step > 0 || h0.requiresGrad) {
         timesWhh(dhState, 0, daH, offsets.daHAt, B)
         if (mask !== null) maskBlockInto(dhState, 0, dhState, 0, mask)
+      }
+      if (valid !== null) {
+        copyPaddedRows(dhState, 0, carried, 0, valid, t * B, B, P)
+        copyPaddedRows(dhZ, 0, carried, BP, valid, t * B, B, dhZ.length === 0 ? 0 : H)
+        copyPaddedRows(dc, 0, carried, BP + BH, valid, t * B, B, dc.length === 0 ? 0 : H)
       }
     }
   })
@@ -238,6 +277,8 @@ function checkOperands(kind: CellMode, x: Tensor, h0: Tensor, c0: Tensor | null,
     throw new Error(`${where}: expected x to be a float [T, B, D] tensor with T ≥ 1; got ${x.dtype} ${formatShape(x.shape)}`)
   }
   if (h0.ndim !== 2 || h0.shape[0] !== x.shape[1]) throw new Error(`${where}: h0 has shape ${formatShape(h0.shape)} but x ${formatShape(x.shape)} needs [${x.shape[1]}, H]`)
+  const valid = masks.valid ?? null
+  if (valid !== null && valid.length !== x.shape[0] * x.shape[1]) throw new Error(`${where}: masks.valid holds ${valid.length} flags but x ${formatShape(x.shape)} has T·B = ${x.shape[0] * x.shape[1]} steps`)
   const [, B, D] = x.shape
   const { gates, cellState } = FUSED_CELLS[kind]
   const W_hr = p.W_hr ?? null, P = h0.shape[1]

@@ -1,0 +1,88 @@
+// Sequences of different lengths in one batch: the recurrent layers' `lengths` and `mask` options, checked
+// and turned into one flag per step and sequence ([T·B], time-major, 1 = the step counts), which both
+// paths of the cells read (src/cells/sequence.ts, src/cells/fused/valid-steps.ts).
+import { formatShape } from '../tensor/shape.js'
+import { Tensor } from '../tensor/tensor.js'
+import { describe } from '../validation/checks.js'
+import type { ForwardOptions } from './cells.js'
+
+/** The last argument of RNN, LSTM and GRU's forward. */
+export interface SequenceForwardOptions extends ForwardOptions {
+  /**
+   * Each sequence's length (B integers in 1 … T, any order; a number array or an int32 tensor [B]; one
+   * value for unbatched x): PyTorch's pack_padded_sequence(x, lengths, enforce_sorted=False) → layer →
+   * pad_packed_sequence. Steps from a sequence's length on are padding: their outputs are 0, the final h
+   * (and c) are each sequence's state at its own last step, and a reverse direction starts at each
+   * sequence's own end. A length of 0 is refused, as PyTorch refuses it; use `mask` for an empty row.
+   */
+  lengths?: readonly number[] | Tensor
+  /**
+   * Keras's masking: [B, T] of 0 and 1 (a tensor of any dtype, or nested arrays; [T] for unbatched x),
+   * [B, T] whether or not the layer is batchFirst. At a step of 0 the state is carried unchanged and the
+   * output is 0 (Keras's zero_output_for_mask, which its Bidirectional sets for return_sequences;
+   * TensorFlow.js and a lone Keras layer repeat the carried state there instead). Any steps may be
+   * masked: leading ones keep the initial state, a fully masked row outputs 0 and keeps its initial
+   * state. A reverse direction reads the steps from T − 1 down, skipping masked ones (Keras's
+   * go_backwards on the reversed mask), so with a mask of each row's first L steps it equals `lengths`.
+   */
+  mask?: Tensor | readonly (readonly number[])[] | readonly number[]
+}
+
+export const SEQUENCE_OPTION_KEYS = ['lengths', 'mask'] as const
+
+/** The flags of opts.lengths or opts.mask for x of T steps and B sequences, or null when neither is given. */
+export function validSteps(where: string, opts: SequenceForwardOptions | undefined, T: number, B: number, unbatched: boolean): Uint8Array | null {
+  const lengths = opts?.lengths, mask = opts?.mask
+  if (lengths !== undefined && mask !== undefined) throw new Error(`${where}: give lengths or mask, not both`)
+  if (lengths !== undefined) return lengthFlags(where, lengths, T, B, unbatched)
+  if (mask !== undefined) return maskFlags(where, mask, T, B, unbatched)
+  return null
+}
+
+function lengthFlags(where: string, lengths: unknown, T: number, B: number, unbatched: boolean): Uint8Array {
+  const want = unbatched ? `one length (x is unbatched) in 1 … ${T}` : `${B} lengths (one per sequence), integers in 1 … ${T}`
+  let values: ArrayLike<number>
+  if (lengths instanceof Tensor) {
+    if (lengths.dtype !== 'int32' || lengths.ndim !== 1) throw new Error(`${where}: lengths must be ${want}, as a number array or an int32 tensor [${B}]; got a ${lengths.dtype} tensor ${formatShape(lengths.shape)}`)
+    values = lengths.data
+  } else if (Array.isArray(lengths)) {
+    values = lengths as number[]
+  } else {
+    throw new Error(`${where}: lengths must be ${want}, as a number array or an int32 tensor; got ${describe(lengths)}`)
+  }
+  if (values.length !== B) throw new Error(`${where}: lengths must be ${want}; got ${values.length} values`)
+  const flags = new Uint8Array(T * B)
+  for (let b = 0; b < B; b++) {
+    const n = values[b]
+    if (!Number.isInteger(n) || n < 1 || n > T) {
+      const why = n === 0 ? ' (an empty sequence has no last state: PyTorch refuses it too; a mask can leave a row empty)' : ''
+      throw new Error(`${where}: lengths must be ${want}; lengths[${b}] is ${describe(n)}${why}`)
+    }
+    for (let t = 0; t < n; t++) flags[t * B + b] = 1
+  }
+  return flags
+}
+
+function maskFlags(where: string, mask: unknown, T: number, B: number, unbatched: boolean): Uint8Array {
+  const shape = unbatched ? [T] : [B, T]
+  const want = `a mask of 0 and 1 shaped ${formatShape(shape)} (${unbatched ? 'T' : 'B, T'})`
+  let values: ArrayLike<number>
+  if (mask instanceof Tensor) {
+    if (mask.shape.length !== shape.length || mask.shape.some((n, k) => n !== shape[k])) throw new Error(`${where}: expected ${want}; got a tensor ${formatShape(mask.shape)}`)
+    values = mask.data
+  } else if (Array.isArray(mask)) {
+    const rows = unbatched ? [mask] : (mask as unknown[])
+    if (rows.length !== (unbatched ? 1 : B) || !rows.every((row) => Array.isArray(row) && row.length === T)) throw new Error(`${where}: expected ${want}; got ${describe(mask)} that is not ${formatShape(shape)}`)
+    values = (rows as number[][]).flat()
+  } else {
+    throw new Error(`${where}: expected ${want}; got ${describe(mask)}`)
+  }
+  const flags = new Uint8Array(T * B)
+  for (let k = 0; k < T * B; k++) {
+    const v = values[k]
+    if (v !== 0 && v !== 1) throw new Error(`${where}: the mask must hold only 0 and 1; element [${unbatched ? k : `${Math.floor(k / T)}, ${k % T}`}] is ${describe(v)}`)
+    const b = unbatched ? 0 : Math.floor(k / T), t = unbatched ? k : k % T
+    flags[t * B + b] = v
+  }
+  return flags
+}
