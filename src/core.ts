@@ -43,6 +43,7 @@ export { Module, type LoadStateDictOptions, type CheckedStateDict } from './mode
 export { Linear, Embedding, Dropout, LayerNorm, type LinearOptions, type EmbeddingOptions, type LayerNormOptions } from './models/layers.js'
 export { RNNCell, LSTMCell, GRUCell, type CellOptions, type RNNCellOptions, type LSTMCellOptions, type GRUCellOptions, type ForwardOptions } from './models/cells.js'
 export { RNN, LSTM, GRU, type RecurrentOptions, type RNNOptions, type LSTMOptions, type GRUOptions, type Impl } from './models/recurrent.js'
+export { padSequences, type SequenceForwardOptions } from './models/padding.js'
 
 // Files
 export { saveSafetensors, loadSafetensors, type SafetensorsContents } from './io/safetensors.js'

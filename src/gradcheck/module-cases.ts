@@ -99,7 +99,9 @@ export function layerSpecs(): Spec[] {
   const T = 3
   const B = 2
   const specs: Spec[] = []
-  interface Variant { numLayers: number; bidirectional: boolean; impl: Impl; batchFirst?: boolean; unbatched?: boolean; bias?: boolean; projSize?: number; masked?: boolean }
+  interface Variant { numLayers: number; bidirectional: boolean; impl: Impl; batchFirst?: boolean; unbatched?: boolean; bias?: boolean; projSize?: number; masked?: boolean; padded?: 'lengths' | 'mask' }
+  // sequence 0 of length 1, sequence 1 whole; the mask skips a leading and two trailing steps
+  const padding = { lengths: { lengths: [1, T] }, mask: { mask: [[0, 1, 1], [1, 0, 0]] } }
   const layerCase = (kind: RecurrentKind, v: Variant): Spec => {
     const parts = [
       `${v.numLayers} layer${v.numLayers > 1 ? 's' : ''}`,
@@ -110,6 +112,7 @@ export function layerSpecs(): Spec[] {
       ...(v.bias === false ? ['without bias'] : []),
       ...(v.projSize ? [`projSize ${v.projSize}`] : []),
       ...(v.masked ? ['recurrentDropout 0.4 and inputDropout 0.3 (masks fixed)'] : []),
+      ...(v.padded === 'lengths' ? ['lengths [1, 3]'] : v.padded === 'mask' ? ['mask [[0, 1, 1], [1, 0, 0]]'] : []),
     ]
     return {
       group: 'layer',
@@ -129,11 +132,12 @@ export function layerSpecs(): Spec[] {
         // The masks come from the default generator: every evaluation starts it from the case's own state and restores it after
         const draws = v.masked ? new Generator(g.randint(2 ** 31)).getState() : null
         const fixed = (fn: Fn): Fn => (draws === null ? fn : (...args) => withDefaultGenerator(draws, () => fn(...args)))
+        const steps = v.padded === undefined ? undefined : padding[v.padded]
         if (layer instanceof LSTM) {
           const c0 = normal(g, stateShape)
-          return { fn: fixed((xx, hh, cc) => { const r = layer.forward(xx, { h: hh, c: cc }); return joined(r.output, r.h, r.c) }), inputs: [x, h0, c0, ...layer.parameters()] }
+          return { fn: fixed((xx, hh, cc) => { const r = layer.forward(xx, { h: hh, c: cc }, steps); return joined(r.output, r.h, r.c) }), inputs: [x, h0, c0, ...layer.parameters()] }
         }
-        return { fn: fixed((xx, hh) => { const r = layer.forward(xx, { h: hh }); return joined(r.output, r.h) }), inputs: [x, h0, ...layer.parameters()] }
+        return { fn: fixed((xx, hh) => { const r = layer.forward(xx, { h: hh }, steps); return joined(r.output, r.h) }), inputs: [x, h0, ...layer.parameters()] }
       }),
     }
   }
@@ -150,7 +154,13 @@ export function layerSpecs(): Spec[] {
     specs.push(layerCase(kind, { numLayers: 1, bidirectional: false, impl: 'fused', bias: false }))
     specs.push(layerCase(kind, { numLayers: 2, bidirectional: true, impl: 'fused', masked: true }))
     specs.push(layerCase(kind, { numLayers: 2, bidirectional: false, impl: 'reference', masked: true }))
+    specs.push(layerCase(kind, { numLayers: 2, bidirectional: true, impl: 'fused', padded: 'lengths' }))
+    specs.push(layerCase(kind, { numLayers: 1, bidirectional: true, impl: 'reference', padded: 'lengths' }))
+    specs.push(layerCase(kind, { numLayers: 1, bidirectional: true, impl: 'fused', padded: 'mask' }))
   }
+  // padding under dropout's masks
+  specs.push(layerCase('lstm', { numLayers: 2, bidirectional: true, impl: 'fused', masked: true, padded: 'lengths' }))
+  specs.push(layerCase('gru_reset_before', { numLayers: 1, bidirectional: true, impl: 'fused', masked: true, padded: 'mask' }))
   // the LSTM's projection W_hr (projSize < hiddenSize = 2)
   for (const impl of ['fused', 'reference'] as const) {
     specs.push(layerCase('lstm', { numLayers: 1, bidirectional: false, impl, projSize: 1 }))
@@ -158,6 +168,8 @@ export function layerSpecs(): Spec[] {
   }
   specs.push(layerCase('lstm', { numLayers: 1, bidirectional: true, impl: 'fused', unbatched: true, bias: false, projSize: 1 }))
   for (const impl of ['fused', 'reference'] as const) specs.push(layerCase('lstm_hard_sigmoid', { numLayers: 2, bidirectional: true, impl, projSize: 1 }))
+  specs.push(layerCase('lstm', { numLayers: 2, bidirectional: true, impl: 'fused', projSize: 1, padded: 'lengths' }))
+  specs.push(layerCase('lstm', { numLayers: 1, bidirectional: true, impl: 'reference', projSize: 1, padded: 'mask' }))
   specs.push({
     group: 'layer',
     name: 'Linear module, 3-d input',

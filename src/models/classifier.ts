@@ -1,7 +1,7 @@
 // SequenceClassifier: many-to-one. A recurrent layer reads each sequence up to its own length, and a linear
 // layer maps the final state (both directions' when bidirectional) to class logits. Sequences of different
-// lengths share a batch through `lengths`: each length group runs on its own, so padding never enters a
-// state — the same result as PyTorch's pack_padded_sequence, reverse direction included.
+// lengths share a batch through `lengths`, which the layer takes as PyTorch's pack_padded_sequence: padding
+// never enters a state, and the reverse direction starts at each sequence's own end.
 import { cat } from '../autograd/ops/layout.js'
 import { linear } from '../autograd/ops/linear.js'
 import type { FloatDType } from '../tensor/dtype.js'
@@ -69,8 +69,8 @@ export class SequenceClassifier extends Module {
     this.bias = this.registerParameter('fc.bias', uniformParameter([this.numClasses], bound, dtype))
   }
 
-  /** x: [B, T, D] floats (or [B, T] int32 tokens); lengths: each sequence's length ≤ T (default T). → logits [B, numClasses]. */
-  forward(x: Tensor, lengths?: readonly number[]): Tensor {
+  /** x: [B, T, D] floats (or [B, T] int32 tokens); lengths: each sequence's length ≤ T (default T), numbers or int32 [B]. → logits [B, numClasses]. */
+  forward(x: Tensor, lengths?: readonly number[] | Tensor): Tensor {
     const where = 'SequenceClassifier.forward'
     const tokens = this.embedding !== null
     if (!(x instanceof Tensor) || x.ndim !== (tokens ? 2 : 3) || (tokens ? x.dtype !== 'int32' : x.shape[2] !== this.inputSize)) {
@@ -78,22 +78,14 @@ export class SequenceClassifier extends Module {
       throw new Error(`${where}: expected ${want}, got ${x instanceof Tensor ? `${x.dtype} ${formatShape(x.shape)}` : describe(x)}`)
     }
     const [B, T] = x.shape
-    const lens = lengths ?? new Array<number>(B).fill(T)
-    if (!Array.isArray(lens) || lens.length !== B || !lens.every((n) => Number.isInteger(n) && n >= 1 && n <= T)) {
-      throw new Error(`${where}: lengths must hold ${B} integers in [1, ${T}] (one per sequence), got ${describe(lengths)}`)
+    const lens = lengths instanceof Tensor && lengths.dtype === 'int32' && lengths.ndim === 1 ? Array.from(lengths.data) : lengths
+    if (lens !== undefined && (!Array.isArray(lens) || lens.length !== B || !lens.every((n) => Number.isInteger(n) && n >= 1 && n <= T))) {
+      throw new Error(`${where}: lengths must hold ${B} integers in [1, ${T}] (one per sequence), as numbers or an int32 tensor, got ${lengths instanceof Tensor ? `a ${lengths.dtype} tensor ${formatShape(lengths.shape)}` : describe(lengths)}`)
     }
     const features = this.embedding ? this.embedding.forward(x) : x
-    // Group sequences by length; each group runs on exactly its valid steps.
-    const rows = new Array<Tensor>(B)
-    for (const length of new Set(lens)) {
-      const members = lens.flatMap((n, b) => (n === length ? [b] : []))
-      const group = cat(members.map((b) => features.slice(0, b, b + 1).slice(1, 0, length)), 0)
-      const { state } = runRecurrent(this.rnn, group)
-      // The last layer's final states, [dirs, G, H] → [G, dirs·H].
-      const last = state.h.slice(0, state.h.shape[0] - this.directions, state.h.shape[0])
-      const perSequence = cat(last.split(1, 0).map((d) => d.squeeze(0)), -1)
-      members.forEach((b, j) => (rows[b] = perSequence.slice(0, j, j + 1)))
-    }
-    return linear(cat(rows, 0), this.weight, this.bias)
+    const { state } = runRecurrent(this.rnn, features, undefined, lens === undefined ? undefined : { lengths: lens })
+    // The last layer's final states, [dirs, B, H] → [B, dirs·H].
+    const last = state.h.slice(0, state.h.shape[0] - this.directions, state.h.shape[0])
+    return linear(cat(last.split(1, 0).map((d) => d.squeeze(0)), -1), this.weight, this.bias)
   }
 }

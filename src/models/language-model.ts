@@ -81,17 +81,21 @@ export class LanguageModel extends Module {
 
   /**
    * tokens: int32 [B, T] → logits [B, T, vocabSize] and the state after the last step. With recordGates,
-   * also the recurrent layer's gates, one GateTrace of [B, T, H] tensors per layer. (One signature, no
+   * also the recurrent layer's gates, one GateTrace of [B, T, H] tensors per layer. With lengths (texts of
+   * different lengths padded at the end, see padSequences), the state is each text's after its own last
+   * token and the recurrent output at padded steps is 0, so their logits are the decoder's bias alone:
+   * give their targets crossEntropy's ignoreIndex (-100) to leave them out of the loss. (One signature, no
    * overloads, so that a loop feeding each call's state to the next still infers its types.)
    */
-  forward(tokens: Tensor, state?: RecurrentState, opts?: ForwardOptions): { logits: Tensor; state: RecurrentState; gates?: GateTrace[] } {
-    const recordGates = recordGatesOption('LanguageModel.forward', state, opts)
+  forward(tokens: Tensor, state?: RecurrentState, opts?: ForwardOptions & { lengths?: readonly number[] | Tensor }): { logits: Tensor; state: RecurrentState; gates?: GateTrace[] } {
+    const recordGates = recordGatesOption('LanguageModel.forward', state, opts, ['lengths'])
     if (!(tokens instanceof Tensor) || tokens.dtype !== 'int32' || tokens.ndim !== 2) {
       const got = tokens instanceof Tensor ? `${tokens.dtype} ${formatShape(tokens.shape)}` : describe(tokens)
       throw new Error(`LanguageModel.forward: expected int32 tokens of shape [B, T], got ${got}`)
     }
     const embedded = this.drop.forward(this.embedding.forward(tokens))
-    const { output, state: next, gates } = runRecurrent(this.rnn, embedded, state, recordGates ? { recordGates } : undefined)
+    const lengths = opts?.lengths
+    const { output, state: next, gates } = runRecurrent(this.rnn, embedded, state, recordGates || lengths !== undefined ? { recordGates, lengths } : undefined)
     const logits = linear(this.drop.forward(output), this.decoderWeight, this.decoderBias)
     return gates === undefined ? { logits, state: next } : { logits, state: next, gates }
   }

@@ -1,6 +1,8 @@
 // Sequences of different lengths in one batch: the recurrent layers' `lengths` and `mask` options, checked
 // and turned into one flag per step and sequence ([T·B], time-major, 1 = the step counts), which both
-// paths of the cells read (src/cells/sequence.ts, src/cells/fused/valid-steps.ts).
+// paths of the cells read (src/cells/sequence.ts, src/cells/fused/valid-steps.ts); and padSequences, which
+// makes such a batch.
+import { cat, stack } from '../autograd/ops/layout.js'
 import { formatShape } from '../tensor/shape.js'
 import { Tensor } from '../tensor/tensor.js'
 import { describe } from '../validation/checks.js'
@@ -85,4 +87,49 @@ function maskFlags(where: string, mask: unknown, T: number, B: number, unbatched
     flags[t * B + b] = v
   }
   return flags
+}
+
+/**
+ * Sequences of different lengths as one batch-first batch, padded at the end to the longest, with their
+ * lengths (PyTorch's pad_sequence with batch_first=True): token id arrays give int32 [B, T], tensors
+ * [L, …] give [B, T, …] in their dtype (differentiable). padValue fills the padding (default 0; -100, the
+ * default ignoreIndex of crossEntropy, makes padded targets count for nothing in a loss).
+ */
+export function padSequences(sequences: readonly (ArrayLike<number> | Tensor)[], opts: { padValue?: number } = {}): { padded: Tensor; lengths: number[] } {
+  const where = 'padSequences'
+  const padValue = opts.padValue ?? 0
+  if (!Array.isArray(sequences) || sequences.length === 0) throw new Error(`${where}: expected a non-empty array of sequences, got ${describe(sequences)}`)
+  if (typeof padValue !== 'number' || !Number.isFinite(padValue)) throw new Error(`${where}: padValue must be a finite number, got ${describe(padValue)}`)
+  const lengths = sequences.map((seq, b) => {
+    const n = seq instanceof Tensor ? (seq.ndim >= 1 ? seq.shape[0] : 0) : seq?.length
+    if (typeof n !== 'number' || n < 1) throw new Error(`${where}: sequences[${b}] must be a non-empty array of token ids or a tensor [L, …]; got ${seq instanceof Tensor ? `a tensor ${formatShape(seq.shape)}` : describe(seq)}`)
+    return n
+  })
+  const T = Math.max(...lengths), B = sequences.length
+  const first = sequences[0]
+  if (first instanceof Tensor) {
+    const rest = first.shape.slice(1)
+    const rows = sequences.map((seq, b) => {
+      if (!(seq instanceof Tensor) || seq.dtype !== first.dtype || formatShape(seq.shape.slice(1)) !== formatShape(rest)) {
+        throw new Error(`${where}: sequences[${b}] must be a ${first.dtype} tensor [L, ${rest.join(', ')}] like sequences[0]; got ${seq instanceof Tensor ? `${seq.dtype} ${formatShape(seq.shape)}` : describe(seq)}`)
+      }
+      if (seq.shape[0] === T) return seq
+      const pad = Tensor.zeros([T - seq.shape[0], ...rest], seq.dtype)
+      pad.data.fill(padValue)
+      return cat([seq, pad], 0)
+    })
+    return { padded: stack(rows, 0), lengths }
+  }
+  if (!Number.isInteger(padValue)) throw new Error(`${where}: padValue must be an integer for token ids, got ${padValue}`)
+  const padded = Tensor.zeros([B, T], 'int32')
+  padded.data.fill(padValue)
+  sequences.forEach((seq, b) => {
+    if (seq instanceof Tensor) throw new Error(`${where}: sequences[${b}] is a tensor but sequences[0] is not; give all token arrays or all tensors`)
+    for (let t = 0; t < seq.length; t++) {
+      const id = seq[t]
+      if (!Number.isInteger(id)) throw new Error(`${where}: sequences[${b}][${t}] is ${describe(id)}, not an integer token id`)
+      padded.data[b * T + t] = id
+    }
+  })
+  return { padded, lengths }
 }

@@ -38,6 +38,8 @@ export interface DecodeOptions {
   topK?: number
   topP?: number
   seed?: number
+  /** Each source sequence's length when the sources are padded at the end (see Seq2Seq.encode). */
+  sourceLengths?: readonly number[] | Tensor
 }
 
 function checkTokens(where: string, name: string, t: unknown, vocab: number): Tensor {
@@ -81,10 +83,14 @@ export class Seq2Seq extends Module {
     this.outBias = this.registerParameter('out.bias', uniformParameter([this.opts.targetVocabSize], bound, dtype))
   }
 
-  /** Reads the source: the decoder's starting state and the summary c [B, H]. */
-  encode(source: Tensor): { state: RecurrentState; context: Tensor } {
+  /**
+   * Reads the source: the decoder's starting state and the summary c [B, H]. With sourceLengths (sources of
+   * different lengths padded at the end), both are each source's state after its own last token, as the
+   * encoder's lengths give them (PyTorch's packed sequences), so padding changes nothing.
+   */
+  encode(source: Tensor, sourceLengths?: readonly number[] | Tensor): { state: RecurrentState; context: Tensor } {
     checkTokens('Seq2Seq.encode', 'source', source, this.opts.sourceVocabSize)
-    const { state } = runRecurrent(this.encoder, this.sourceEmbedding.forward(source))
+    const { state } = runRecurrent(this.encoder, this.sourceEmbedding.forward(source), undefined, sourceLengths === undefined ? undefined : { lengths: sourceLengths })
     const layers = state.h.shape[0]
     return { state, context: state.h.slice(0, layers - 1, layers).squeeze(0) }
   }
@@ -99,18 +105,23 @@ export class Seq2Seq extends Module {
     return { logits: linear(output, this.outWeight, this.outBias), state: next }
   }
 
-  /** Teacher forcing: `decoderInputs` is the target shifted right (bos, y₁ … y_{T−1}); returns logits for y₁ … y_T. */
-  forward(source: Tensor, decoderInputs: Tensor): Tensor {
+  /**
+   * Teacher forcing: `decoderInputs` is the target shifted right (bos, y₁ … y_{T−1}); returns logits for
+   * y₁ … y_T. opts.sourceLengths: see encode. Targets of different lengths need no option: the decoder
+   * reads left to right, so give the padded positions' targets crossEntropy's ignoreIndex.
+   */
+  forward(source: Tensor, decoderInputs: Tensor, opts?: { sourceLengths?: readonly number[] | Tensor }): Tensor {
     if (source instanceof Tensor && decoderInputs instanceof Tensor && source.shape[0] !== decoderInputs.shape[0]) {
       throw new Error(`Seq2Seq.forward: source has batch ${source.shape[0]} but decoderInputs has ${decoderInputs.shape[0]}`)
     }
-    const { state, context } = this.encode(source)
+    if (opts !== undefined) checkOptionKeys('Seq2Seq.forward', opts, ['sourceLengths'])
+    const { state, context } = this.encode(source, opts?.sourceLengths)
     return this.decodeSteps(decoderInputs, state, context).logits
   }
 
   /** Decodes every source sequence, one token at a time, without gradients; returns token ids per sequence. */
   decode(source: Tensor, opts: DecodeOptions): number[][] {
-    const { bos, eos, maxLength, strategy = 'greedy', temperature, topK, topP, seed } = opts
+    const { bos, eos, maxLength, strategy = 'greedy', temperature, topK, topP, seed, sourceLengths } = opts
     const V = this.opts.targetVocabSize
     for (const [name, id] of [['bos', bos], ['eos', eos]] as const) {
       if (!Number.isInteger(id) || id < 0 || id >= V) throw new Error(`Seq2Seq.decode: ${name} must be a token id in [0, ${V}), got ${describe(id)}`)
@@ -122,7 +133,7 @@ export class Seq2Seq extends Module {
     try {
       return noGrad(() => {
         const B = source.shape[0]
-        let { state, context } = this.encode(source)
+        let { state, context } = this.encode(source, sourceLengths)
         const results: number[][] = Array.from({ length: B }, () => [])
         const done = new Array<boolean>(B).fill(false)
         let input = new Tensor(new Int32Array(B).fill(bos), [B, 1])
