@@ -12,6 +12,7 @@ What it writes (float64, little-endian safetensors, by the writer of gen-torch-f
 
     packed-<mode>-<n>.safetensors   mode in rnn_tanh, lstm, gru: two layers, bidirectional (and one
                                     unidirectional config), unsorted lengths including T and 1
+    packed-lstm_proj-0.safetensors  the same for nn.LSTM(proj_size=2): h_n and the output P wide
     index.json                      every file with its metadata
 
 Each file holds the parameters under their state-dict names, `input` (padded, [T, B, D] or [B, T, D] with
@@ -44,15 +45,19 @@ CONFIGS = [
     (4, 3, 3, 2, 2, False, True, False, True, [2, 1, 4]),
 ]
 MODES = ['rnn_tanh', 'lstm', 'gru']
+PROJ_SIZE = 2
 
 
-def fixture(mode, n, cfg):
+def fixture(mode, n, cfg, proj_size=0):
     T, B, D, H, L, bidi, batch_first, bias, with_state, lengths = cfg
-    torch.manual_seed(7000 + 100 * MODES.index(mode) + n)
-    layer = base.make_layer(mode, D, H, L, bias, batch_first, bidi).double()
+    torch.manual_seed(7000 + 100 * MODES.index(mode) + n + 50 * proj_size)
+    if proj_size:
+        layer = torch.nn.LSTM(D, H, num_layers=L, bias=bias, batch_first=batch_first, bidirectional=bidi, proj_size=proj_size).double()
+    else:
+        layer = base.make_layer(mode, D, H, L, bias, batch_first, bidi).double()
     dirs = 2 if bidi else 1
     x = torch.randn((B, T, D) if batch_first else (T, B, D), dtype=torch.float64, requires_grad=True)
-    h0 = torch.randn(L * dirs, B, H, dtype=torch.float64, requires_grad=True) if with_state else None
+    h0 = torch.randn(L * dirs, B, proj_size or H, dtype=torch.float64, requires_grad=True) if with_state else None
     c0 = torch.randn(L * dirs, B, H, dtype=torch.float64, requires_grad=True) if with_state and mode == 'lstm' else None
     lens = torch.tensor(lengths, dtype=torch.int64)
     packed = pack_padded_sequence(x, lens, batch_first=batch_first, enforce_sorted=False)
@@ -77,7 +82,7 @@ def fixture(mode, n, cfg):
     meta = {
         'mode': mode, 'input_size': str(D), 'hidden_size': str(H), 'num_layers': str(L), 'seq_len': str(T),
         'batch': str(B), 'bidirectional': base.s(bidi), 'batch_first': base.s(batch_first), 'bias': base.s(bias),
-        'lengths': ','.join(map(str, lengths)), 'torch': torch.__version__,
+        'lengths': ','.join(map(str, lengths)), 'proj_size': str(proj_size), 'torch': torch.__version__,
     }
     return tensors, meta
 
@@ -101,6 +106,11 @@ def main():
             with open(os.path.join(out, fname), 'wb') as f:
                 f.write(base.encode_safetensors(tensors, meta))
             files.append({'file': fname, 'metadata': meta})
+    tensors, meta = fixture('lstm', 0, CONFIGS[0], PROJ_SIZE)
+    fname = 'packed-lstm_proj-0.safetensors'
+    with open(os.path.join(out, fname), 'wb') as f:
+        f.write(base.encode_safetensors(tensors, meta))
+    files.append({'file': fname, 'metadata': meta})
     with open(os.path.join(out, 'index.json'), 'w') as f:
         json.dump({'generator': 'scripts/gen-torch-packed-fixtures.py', 'files': files}, f, indent=1)
         f.write('\n')

@@ -13,7 +13,7 @@ interface FixtureEntry {
 
 const dir = join(__dirname, '..', 'fixtures', 'packed')
 const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { files: FixtureEntry[] }
-const PARAM = /^(weight|bias)_(ih|hh)_l\d+(_reverse)?$/
+const PARAM = /^(weight_(ih|hh|hr)|bias_(ih|hh))_l\d+(_reverse)?$/
 
 function maxAbsDiff(a: Tensor, b: Tensor): number {
   expect(a.shape).toEqual(b.shape)
@@ -22,7 +22,8 @@ function maxAbsDiff(a: Tensor, b: Tensor): number {
   return worst
 }
 
-test('the fixtures cover rnn_tanh, lstm and gru, two layers both ways, with lengths T and 1 unsorted', () => {
+test('the fixtures cover rnn_tanh, lstm and gru, two layers both ways, with lengths T and 1 unsorted, and a projected LSTM', () => {
+  expect(index.files.filter((f) => f.metadata.proj_size !== '0').map((f) => f.file)).toEqual(['packed-lstm_proj-0.safetensors'])
   const modes = new Set(index.files.map((f) => f.metadata.mode))
   expect([...modes].sort()).toEqual(['gru', 'lstm', 'rnn_tanh'])
   for (const mode of modes) {
@@ -47,7 +48,8 @@ test.each(cases)('%s in %s along the %s path matches PyTorch', (_file, dtype, im
     inputSize: Number(meta.input_size), hiddenSize: Number(meta.hidden_size), numLayers: Number(meta.num_layers), bias: meta.bias === 'true',
     batchFirst: meta.batch_first === 'true', bidirectional: meta.bidirectional === 'true', dtype, impl,
   }
-  const layer = meta.mode === 'lstm' ? new LSTM(opts) : meta.mode === 'gru' ? new GRU(opts) : new RNN(opts)
+  const projSize = Number(meta.proj_size)
+  const layer = meta.mode === 'lstm' ? new LSTM(projSize > 0 ? { ...opts, projSize } : opts) : meta.mode === 'gru' ? new GRU(opts) : new RNN(opts)
   layer.loadStateDict(Object.fromEntries(Object.entries(tensors).filter(([key]) => PARAM.test(key)).map(([key, t]) => [key, cast(t)])))
   const inputs: Record<string, Tensor> = {}
   for (const name of ['input', 'h0', 'c0']) {
