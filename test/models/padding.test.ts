@@ -247,3 +247,37 @@ test('bad lengths and masks are refused with what was expected and what came, be
   expectPlainError(() => layer.forward(x, { lengths: [4, 4, 4] } as unknown as { h: Tensor }), where, /lengths in the state argument; options go third/)
   expectPlainError(() => layer.forward(x, undefined, { length: [4, 4, 4] } as SequenceForwardOptions), where, /length/)
 })
+
+test('under recurrentDropout and inputDropout (training mode) the fused path still equals the reference path with lengths and masks', () => {
+  fc.assert(
+    fc.property(caseArb, fc.integer({ min: 0, max: 1000 }), fc.boolean(), (c, seed, useMask) => {
+      manualSeed(seed)
+      const withDropout = (impl: Impl): Layer => {
+        const base = makeLayer(c, impl)
+        const opts = { inputSize: c.D, hiddenSize: c.kind === 'lstm_proj' ? c.H + 1 : c.H, numLayers: c.numLayers, bidirectional: c.bidirectional, batchFirst: c.batchFirst, dtype: 'float64' as const, impl, recurrentDropout: 0.4, inputDropout: 0.3 }
+        const layer = base instanceof LSTM ? new LSTM(c.kind === 'lstm_proj' ? { ...opts, projSize: c.H } : opts) : base instanceof GRU ? new GRU({ ...opts, resetAfter: base.resetAfter }) : new RNN({ ...opts, nonlinearity: base.nonlinearity })
+        layer.loadStateDict(base.stateDict())
+        return layer
+      }
+      const fused = withDropout('fused')
+      const reference = withDropout('reference')
+      expect(fused.training && reference.training).toBe(true) // layers start in training mode: the masks are drawn
+      reference.loadStateDict(fused.stateDict())
+      const { x, h0, c0 } = inputs(c)
+      const opts = useMask ? { mask: maskFor(c, seed) } : { lengths: lengthsFor(c, seed) }
+      manualSeed(seed + 1) // the same dropout masks on both paths
+      const yFused = flat(run(fused, x, h0, c0, opts))
+      const probe = randn([yFused.size], { dtype: 'float64' })
+      yFused.mul(probe).sum().backward()
+      const fusedGrads = [x, h0, c0, ...fused.parameters()].map((t) => (t?.grad ? Array.from(t.grad.data) : []))
+      for (const t of [x, h0, c0]) if (t) t.grad = null
+      manualSeed(seed + 1)
+      const yReference = flat(run(reference, x, h0, c0, opts))
+      yReference.mul(probe).sum().backward()
+      const referenceGrads = [x, h0, c0, ...reference.parameters()].map((t) => (t?.grad ? Array.from(t.grad.data) : []))
+      expect(maxDiff(yFused.data, yReference.data)).toBeLessThanOrEqual(1e-12)
+      fusedGrads.forEach((g, i) => expect(maxDiff(g, referenceGrads[i])).toBeLessThanOrEqual(1e-12))
+    }),
+    { numRuns: 40 },
+  )
+})
