@@ -34,11 +34,14 @@ const root = join(__dirname, '..', '..')
 // its own, train-worker.js), and so has the comparison's (43.5 KB when it was added: the engine without the
 // tokenizer, checkpoints and the language models, plus the tasks, runner, report and SVG charts). The hard σ
 // steps and the Keras config and layer mapping added 2.8 KB to the full bundle (50.3 → 53.1 KB) and 0.9 KB to
-// the comparison's (46.5 → 47.4 KB): their budgets went from 52 to 54 KB and from 47 to 48 KB.
+// the comparison's (46.5 → 47.4 KB): their budgets went from 52 to 54 KB and from 47 to 48 KB. Variable-length
+// batches (the layers' lengths and mask on both paths, padSequences, the models' lengths) added 1.6 KB to the
+// full bundle (53.1 → 54.7 KB), 1.6 KB to the core's (37.8 → 39.4 KB) and 1.1 KB to the comparison's (48.5 →
+// 49.6 KB, the comparison's own changes having taken it past 48 KB first): budgets 56 KB and 50 KB.
 const bundles = [
   { name: 'core', entry: 'src/core.ts', file: 'seqgrad-core.min.js', budgetBytes: 40 * 1024 },
-  { name: 'full', entry: 'src/index.ts', file: 'seqgrad.min.js', budgetBytes: 54 * 1024 },
-  { name: 'compare', entry: 'src/compare/index.ts', file: 'seqgrad-compare.min.js', budgetBytes: 48 * 1024 },
+  { name: 'full', entry: 'src/index.ts', file: 'seqgrad.min.js', budgetBytes: 56 * 1024 },
+  { name: 'compare', entry: 'src/compare/index.ts', file: 'seqgrad-compare.min.js', budgetBytes: 50 * 1024 },
 ] as const
 const [coreBundle, fullBundle, compareBundle] = bundles
 
