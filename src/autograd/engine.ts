@@ -5,7 +5,7 @@
 // gradient from recorded ops when `createGraph` is true), so the gradients can be differentiated again.
 import { formatShape, shapesEqual } from '../tensor/shape.js'
 import { Tensor } from '../tensor/tensor.js'
-import { describe } from '../validation/checks.js'
+import { checkOptionKeys, describe } from '../validation/checks.js'
 
 /**
  * One gradient (or null) per input. With `createGraph` the gradients must be built from recorded ops
@@ -38,10 +38,11 @@ export interface BackwardOptions {
   retainGraph?: boolean
 }
 
-/** `options` checked: an object whose createGraph and retainGraph, when given, are booleans. */
-export function checkBackwardOptions(where: string, options: unknown): { createGraph: boolean } {
+/** `options` checked: an object of createGraph and retainGraph (and `extraKeys`), those two booleans when given. */
+export function checkBackwardOptions(where: string, options: unknown, extraKeys: readonly string[] = []): { createGraph: boolean } {
   if (options === undefined) return { createGraph: false }
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new Error(`${where}: expected options { createGraph?, retainGraph? }, got ${describe(options)}`)
+  checkOptionKeys(where, options, ['createGraph', 'retainGraph', ...extraKeys])
   const { createGraph = false, retainGraph = false } = options as BackwardOptions
   if (typeof createGraph !== 'boolean') throw new Error(`${where}: createGraph must be true or false, got ${describe(createGraph)}`)
   if (typeof retainGraph !== 'boolean') throw new Error(`${where}: retainGraph must be true or false, got ${describe(retainGraph)}`)

@@ -54,7 +54,7 @@ export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | reado
   const outs = tensorList('outputs', outputs)
   const wrt = tensorList('inputs', inputs)
   const opts: GradOptions = options instanceof Tensor || Array.isArray(options) ? { gradOutputs: options as Tensor | readonly (Tensor | null)[] } : (options as GradOptions)
-  const { createGraph } = checkBackwardOptions('grad', opts)
+  const { createGraph } = checkBackwardOptions('grad', opts, ['gradOutputs', 'allowUnused'])
   const { allowUnused = false } = opts
   if (typeof allowUnused !== 'boolean') throw new Error(`grad: allowUnused must be true or false, got ${describe(allowUnused)}`)
   outs.forEach((t, i) => {

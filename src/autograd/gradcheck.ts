@@ -3,7 +3,7 @@
 import { Generator } from '../tensor/random.js'
 import { stridesOf, type Shape } from '../tensor/shape.js'
 import { Tensor } from '../tensor/tensor.js'
-import { describe } from '../validation/checks.js'
+import { checkOptionKeys, describe } from '../validation/checks.js'
 import { grad, noGrad } from './engine.js'
 
 export interface GradcheckOptions {
@@ -24,6 +24,8 @@ export interface GradcheckOptions {
   /** Seed of the projections in fast mode (a private generator: the global one is left alone). */
   seed?: number
 }
+
+export const GRADCHECK_KEYS: readonly string[] = ['eps', 'atol', 'rtol', 'raiseException', 'fastMode', 'seed']
 
 type Fn = (...inputs: Tensor[]) => Tensor
 
@@ -106,6 +108,7 @@ export function checkedInputs(fn: unknown, inputs: unknown, where = 'gradcheck')
  * mode one random projection vᵀJu per input, and reports the verdict with the worst errors.
  */
 export function gradcheckReport(fn: Fn, inputs: Tensor | readonly Tensor[], opts: GradcheckOptions = {}): GradcheckReport {
+  checkOptionKeys('gradcheck', opts, GRADCHECK_KEYS)
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, fastMode = false, seed = 0 } = opts
   const { list, checked } = checkedInputs(fn, inputs)
   const output = evaluate(fn, list)

@@ -4,9 +4,9 @@
 import { Generator } from '../tensor/random.js'
 import { formatShape, shapesEqual } from '../tensor/shape.js'
 import { Tensor } from '../tensor/tensor.js'
-import { describe } from '../validation/checks.js'
+import { checkOptionKeys, describe } from '../validation/checks.js'
 import { enableGrad, gradients } from './engine.js'
-import { checkedInputs, gradcheckReport, type GradcheckOptions, type GradcheckReport } from './gradcheck.js'
+import { checkedInputs, GRADCHECK_KEYS, gradcheckReport, type GradcheckOptions, type GradcheckReport } from './gradcheck.js'
 import { cat } from './ops/layout.js'
 
 export interface GradgradcheckOptions extends GradcheckOptions {
@@ -23,6 +23,7 @@ type Fn = (...inputs: Tensor[]) => Tensor
 
 /** gradgradcheck's findings, as gradcheckReport's; inputs are numbered fn's first, then gradOutputs. */
 export function gradgradcheckReport(fn: Fn, inputs: Tensor | readonly Tensor[], opts: GradgradcheckOptions = {}): GradcheckReport {
+  checkOptionKeys('gradgradcheck', opts, [...GRADCHECK_KEYS, 'gradOutputs'])
   const { gradOutputs, ...options } = opts
   const { list, checked } = checkedInputs(fn, inputs, 'gradgradcheck')
   const output = enableGrad(() => fn(...list))

@@ -6,6 +6,7 @@ import type { CellKind } from '../models/recurrent.js'
 import { cellLabel, MAX_HIDDEN, toCellSpec, type CellSpec } from './cell-spec.js'
 import type { Task, TaskRef, TaskSettings } from './task.js'
 import type { RunUnit, UnitResult } from './unit.js'
+import { checkOptionKeys } from '../validation/checks.js'
 
 export type BudgetMatch = 'hidden' | 'params'
 
@@ -56,7 +57,10 @@ export interface LearningRateChoice {
   scores: { lr: number; validationMetric: number | null }[]
 }
 
+export const PLAN_KEYS: readonly string[] = ['task', 'cells', 'settings', 'steps', 'seeds', 'match', 'learningRates', 'selectionSteps', 'clipNorm', 'evaluations']
+
 export function planComparison(opts: PlanOptions): ComparisonPlan {
+  checkOptionKeys('planComparison', opts, PLAN_KEYS)
   const { task, settings, steps, seeds = 1, match = 'hidden', clipNorm = 1, evaluations = 10 } = opts
   const learningRates = [...(opts.learningRates ?? [task.learningRate])]
   const check = (ok: boolean, message: string) => {

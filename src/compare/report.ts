@@ -6,6 +6,7 @@ import { median } from './plan.js'
 import { comparisonCharts, withUnit, type ChartFiles } from './report-charts.js'
 import { resultsJson, stringifyResults } from './results-json.js'
 import type { CellSummary, ComparisonResult, LrSchedule } from './summary.js'
+import { checkOptionKeys } from '../validation/checks.js'
 
 export { claimsSummary } from './claims.js'
 export { formatNumber } from './format.js'
@@ -131,7 +132,9 @@ function vanishingSummary(result: ComparisonResult): string[] {
   return result.cells.map((c) => `- ${c.label}: ‖∂L/∂h₀‖ / ‖∂L/∂h_T‖ = ${formatNumber(medianRatio((s) => s.gradientNorms.end)(c))} at the end of training (${formatNumber(medianRatio((s) => s.gradientNorms.start)(c))} at the start).`)
 }
 
-export function buildReport(result: ComparisonResult, { date, machine }: { date: string; machine: string }): ReportFiles {
+export function buildReport(result: ComparisonResult, opts: { date: string; machine: string }): ReportFiles {
+  checkOptionKeys('buildReport', opts, ['date', 'machine'])
+  const { date, machine } = opts
   const task = result.title
   const several = (result.cells[0]?.seeds.length ?? 1) > 1
   const report = [

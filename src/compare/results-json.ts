@@ -7,6 +7,7 @@ import type { CellOptions } from './cell-spec.js'
 import type { MemoryBytes } from './memory.js'
 import type { Reliability, Spread, ComparisonResult, LrSchedule } from './summary.js'
 import type { SolvedThreshold } from './task.js'
+import { checkOptionKeys } from '../validation/checks.js'
 
 export const RESULTS_SCHEMA_VERSION = 1
 
@@ -58,7 +59,9 @@ export interface ResultsJson {
   claims: ClaimAssessment[]
 }
 
-export function resultsJson(result: ComparisonResult, { date, machine }: { date: string; machine: string }): ResultsJson {
+export function resultsJson(result: ComparisonResult, opts: { date: string; machine: string }): ResultsJson {
+  checkOptionKeys('resultsJson', opts, ['date', 'machine'])
+  const { date, machine } = opts
   const s = result.settings
   return {
     schemaVersion: RESULTS_SCHEMA_VERSION,

@@ -4,9 +4,10 @@
 // planSelectionUnits, runUnit (in any thread, in any order), chooseLearningRates, planUnits, runUnit, and
 // summarize; the numbers do not depend on the schedule.
 import type { CellKind } from '../models/recurrent.js'
-import { chooseLearningRates, planComparison, planSelectionUnits, planUnits, type PlanOptions } from './plan.js'
+import { chooseLearningRates, PLAN_KEYS, planComparison, planSelectionUnits, planUnits, type PlanOptions } from './plan.js'
 import { summarize, type ComparisonResult } from './summary.js'
 import { runUnit, type RunUnit, type UnitProgress, type UnitResult } from './unit.js'
+import { checkOptionKeys } from '../validation/checks.js'
 
 export type { ComparisonResult, CellSummary } from './summary.js'
 
@@ -32,8 +33,10 @@ export interface ComparisonOptions extends PlanOptions {
 
 /** The whole comparison, sequentially (the numbers are the same as any parallel schedule gives). */
 export function runComparison(opts: ComparisonOptions): ComparisonResult {
-  const { task, onProgress, progressEvents } = opts
-  const plan = planComparison(opts)
+  checkOptionKeys('runComparison', opts, [...PLAN_KEYS, 'onProgress', 'progressEvents'])
+  const { onProgress, progressEvents, ...planOptions } = opts
+  const { task } = opts
+  const plan = planComparison(planOptions)
   const run = (units: readonly RunUnit[]): UnitResult[] =>
     units.map((unit) => {
       const progress = onProgress && ((e: UnitProgress) => onProgress({ cell: unit.cell.kind, label: plan.cells[unit.cellIndex].label, seed: unit.settings.seed, phase: unit.phase, lr: unit.lr, ...e }))

@@ -5,6 +5,7 @@
 // so that a 100,000-step loss curve still makes a small file. The same input always gives the same string.
 import { MAX_MAGNITUDE, escapeXml, makeAxis, num, type Axis } from './svg-axis.js'
 import { runsOf, thin, thinBand, type BandPoint, type Point } from './svg-paths.js'
+import { checkOptionKeys } from '../validation/checks.js'
 
 export interface Series {
   name: string
@@ -46,6 +47,7 @@ const CHAR = 6.5
 
 /** A complete standalone SVG document (no XML declaration, so it can also be inlined in HTML). */
 export function lineChart(opts: LineChartOptions): string {
+  checkOptionKeys('lineChart', opts, ['title', 'subtitle', 'xLabel', 'yLabel', 'series', 'logY', 'width', 'height', 'yMin', 'yMax', 'referenceLines'])
   const width = checkSize('width', opts.width ?? 720, 320)
   const height = checkSize('height', opts.height ?? 420, 200)
   const logY = opts.logY === true

@@ -5,12 +5,15 @@ import { copyTask } from './copy.js'
 import { reberTask } from './reber.js'
 import type { Task, TaskRef } from './task.js'
 import { textTask } from './text.js'
+import { checkOptionKeys } from '../validation/checks.js'
 
 export const TASK_NAMES = ['adding', 'reber', 'copy', 'text'] as const
 export type TaskName = (typeof TASK_NAMES)[number]
 
 /** The task called `name`; the text task needs the text to model. */
-export function taskByName(name: TaskName, { text }: { text?: string } = {}): Task {
+export function taskByName(name: TaskName, opts: { text?: string } = {}): Task {
+  checkOptionKeys('taskByName', opts, ['text'])
+  const { text } = opts
   switch (name) {
     case 'adding':
       return addingTask
@@ -32,6 +35,6 @@ let lastText: { text: string; task: Task } | null = null
 /** The task a TaskRef names. */
 export function resolveTask(ref: TaskRef): Task {
   if (ref.name !== 'text') return taskByName(ref.name)
-  if (lastText === null || lastText.text !== ref.text) lastText = ref.text === undefined ? null : { text: ref.text, task: taskByName('text', ref) }
-  return lastText?.task ?? taskByName('text', ref)
+  if (lastText === null || lastText.text !== ref.text) lastText = ref.text === undefined ? null : { text: ref.text, task: taskByName('text', { text: ref.text }) }
+  return lastText?.task ?? taskByName('text', { text: ref.text })
 }

@@ -11,6 +11,7 @@ import type { CellSpec } from './cell-spec.js'
 import { stepMemory, type MemoryBytes } from './memory.js'
 import type { Task, TaskEvaluation, TaskRef, TaskSettings } from './task.js'
 import { resolveTask } from './tasks.js'
+import { checkOptionKeys } from '../validation/checks.js'
 
 export interface RunUnit {
   /** Position in its plan: results are put back in this order, whatever order they finish in. */
@@ -104,7 +105,9 @@ export interface UnitRunner {
 }
 
 /** Starts a unit: seeds the generator, builds the model and its data, and takes the untrained gradient norms. */
-export function startUnit(unit: RunUnit, { task = resolveTask(unit.task), onProgress, progressEvents = 50 }: RunUnitOptions = {}): UnitRunner {
+export function startUnit(unit: RunUnit, opts: RunUnitOptions = {}): UnitRunner {
+  checkOptionKeys('startUnit', opts, ['task', 'onProgress', 'progressEvents'])
+  const { task = resolveTask(unit.task), onProgress, progressEvents = 50 } = opts
   const { steps, settings, phase } = unit
   const final = phase === 'final'
   manualSeed(settings.seed) // initialisation follows the seed, as the data does

@@ -1,7 +1,7 @@
 // CharTokenizer: one token per Unicode code point of a training text. Code points, not UTF-16 units,
 // so an emoji or any astral character is one token rather than two halves that mean nothing alone.
 // Ids follow code point order, so the same characters always give the same ids whatever the text's order.
-import { describe } from '../validation/checks.js'
+import { checkOptionKeys, describe } from '../validation/checks.js'
 
 export interface CharTokenizerOptions {
   /** A single character that stands in for any character outside the vocabulary (added to it). */
@@ -48,6 +48,7 @@ export class CharTokenizer {
   constructor(text: string, opts: CharTokenizerOptions = {}) {
     if (typeof text !== 'string') throw new Error(`CharTokenizer: expected the training text to be a string, got ${describe(text)}`)
     if (text.length === 0) throw new Error('CharTokenizer: the training text is empty, so there are no characters to build a vocabulary from')
+    checkOptionKeys('CharTokenizer', opts, ['unknown'])
     const { unknown } = opts
     const unknownCode = unknown === undefined ? null : singleCodePoint(unknown)
     if (unknown !== undefined && unknownCode === null) {

@@ -61,7 +61,9 @@ export interface LoadedCheckpoint {
 }
 
 /** Puts everything into one safetensors file; the generator's state is the default generator's now. */
-export function saveCheckpoint({ model, optimizer, schedule, step, trainer, extra = {} }: SaveCheckpointOptions): Uint8Array {
+export function saveCheckpoint(opts: SaveCheckpointOptions): Uint8Array {
+  checkOptionKeys('saveCheckpoint', opts, ['model', 'optimizer', 'schedule', 'step', 'trainer', 'extra'])
+  const { model, optimizer, schedule, step, trainer, extra = {} } = opts
   if (!Number.isSafeInteger(step) || step < 0) throw new Error(`saveCheckpoint: step must be a non-negative integer, got ${describe(step)}`)
   if (trainer && trainer.step !== step) throw new Error(`saveCheckpoint: the trainer state is at step ${trainer.step} but step is ${step}; they must be equal`)
   const tensors: Record<string, Tensor> = {}

@@ -114,6 +114,7 @@ export class LanguageModel extends Module {
   *stream(opts: GenerateOptions): IterableIterator<number> {
     const { prompt, maxTokens, temperature = 1, topK, topP, seed, stopToken } = opts ?? ({} as GenerateOptions)
     const where = 'LanguageModel.generate'
+    checkOptionKeys(where, opts ?? {}, ['prompt', 'maxTokens', 'temperature', 'topK', 'topP', 'seed', 'stopToken'])
     if (!Array.isArray(prompt) || prompt.length === 0) throw new Error(`${where}: prompt must be a non-empty array of token ids, got ${describe(prompt)}`)
     prompt.forEach((id, i) => {
       if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) throw new Error(`${where}: prompt[${i}] = ${String(id)} is not a token id in [0, ${this.vocabSize})`)

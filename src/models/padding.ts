@@ -5,7 +5,7 @@
 import { cat, stack } from '../autograd/ops/layout.js'
 import { formatShape } from '../tensor/shape.js'
 import { Tensor } from '../tensor/tensor.js'
-import { describe } from '../validation/checks.js'
+import { checkOptionKeys, describe } from '../validation/checks.js'
 import type { ForwardOptions } from './cells.js'
 
 /** The last argument of RNN, LSTM and GRU's forward. */
@@ -97,6 +97,7 @@ function maskFlags(where: string, mask: unknown, T: number, B: number, unbatched
  */
 export function padSequences(sequences: readonly (ArrayLike<number> | Tensor)[], opts: { padValue?: number } = {}): { padded: Tensor; lengths: number[] } {
   const where = 'padSequences'
+  checkOptionKeys(where, opts, ['padValue'])
   const padValue = opts.padValue ?? 0
   if (!Array.isArray(sequences) || sequences.length === 0) throw new Error(`${where}: expected a non-empty array of sequences, got ${describe(sequences)}`)
   if (typeof padValue !== 'number' || !Number.isFinite(padValue)) throw new Error(`${where}: padValue must be a finite number, got ${describe(padValue)}`)

@@ -2,7 +2,7 @@
 // then one uniform draw walked along the cumulative weights. Everything is float64 and seeded, so the
 // same generator state gives the same token.
 import { defaultGenerator, type Generator } from '../tensor/random.js'
-import { describe } from '../validation/checks.js'
+import { checkOptionKeys, describe } from '../validation/checks.js'
 
 export interface SamplingOptions {
   /** Divides the logits: below 1 sharpens, above 1 flattens. 0 means greedy: the argmax, drawing nothing. */
@@ -43,6 +43,7 @@ interface CheckedOptions {
 }
 
 function checkOptions(where: string, opts: SamplingOptions): CheckedOptions {
+  checkOptionKeys(where, opts, ['temperature', 'topK', 'topP', 'generator'])
   const { temperature = 1, topK, topP, generator = defaultGenerator } = opts
   if (typeof temperature !== 'number' || !Number.isFinite(temperature) || temperature < 0) {
     throw new Error(`${where}: temperature must be a finite number ≥ 0 (0 means greedy), got ${describe(temperature)}`)

@@ -121,6 +121,7 @@ export class Seq2Seq extends Module {
 
   /** Decodes every source sequence, one token at a time, without gradients; returns token ids per sequence. */
   decode(source: Tensor, opts: DecodeOptions): number[][] {
+    checkOptionKeys('Seq2Seq.decode', opts, ['bos', 'eos', 'maxLength', 'strategy', 'temperature', 'topK', 'topP', 'seed', 'sourceLengths'])
     const { bos, eos, maxLength, strategy = 'greedy', temperature, topK, topP, seed, sourceLengths } = opts
     const V = this.opts.targetVocabSize
     for (const [name, id] of [['bos', bos], ['eos', eos]] as const) {

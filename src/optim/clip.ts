@@ -1,7 +1,7 @@
 // Gradient clipping, as torch.nn.utils.clip_grad_norm_ and clip_grad_value_. Parameters whose grad is
 // null are skipped. Norms are computed in double precision whatever the grads' dtype.
 import { Tensor } from '../tensor/tensor.js'
-import { describe } from '../validation/checks.js'
+import { checkOptionKeys, describe } from '../validation/checks.js'
 
 export interface ClipGradNormOptions {
   /** Throw instead of scaling when the total norm is NaN or infinite (PyTorch's error_if_nonfinite). */
@@ -16,7 +16,9 @@ export interface ClipGradNormOptions {
  * As in PyTorch, a non-finite total still scales unless `errorIfNonfinite`: an infinite total makes
  * the factor 0 (finite elements become 0, infinite ones NaN) and a NaN total makes every element NaN.
  */
-export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number, normType = 2, { errorIfNonfinite = false }: ClipGradNormOptions = {}): number {
+export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number, normType = 2, opts: ClipGradNormOptions = {}): number {
+  checkOptionKeys('clipGradNorm', opts, ['errorIfNonfinite'])
+  const { errorIfNonfinite = false } = opts
   const where = 'clipGradNorm'
   const grads = gradsOf(where, params)
   if (typeof maxNorm !== 'number' || !(maxNorm >= 0)) throw new Error(`${where}: maxNorm must be a number ≥ 0, got ${describe(maxNorm)}`)

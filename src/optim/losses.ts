@@ -6,7 +6,7 @@ import { record } from '../autograd/engine.js'
 import { isFloat } from '../tensor/dtype.js'
 import { broadcastShapes, formatShape, shapesEqual, sizeOf, type Shape } from '../tensor/shape.js'
 import { Tensor } from '../tensor/tensor.js'
-import { describe } from '../validation/checks.js'
+import { checkOptionKeys, describe } from '../validation/checks.js'
 
 export type Reduction = 'mean' | 'sum' | 'none'
 
@@ -81,6 +81,7 @@ function targetValues(targets: Targets, logitsShape: Shape): ArrayLike<number> {
  * or flat): loss = −log softmax(logits)[target]. 'none' gives the leading shape, with 0 where ignored.
  */
 export function crossEntropy(logits: Tensor, targets: Targets, opts: CrossEntropyOptions = {}): Tensor {
+  checkOptionKeys('crossEntropy', opts, ['reduction', 'ignoreIndex', 'labelSmoothing'])
   const { reduction = 'mean', ignoreIndex = -100, labelSmoothing = 0 } = opts
   checkFloatTensor('crossEntropy', logits, 'logits')
   checkReduction('crossEntropy', reduction)
@@ -127,6 +128,7 @@ export function crossEntropy(logits: Tensor, targets: Targets, opts: CrossEntrop
 
 /** Mean squared error (input − target)², the two broadcast together as PyTorch allows. */
 export function mseLoss(input: Tensor, target: Tensor, opts: MSELossOptions = {}): Tensor {
+  checkOptionKeys('mseLoss', opts, ['reduction'])
   const { reduction = 'mean' } = opts
   checkFloatTensor('mseLoss', input, 'input')
   if (!(target instanceof Tensor)) throw new Error(`mseLoss: expected target to be a Tensor, got ${describe(target)}`)

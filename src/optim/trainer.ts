@@ -6,7 +6,7 @@ import { batchStreams, streamWindow, type StreamBatches } from '../data/batching
 import type { LanguageModel } from '../models/language-model.js'
 import type { RecurrentState } from '../models/recurrent.js'
 import type { Tensor } from '../tensor/tensor.js'
-import { describe } from '../validation/checks.js'
+import { checkOptionKeys, describe } from '../validation/checks.js'
 import { clipGradNorm } from './clip.js'
 import { crossEntropy } from './losses.js'
 import { trainInParallel, type ParallelOptions } from './parallel-trainer.js'
@@ -95,7 +95,9 @@ function windowLoss(model: LanguageModel, inputs: Tensor, targets: Tensor, hidde
 const detached = (s: RecurrentState): RecurrentState => ({ h: s.h.detach(), ...(s.c ? { c: s.c.detach() } : {}) })
 
 /** Mean cross-entropy per token of `tokens` under `model`, walked like training but without gradients. */
-export function evaluateLanguageModel(model: LanguageModel, tokens: ArrayLike<number>, { batchSize, bptt }: { batchSize: number; bptt: number }): Omit<Evaluation, 'step'> {
+export function evaluateLanguageModel(model: LanguageModel, tokens: ArrayLike<number>, opts: { batchSize: number; bptt: number }): Omit<Evaluation, 'step'> {
+  checkOptionKeys('evaluateLanguageModel', opts, ['batchSize', 'bptt'])
+  const { batchSize, bptt } = opts
   const batches = batchStreams('evaluateLanguageModel', tokens, batchSize, bptt)
   const wasTraining = model.training
   model.eval()
@@ -119,8 +121,11 @@ export function evaluateLanguageModel(model: LanguageModel, tokens: ArrayLike<nu
   return { loss, perplexity: Math.exp(loss), bitsPerToken: loss / Math.LN2, tokens: count }
 }
 
+const TRAIN_KEYS = ['model', 'optimizer', 'train', 'validation', 'batchSize', 'bptt', 'steps', 'clipNorm', 'schedule', 'scheduleOn', 'evalEvery', 'earlyStop', 'onStep', 'onEvaluation', 'resume']
+
 function checkOptions(opts: TrainLanguageModelOptions): void {
   const where = 'trainLanguageModel'
+  if (opts.earlyStop !== undefined) checkOptionKeys(`${where}: earlyStop`, opts.earlyStop, ['patience', 'minDelta'])
   if (!Number.isInteger(opts.steps) || opts.steps < 0) throw new Error(`${where}: steps must be a non-negative integer, got ${describe(opts.steps)}`)
   if (opts.clipNorm !== undefined && !(opts.clipNorm > 0)) throw new Error(`${where}: clipNorm must be a positive number, got ${describe(opts.clipNorm)}`)
   if (opts.evalEvery !== undefined && !(Number.isInteger(opts.evalEvery) && opts.evalEvery > 0)) throw new Error(`${where}: evalEvery must be a positive integer, got ${describe(opts.evalEvery)}`)
@@ -216,6 +221,7 @@ export function startRun(opts: TrainLanguageModelOptions): TrainingRun {
 export function trainLanguageModel(opts: TrainLanguageModelOptions & { workers?: undefined }): TrainResult
 export function trainLanguageModel(opts: TrainLanguageModelOptions & ParallelOptions): Promise<TrainResult>
 export function trainLanguageModel(opts: TrainLanguageModelOptions & { workers?: ParallelOptions['workers'] }): TrainResult | Promise<TrainResult> {
+  checkOptionKeys('trainLanguageModel', opts, [...TRAIN_KEYS, 'workers'])
   if (opts.workers !== undefined) return trainInParallel({ ...opts, workers: opts.workers })
   const run = startRun(opts)
   const { model, optimizer } = opts

@@ -1,5 +1,5 @@
 // Creating tensors: from nested arrays, typed arrays or numbers, constants, ranges and random draws.
-import { describe } from '../validation/checks.js'
+import { checkOptionKeys, describe } from '../validation/checks.js'
 import { allocate, checkDType, dtypeOfArray, isFloat, type DType, type FloatDType, type TypedArray } from './dtype.js'
 import { defaultGenerator, type Generator } from './random.js'
 import { checkShape, formatShape, sizeOf } from './shape.js'
@@ -57,6 +57,7 @@ function nestedShape(data: NestedArray): number[] {
  * (1-d unless `opts.shape` says otherwise). The dtype is `opts.dtype`, else the typed array's, else float32.
  */
 export function tensor(data: NestedArray | TypedArray, opts: TensorOptions = {}): Tensor {
+  checkOptionKeys('tensor', opts, ['shape', 'dtype', 'requiresGrad'])
   const dtype = opts.dtype === undefined ? (ArrayBuffer.isView(data) ? dtypeOfArray(data) : 'float32') : checkDType('tensor', opts.dtype)
   let values: ArrayLike<number>
   let shape: number[]
@@ -92,6 +93,7 @@ function checkInt32(where: string, value: number, what: string): void {
 }
 
 function filled(where: string, shape: readonly number[], value: number, opts: CreateOptions): Tensor {
+  checkOptionKeys(where, opts, ['dtype', 'requiresGrad'])
   const dtype = checkDType(where, opts.dtype ?? 'float32')
   if (typeof value !== 'number') throw new Error(`${where}: expected a number to fill with, got ${describe(value)}`)
   if (dtype === 'int32') checkInt32(where, value, 'the fill value')
@@ -114,6 +116,7 @@ export function ones(shape: readonly number[], opts: CreateOptions = {}): Tensor
 }
 
 function randomTensor(where: string, shape: readonly number[], opts: RandomOptions, fill: (g: Generator, out: Float32Array | Float64Array) => void): Tensor {
+  checkOptionKeys(where, opts, ['dtype', 'requiresGrad', 'generator'])
   const dtype = checkDType(where, opts.dtype ?? 'float32')
   if (!isFloat(dtype)) throw new Error(`${where}: expected a float dtype ('float32' or 'float64'), got '${dtype}'`)
   const out = Tensor.zeros(checkShape(where, shape), dtype)
@@ -134,6 +137,7 @@ export function randn(shape: readonly number[], opts: RandomOptions = {}): Tenso
 /** 0, 1, …, n − 1 (float32 unless `opts.dtype` says otherwise). */
 export function arange(n: number, opts: CreateOptions = {}): Tensor {
   if (!Number.isInteger(n) || n < 0) throw new Error(`arange: expected a non-negative integer, got ${String(n)}`)
+  checkOptionKeys('arange', opts, ['dtype', 'requiresGrad'])
   const out = Tensor.zeros([n], checkDType('arange', opts.dtype ?? 'float32'))
   for (let i = 0; i < n; i++) out.data[i] = i
   return finish(out, opts.requiresGrad)

@@ -1,9 +1,12 @@
 // seqgrad/testing: fast-check arbitraries and gradcheck and gradgradcheck assertions, for suites that check
 // gradients (and second derivatives) of their own ops. fast-check is an optional peer dependency: only this entry point imports it.
 import fc from 'fast-check'
-import { gradcheck, type GradcheckOptions } from '../autograd/gradcheck.js'
+import { GRADCHECK_KEYS, gradcheck, type GradcheckOptions } from '../autograd/gradcheck.js'
 import { gradgradcheck, type GradgradcheckOptions } from '../autograd/gradgradcheck.js'
 import { Tensor } from '../tensor/tensor.js'
+import { checkOptionKeys } from '../validation/checks.js'
+
+const SHAPE_KEYS = ['minRank', 'maxRank', 'minDim', 'maxDim']
 
 export interface ShapeConstraints {
   minRank?: number
@@ -13,7 +16,9 @@ export interface ShapeConstraints {
 }
 
 /** Shapes with rank in [minRank, maxRank] and every dim in [minDim, maxDim]. */
-export function shapeArb({ minRank = 0, maxRank = 3, minDim = 1, maxDim = 4 }: ShapeConstraints = {}): fc.Arbitrary<number[]> {
+export function shapeArb(constraints: ShapeConstraints = {}): fc.Arbitrary<number[]> {
+  checkOptionKeys('shapeArb', constraints, SHAPE_KEYS)
+  const { minRank = 0, maxRank = 3, minDim = 1, maxDim = 4 } = constraints
   return fc.array(fc.integer({ min: minDim, max: maxDim }), { minLength: minRank, maxLength: maxRank })
 }
 
@@ -22,6 +27,7 @@ export function shapeArb({ minRank = 0, maxRank = 3, minDim = 1, maxDim = 4 }: S
  * dims dropped and some dims set to 1.
  */
 export function broadcastShapesArb(constraints: ShapeConstraints = {}): fc.Arbitrary<[number[], number[]]> {
+  checkOptionKeys('broadcastShapesArb', constraints, SHAPE_KEYS)
   const derived = (shape: number[]) =>
     fc.tuple(fc.integer({ min: 0, max: shape.length }), fc.array(fc.boolean(), { minLength: shape.length, maxLength: shape.length })).map(([drop, ones]) =>
       shape.map((d, i) => (ones[i] ? 1 : d)).slice(drop),
@@ -39,6 +45,7 @@ export interface TensorConstraints {
 
 /** float64 tensors of the given shape (or of shapes from an arbitrary), values in [min, max]. */
 export function float64TensorArb(shape: readonly number[] | fc.Arbitrary<number[]>, constraints: TensorConstraints = {}): fc.Arbitrary<Tensor> {
+  checkOptionKeys('float64TensorArb', constraints, ['min', 'max', 'minMagnitude', 'requiresGrad'])
   const { min = -2, max = 2, minMagnitude = 0, requiresGrad = true } = constraints
   const shapes = Array.isArray(shape) ? fc.constant(shape.slice()) : (shape as fc.Arbitrary<number[]>)
   // Evenly spread over [min, max]: fc.double draws evenly over bit patterns, which crowds values near
@@ -70,6 +77,7 @@ export interface AssertGradcheckOptions extends GradcheckOptions {
  * seed and path that replay the case, so it works as the body of a jest or vitest test.
  */
 export function assertGradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly fc.Arbitrary<Tensor>[], opts: AssertGradcheckOptions = {}): void {
+  checkOptionKeys('assertGradcheck', opts, [...GRADCHECK_KEYS, 'numRuns', 'fcSeed'])
   const { numRuns = 25, fcSeed, ...gradcheckOptions } = opts
   assertProperty('assertGradcheck', (tensors) => gradcheck(fn, tensors, { ...gradcheckOptions, raiseException: true }), inputs, numRuns, fcSeed)
 }
@@ -86,6 +94,7 @@ export interface AssertGradgradcheckOptions extends GradgradcheckOptions {
  * gradient) on random inputs drawn from `inputs`; fails as assertGradcheck does, with the case to replay.
  */
 export function assertGradgradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly fc.Arbitrary<Tensor>[], opts: AssertGradgradcheckOptions = {}): void {
+  checkOptionKeys('assertGradgradcheck', opts, [...GRADCHECK_KEYS, 'gradOutputs', 'numRuns', 'fcSeed'])
   const { numRuns = 25, fcSeed, ...options } = opts
   assertProperty('assertGradgradcheck', (tensors) => gradgradcheck(fn, tensors, { ...options, raiseException: true }), inputs, numRuns, fcSeed)
 }

@@ -4,7 +4,7 @@
 // target is the blank. Inputs are one-hot over the alphabet, the blank and the go marker.
 import { defaultGenerator, type Generator } from '../../tensor/random.js'
 import { Tensor } from '../../tensor/tensor.js'
-import { describe } from '../../validation/checks.js'
+import { checkOptionKeys, describe } from '../../validation/checks.js'
 
 export interface CopyOptions {
   /** Symbols to remember (k); 5 by default. */
@@ -36,6 +36,7 @@ function checkInteger(name: string, value: unknown, min: number): number {
 export function copyBatch(batchSize: number, delay: number, generator: Generator = defaultGenerator, opts: CopyOptions = {}): CopyBatch {
   checkInteger('batchSize', batchSize, 1)
   checkInteger('delay', delay, 0)
+  checkOptionKeys('copyBatch', opts, ['count', 'alphabet', 'dtype'])
   const count = checkInteger('count', opts.count ?? 5, 1)
   const alphabet = checkInteger('alphabet', opts.alphabet ?? 8, 1)
   const blank = alphabet
