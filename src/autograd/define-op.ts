@@ -1,6 +1,6 @@
 // defineOp: how a user adds a differentiable op with a hand-written gradient.
 import { Tensor } from '../tensor/tensor.js'
-import { describe } from '../validation/checks.js'
+import { checkOptionKeys, describe } from '../validation/checks.js'
 import { noGrad, record } from './engine.js'
 import { checkTensor } from './ops/operands.js'
 
@@ -23,6 +23,7 @@ export interface OpDefinition {
 export function defineOp(definition: OpDefinition): (...inputs: Tensor[]) => Tensor {
   const { name, forward, backward, onceDifferentiable = false } = definition ?? {}
   if (typeof name !== 'string' || name === '') throw new Error(`defineOp: expected a non-empty string name, got ${describe(name)}`)
+  checkOptionKeys(`defineOp(${name})`, definition, ['name', 'forward', 'backward', 'onceDifferentiable'])
   if (typeof forward !== 'function') throw new Error(`defineOp(${name}): expected forward to be a function, got ${describe(forward)}`)
   if (typeof backward !== 'function') throw new Error(`defineOp(${name}): expected backward to be a function, got ${describe(backward)}`)
   if (typeof onceDifferentiable !== 'boolean') throw new Error(`defineOp(${name}): expected onceDifferentiable to be true or false, got ${describe(onceDifferentiable)}`)

@@ -3,8 +3,8 @@
 // (PyTorch's snake_case, most often) would otherwise be dropped silently and give wrong numbers.
 // Each row calls one function with a valid options object plus one wrong key, then with the valid one alone.
 import {
-  Adam, CharTokenizer, LanguageModel, SGD, Seq2Seq, arange, clipGradNorm, crossEntropy, evaluateLanguageModel, full, grad, gradcheck, gradcheckReport, gradgradcheck, gradgradcheckReport, mseLoss, ones,
-  padSequences, rand, randn, sampleToken, saveCheckpoint, tensor, tokenProbabilities, trainLanguageModel, zeros, data,
+  Adam, CharTokenizer, LanguageModel, SGD, Seq2Seq, arange, clipGradNorm, crossEntropy, defineOp, evaluateLanguageModel, full, grad, gradcheck, gradcheckReport, gradgradcheck, gradgradcheckReport, mseLoss, ones,
+  padSequences, rand, randn, sampleToken, saveCheckpoint, tensor, type Tensor, tokenProbabilities, trainLanguageModel, zeros, data,
 } from '../../src/index.js'
 import { buildReport, lineChart, planComparison, planUnits, resultsJson, runComparison, runUnit, startUnit, taskByName } from '../../src/compare/index.js'
 import { assertGradcheck, assertGradgradcheck, broadcastShapesArb, float64TensorArb, shapeArb } from '../../src/testing/index.js'
@@ -25,7 +25,7 @@ interface Row {
 }
 
 const x64 = () => tensor([0.5, -0.3, 0.8], { dtype: 'float64', requiresGrad: true })
-const square = (t: import('../../src/index.js').Tensor) => t.mul(t).sum()
+const square = (t: Tensor) => t.mul(t).sum()
 const model = () => new LanguageModel({ vocabSize: 5, embeddingDim: 2, hiddenSize: 3 })
 const tokens = Array.from({ length: 40 }, (_, i) => (i * 3) % 5)
 const trainOptions = (): Options => {
@@ -41,6 +41,7 @@ const rows: Row[] = [
   { where: 'grad', bad: 'create_graph', hint: 'createGraph', valid: () => ({ createGraph: true, retainGraph: true, allowUnused: false }), call: (o) => { const x = x64(); return grad(square(x), [x], o as never) } },
   { where: 'backward', bad: 'create_graph', hint: 'createGraph', valid: () => ({ createGraph: true, retainGraph: true }), call: (o) => square(x64()).backward(o as never) },
   { where: 'backward', bad: 'retain_graph', hint: 'retainGraph', valid: () => ({ createGraph: false }), call: (o) => { const y = square(x64()); return y.backward(tensor(1, { dtype: 'float64' }), o as never) } },
+  { where: 'defineOp(twice)', bad: 'once_differentiable', hint: 'onceDifferentiable', valid: () => ({ name: 'twice', forward: (t: Tensor) => t.mul(2), backward: (g: Tensor) => [g.mul(2)], onceDifferentiable: true }), call: (o) => defineOp(o as never) },
   { where: 'gradcheck', bad: 'epsilon', valid: () => ({ eps: 1e-6, atol: 1e-5, rtol: 1e-3, raiseException: true, fastMode: false, seed: 0 }), call: (o) => gradcheck(square, [x64()], o as never) },
   { where: 'gradcheck', bad: 'raise_exception', hint: 'raiseException', valid: () => ({ eps: 1e-6 }), call: (o) => gradcheckReport(square, [x64()], o as never) },
   { where: 'gradgradcheck', bad: 'epsilon', valid: () => ({ eps: 1e-6, gradOutputs: tensor(1, { dtype: 'float64' }) }), call: (o) => gradgradcheck(square, [x64()], o as never) },
