@@ -11,7 +11,7 @@ import { Tensor } from '../tensor/tensor.js'
 import { describe, checkPositiveInt, checkBoolean, checkDropout, checkOneOf, checkOptionKeys } from '../validation/checks.js'
 import { Embedding } from './layers.js'
 import { Module, uniformParameter } from './module.js'
-import { recurrentLayer, runRecurrent, type CellKind } from './recurrent.js'
+import { recurrentLayer, runRecurrent, type CellKind, type Impl } from './recurrent.js'
 import type { GRU, LSTM, RNN } from './recurrent.js'
 
 export interface SequenceClassifierOptions {
@@ -29,6 +29,8 @@ export interface SequenceClassifierOptions {
   /** The recurrent layer's recurrentDropout and inputDropout (see RecurrentOptions); 0 by default. */
   recurrentDropout?: number
   inputDropout?: number
+  /** The recurrent layer's path: 'fused' (default) or 'reference', the cells' equations, which createGraph can differentiate twice. */
+  impl?: Impl
   dtype?: FloatDType
 }
 
@@ -44,7 +46,7 @@ export class SequenceClassifier extends Module {
   constructor(opts: SequenceClassifierOptions) {
     super()
     const where = 'SequenceClassifier'
-    checkOptionKeys(where, opts, ['inputSize', 'vocabSize', 'embeddingDim', 'hiddenSize', 'numClasses', 'cell', 'numLayers', 'bidirectional', 'dropout', 'recurrentDropout', 'inputDropout', 'dtype'])
+    checkOptionKeys(where, opts, ['inputSize', 'vocabSize', 'embeddingDim', 'hiddenSize', 'numClasses', 'cell', 'numLayers', 'bidirectional', 'dropout', 'recurrentDropout', 'inputDropout', 'impl', 'dtype'])
     if ((opts.inputSize === undefined) === (opts.vocabSize === undefined)) throw new Error(`${where}: give exactly one of inputSize (float inputs) and vocabSize (token inputs)`)
     const hiddenSize = checkPositiveInt(where, 'hiddenSize', opts.hiddenSize)
     this.numClasses = checkPositiveInt(where, 'numClasses', opts.numClasses)
@@ -62,7 +64,7 @@ export class SequenceClassifier extends Module {
     }
     const numLayers = checkPositiveInt(where, 'numLayers', opts.numLayers ?? 1)
     this.rnn = this.registerModule('rnn', recurrentLayer(cell, { inputSize: this.inputSize, hiddenSize, numLayers, dropout: checkDropout(where, opts.dropout ?? 0),
-      recurrentDropout: checkDropout(where, opts.recurrentDropout ?? 0, 'recurrentDropout'), inputDropout: checkDropout(where, opts.inputDropout ?? 0, 'inputDropout'), bidirectional, dtype }))
+      recurrentDropout: checkDropout(where, opts.recurrentDropout ?? 0, 'recurrentDropout'), inputDropout: checkDropout(where, opts.inputDropout ?? 0, 'inputDropout'), bidirectional, impl: checkOneOf<Impl>(where, 'impl', opts.impl ?? 'fused', ['fused', 'reference']), dtype }))
     const features = this.directions * hiddenSize
     const bound = 1 / Math.sqrt(features)
     this.weight = this.registerParameter('fc.weight', uniformParameter([this.numClasses, features], bound, dtype))

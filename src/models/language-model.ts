@@ -14,7 +14,7 @@ import { describe, checkPositiveInt, checkDropout, checkOneOf, checkOptionKeys, 
 import { recordGatesOption, type ForwardOptions } from './cells.js'
 import { Dropout, Embedding } from './layers.js'
 import { Module, uniformParameter } from './module.js'
-import { recurrentLayer, runRecurrent, type CellKind, type GRU, type LSTM, type RecurrentState, type RNN } from './recurrent.js'
+import { recurrentLayer, runRecurrent, type CellKind, type GRU, type Impl, type LSTM, type RecurrentState, type RNN } from './recurrent.js'
 import { sampleToken } from './sampling.js'
 
 export interface LanguageModelOptions {
@@ -28,6 +28,8 @@ export interface LanguageModelOptions {
   recurrentDropout?: number
   inputDropout?: number
   tieWeights?: boolean
+  /** The recurrent layer's path: 'fused' (default) or 'reference', the cells' equations, which createGraph can differentiate twice. Changes no parameter. */
+  impl?: Impl
   dtype?: FloatDType
 }
 
@@ -58,7 +60,7 @@ export class LanguageModel extends Module {
   constructor(opts: LanguageModelOptions) {
     super()
     const where = 'LanguageModel'
-    checkOptionKeys(where, opts, ['vocabSize', 'embeddingDim', 'hiddenSize', 'numLayers', 'cell', 'dropout', 'recurrentDropout', 'inputDropout', 'tieWeights', 'dtype'])
+    checkOptionKeys(where, opts, ['vocabSize', 'embeddingDim', 'hiddenSize', 'numLayers', 'cell', 'dropout', 'recurrentDropout', 'inputDropout', 'tieWeights', 'impl', 'dtype'])
     this.vocabSize = checkPositiveInt(where, 'vocabSize', opts.vocabSize)
     const embeddingDim = checkPositiveInt(where, 'embeddingDim', opts.embeddingDim)
     const hiddenSize = checkPositiveInt(where, 'hiddenSize', opts.hiddenSize)
@@ -68,11 +70,12 @@ export class LanguageModel extends Module {
     const recurrentDropout = checkDropout(where, opts.recurrentDropout ?? 0, 'recurrentDropout')
     const inputDropout = checkDropout(where, opts.inputDropout ?? 0, 'inputDropout')
     const tie = checkBoolean(where, 'tieWeights', opts.tieWeights ?? false)
+    const impl = checkOneOf<Impl>(where, 'impl', opts.impl ?? 'fused', ['fused', 'reference'])
     const dtype = floatDType(where, opts.dtype)
-    this.config = { vocabSize: this.vocabSize, embeddingDim, hiddenSize, numLayers, cell: this.cell, dropout, recurrentDropout, inputDropout, tieWeights: tie, dtype }
+    this.config = { vocabSize: this.vocabSize, embeddingDim, hiddenSize, numLayers, cell: this.cell, dropout, recurrentDropout, inputDropout, tieWeights: tie, impl, dtype }
     if (tie && embeddingDim !== hiddenSize) throw new Error(`${where}: tieWeights needs embeddingDim (${embeddingDim}) equal to hiddenSize (${hiddenSize})`)
     this.embedding = this.registerModule('embedding', new Embedding({ numEmbeddings: this.vocabSize, embeddingDim, dtype }))
-    this.rnn = this.registerModule('rnn', recurrentLayer(this.cell, { inputSize: embeddingDim, hiddenSize, numLayers, dropout, recurrentDropout, inputDropout, dtype }))
+    this.rnn = this.registerModule('rnn', recurrentLayer(this.cell, { inputSize: embeddingDim, hiddenSize, numLayers, dropout, recurrentDropout, inputDropout, impl, dtype }))
     this.drop = this.registerModule('drop', new Dropout({ p: dropout }))
     const bound = 1 / Math.sqrt(hiddenSize)
     this.decoderWeight = tie ? this.embedding.weight : this.registerParameter('decoder.weight', uniformParameter([this.vocabSize, hiddenSize], bound, dtype))

@@ -327,7 +327,7 @@ export interface RecurrentState {
 /** A batch-first recurrent layer of the named cell, for the models built on one: the same options and results whatever the cell. */
 export function recurrentLayer(
   cell: CellKind,
-  opts: { inputSize: number; hiddenSize: number; numLayers: number; dropout: number; recurrentDropout?: number; inputDropout?: number; bidirectional?: boolean; dtype: FloatDType },
+  opts: { inputSize: number; hiddenSize: number; numLayers: number; dropout: number; recurrentDropout?: number; inputDropout?: number; bidirectional?: boolean; impl?: Impl; dtype: FloatDType },
 ): RNN | LSTM | GRU {
   const layerOpts = { ...opts, batchFirst: true }
   return cell === 'lstm' ? new LSTM(layerOpts) : cell === 'gru' ? new GRU(layerOpts) : new RNN(layerOpts)

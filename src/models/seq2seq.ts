@@ -12,7 +12,7 @@ import { Tensor } from '../tensor/tensor.js'
 import { describe, checkPositiveInt, checkOneOf, checkOptionKeys } from '../validation/checks.js'
 import { Embedding } from './layers.js'
 import { Module, uniformParameter } from './module.js'
-import { recurrentLayer, runRecurrent, type RecurrentState } from './recurrent.js'
+import { recurrentLayer, runRecurrent, type Impl, type RecurrentState } from './recurrent.js'
 import type { GRU, LSTM } from './recurrent.js'
 import { argmax, sampleToken } from './sampling.js'
 
@@ -23,6 +23,8 @@ export interface Seq2SeqOptions {
   hiddenSize: number
   cell?: 'gru' | 'lstm'
   numLayers?: number
+  /** The encoder's and decoder's path: 'fused' (default) or 'reference', the cells' equations, which createGraph can differentiate twice. */
+  impl?: Impl
   dtype?: FloatDType
 }
 
@@ -63,7 +65,7 @@ export class Seq2Seq extends Module {
   constructor(opts: Seq2SeqOptions) {
     super()
     const where = 'Seq2Seq'
-    checkOptionKeys(where, opts, ['sourceVocabSize', 'targetVocabSize', 'embeddingDim', 'hiddenSize', 'cell', 'numLayers', 'dtype'])
+    checkOptionKeys(where, opts, ['sourceVocabSize', 'targetVocabSize', 'embeddingDim', 'hiddenSize', 'cell', 'numLayers', 'impl', 'dtype'])
     const dtype = floatDType(where, opts.dtype)
     this.opts = {
       sourceVocabSize: checkPositiveInt(where, 'sourceVocabSize', opts.sourceVocabSize),
@@ -72,12 +74,13 @@ export class Seq2Seq extends Module {
       hiddenSize: checkPositiveInt(where, 'hiddenSize', opts.hiddenSize),
       cell: checkOneOf(where, 'cell', opts.cell ?? 'gru', ['gru', 'lstm']),
       numLayers: checkPositiveInt(where, 'numLayers', opts.numLayers ?? 1),
+      impl: checkOneOf<Impl>(where, 'impl', opts.impl ?? 'fused', ['fused', 'reference']),
     }
-    const { embeddingDim: E, hiddenSize: H, cell, numLayers } = this.opts
+    const { embeddingDim: E, hiddenSize: H, cell, numLayers, impl } = this.opts
     this.sourceEmbedding = this.registerModule('source_embedding', new Embedding({ numEmbeddings: this.opts.sourceVocabSize, embeddingDim: E, dtype }))
     this.targetEmbedding = this.registerModule('target_embedding', new Embedding({ numEmbeddings: this.opts.targetVocabSize, embeddingDim: E, dtype }))
-    this.encoder = this.registerModule('encoder', recurrentLayer(cell, { inputSize: E, hiddenSize: H, numLayers, dropout: 0, dtype }) as GRU | LSTM)
-    this.decoder = this.registerModule('decoder', recurrentLayer(cell, { inputSize: E + H, hiddenSize: H, numLayers, dropout: 0, dtype }) as GRU | LSTM)
+    this.encoder = this.registerModule('encoder', recurrentLayer(cell, { inputSize: E, hiddenSize: H, numLayers, dropout: 0, impl, dtype }) as GRU | LSTM)
+    this.decoder = this.registerModule('decoder', recurrentLayer(cell, { inputSize: E + H, hiddenSize: H, numLayers, dropout: 0, impl, dtype }) as GRU | LSTM)
     const bound = 1 / Math.sqrt(H)
     this.outWeight = this.registerParameter('out.weight', uniformParameter([this.opts.targetVocabSize, H], bound, dtype))
     this.outBias = this.registerParameter('out.bias', uniformParameter([this.opts.targetVocabSize], bound, dtype))

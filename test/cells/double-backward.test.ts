@@ -62,7 +62,7 @@ describe('the fused layers refuse createGraph, naming impl: reference', () => {
     const reference = make('reference')
     reference.loadStateDict(fused.stateDict())
     const loss = (layer: LSTM | GRU | RNN) => layer.forward(x).output.tanh().sum()
-    const message = new RegExp(`^createGraph: ${op} has no double backward .*: it is the fused path's hand-derived backward; build the layer with impl: 'reference' \\(the cells' equations\\) instead$`)
+    const message = new RegExp(`^createGraph: ${op} has no double backward .*: it is the fused path's hand-derived backward; build the layer, or the model, with impl: 'reference' \\(the cells' equations\\) instead$`)
     expectPlainError(() => grad(loss(fused), [x], { createGraph: true }), message)
     expectPlainError(() => loss(fused).backward({ createGraph: true }), message)
     // refused before anything runs: no parameter's .grad is half-accumulated

@@ -127,7 +127,7 @@ export function fusedSequence(kind: CellMode, x: Tensor, h0: Tensor, c0: Tensor 
   const inputs = candidates.filter((t): t is Tensor => t !== null)
   const saved: Saved = { kind, reverse, x, h0, c0, p, buffers, mask, valid, hW }
   const y = record(`fused_${kind}`, inputs, packed, (dy) => backward(saved, dy.data).filter((_, k) => candidates[k] !== null),
-    "it is the fused path's hand-derived backward; build the layer with impl: 'reference' (the cells' equations) instead")
+    "it is the fused path's hand-derived backward; build the layer, or the model, with impl: 'reference' (the cells' equations) instead")
   const last = valid !== null ? T : reverse ? 0 : T - 1
   if (W_hr !== null) {
     return {

@@ -20,8 +20,8 @@ export interface TrainingOptions {
 /** What a language-model checkpoint keeps besides the weights, so `sample` and `--resume` can rebuild it. */
 export interface LanguageModelExtra {
   kind: 'language-model'
-  /** train has no flags for recurrentDropout and inputDropout, so its models have none and the config leaves them out. */
-  config: Required<Omit<LanguageModelOptions, 'dtype' | 'recurrentDropout' | 'inputDropout'>>
+  /** train has no flags for recurrentDropout and inputDropout, so its models have none and the config leaves them out; its models run the fused path. */
+  config: Required<Omit<LanguageModelOptions, 'dtype' | 'recurrentDropout' | 'inputDropout' | 'impl'>>
   tokenizer: CharTokenizerJSON
   /** Absent in checkpoints written before they were recorded. */
   training?: TrainingOptions
