@@ -71,8 +71,8 @@ export class SequenceClassifier extends Module {
     this.bias = this.registerParameter('fc.bias', uniformParameter([this.numClasses], bound, dtype))
   }
 
-  /** x: [B, T, D] floats (or [B, T] int32 tokens); lengths: each sequence's length ≤ T (default T), numbers or int32 [B]. → logits [B, numClasses]. */
-  forward(x: Tensor, lengths?: readonly number[] | Tensor): Tensor {
+  /** x: [B, T, D] floats (or [B, T] int32 tokens); lengths: each sequence's length ≤ T (default T), numbers (an array, an Int32Array) or int32 [B]. → logits [B, numClasses]. */
+  forward(x: Tensor, lengths?: ArrayLike<number> | Tensor): Tensor {
     const where = 'SequenceClassifier.forward'
     const tokens = this.embedding !== null
     if (!(x instanceof Tensor) || x.ndim !== (tokens ? 2 : 3) || (tokens ? x.dtype !== 'int32' : x.shape[2] !== this.inputSize)) {
@@ -80,7 +80,7 @@ export class SequenceClassifier extends Module {
       throw new Error(`${where}: expected ${want}, got ${x instanceof Tensor ? `${x.dtype} ${formatShape(x.shape)}` : describe(x)}`)
     }
     const [B, T] = x.shape
-    const lens = lengths instanceof Tensor && lengths.dtype === 'int32' && lengths.ndim === 1 ? Array.from(lengths.data) : lengths
+    const lens = (lengths instanceof Tensor && lengths.dtype === 'int32' && lengths.ndim === 1) || ArrayBuffer.isView(lengths) ? Array.from((lengths instanceof Tensor ? lengths.data : lengths) as ArrayLike<number>) : lengths
     if (lens !== undefined && (!Array.isArray(lens) || lens.length !== B || !lens.every((n) => Number.isInteger(n) && n >= 1 && n <= T))) {
       throw new Error(`${where}: lengths must hold ${B} integers in [1, ${T}] (one per sequence), as numbers or an int32 tensor, got ${lengths instanceof Tensor ? `a ${lengths.dtype} tensor ${formatShape(lengths.shape)}` : describe(lengths)}`)
     }

@@ -90,7 +90,7 @@ export class LanguageModel extends Module {
    * give their targets crossEntropy's ignoreIndex (-100) to leave them out of the loss. (One signature, no
    * overloads, so that a loop feeding each call's state to the next still infers its types.)
    */
-  forward(tokens: Tensor, state?: RecurrentState, opts?: ForwardOptions & { lengths?: readonly number[] | Tensor }): { logits: Tensor; state: RecurrentState; gates?: GateTrace[] } {
+  forward(tokens: Tensor, state?: RecurrentState, opts?: ForwardOptions & { lengths?: ArrayLike<number> | Tensor }): { logits: Tensor; state: RecurrentState; gates?: GateTrace[] } {
     const recordGates = recordGatesOption('LanguageModel.forward', state, opts, ['lengths'])
     if (!(tokens instanceof Tensor) || tokens.dtype !== 'int32' || tokens.ndim !== 2) {
       const got = tokens instanceof Tensor ? `${tokens.dtype} ${formatShape(tokens.shape)}` : describe(tokens)

@@ -11,13 +11,15 @@ import type { ForwardOptions } from './cells.js'
 /** The last argument of RNN, LSTM and GRU's forward. */
 export interface SequenceForwardOptions extends ForwardOptions {
   /**
-   * Each sequence's length (B integers in 1 … T, any order; a number array or an int32 tensor [B]; one
-   * value for unbatched x): PyTorch's pack_padded_sequence(x, lengths, enforce_sorted=False) → layer →
-   * pad_packed_sequence. Steps from a sequence's length on are padding: their outputs are 0, the final h
-   * (and c) are each sequence's state at its own last step, and a reverse direction starts at each
-   * sequence's own end. A length of 0 is refused, as PyTorch refuses it; use `mask` for an empty row.
+   * Each sequence's length (B integers in 1 … T, any order; a number array, any array-like of integers such
+   * as an Int32Array, or an int32 tensor [B]; for unbatched x one value, a number or any of those holding
+   * one): PyTorch's pack_padded_sequence(x, lengths, enforce_sorted=False) → layer →
+   * pad_packed_sequence(…, total_length=T). The output keeps all T steps (pad_packed_sequence without
+   * total_length would keep max(lengths)); steps from a sequence's length on are padding: their outputs are
+   * 0, the final h (and c) are each sequence's state at its own last step, and a reverse direction starts at
+   * each sequence's own end. A length of 0 is refused, as PyTorch refuses it; use `mask` for an empty row.
    */
-  lengths?: readonly number[] | Tensor
+  lengths?: ArrayLike<number> | Tensor | number
   /**
    * Keras's masking: [B, T] of 0 and 1 (a tensor of any dtype, or nested arrays; [T] for unbatched x),
    * [B, T] whether or not the layer is batchFirst. At a step of 0 the state is carried unchanged and the
@@ -47,10 +49,12 @@ function lengthFlags(where: string, lengths: unknown, T: number, B: number, unba
   if (lengths instanceof Tensor) {
     if (lengths.dtype !== 'int32' || lengths.ndim !== 1) throw new Error(`${where}: lengths must be ${want}, as a number array or an int32 tensor [${B}]; got a ${lengths.dtype} tensor ${formatShape(lengths.shape)}`)
     values = lengths.data
-  } else if (Array.isArray(lengths)) {
-    values = lengths as number[]
+  } else if (unbatched && typeof lengths === 'number') {
+    values = [lengths]
+  } else if (isArrayLike(lengths)) {
+    values = lengths
   } else {
-    throw new Error(`${where}: lengths must be ${want}, as a number array or an int32 tensor; got ${describe(lengths)}`)
+    throw new Error(`${where}: lengths must be ${want}, as ${unbatched ? 'a number, ' : ''}a number array (or an Int32Array, any array-like) or an int32 tensor; got ${describe(lengths)}`)
   }
   if (values.length !== B) throw new Error(`${where}: lengths must be ${want}; got ${values.length} values`)
   const flags = new Uint8Array(T * B)
@@ -63,6 +67,13 @@ function lengthFlags(where: string, lengths: unknown, T: number, B: number, unba
     for (let t = 0; t < n; t++) flags[t * B + b] = 1
   }
   return flags
+}
+
+function isArrayLike(value: unknown): value is ArrayLike<number> {
+  if (Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView))) return true
+  if (value === null || typeof value !== 'object') return false
+  const n = (value as { length?: unknown }).length
+  return typeof n === 'number' && Number.isInteger(n) && n >= 0
 }
 
 function maskFlags(where: string, mask: unknown, T: number, B: number, unbatched: boolean): Uint8Array {
@@ -92,7 +103,8 @@ function maskFlags(where: string, mask: unknown, T: number, B: number, unbatched
 /**
  * Sequences of different lengths as one batch-first batch, padded at the end to the longest, with their
  * lengths (PyTorch's pad_sequence with batch_first=True): token id arrays give int32 [B, T], tensors
- * [L, …] give [B, T, …] in their dtype (differentiable). padValue fills the padding (default 0; -100, the
+ * [L, …] give [B, T, …] in their dtype (differentiable). An empty sequence becomes a row of padding, as in
+ * PyTorch (all empty: T = 0); its length 0 is one the layers' lengths refuse, as pack_padded_sequence does. padValue fills the padding (default 0; -100, the
  * default ignoreIndex of crossEntropy, makes padded targets count for nothing in a loss).
  */
 export function padSequences(sequences: readonly (ArrayLike<number> | Tensor)[], opts: { padValue?: number } = {}): { padded: Tensor; lengths: number[] } {
@@ -102,8 +114,8 @@ export function padSequences(sequences: readonly (ArrayLike<number> | Tensor)[],
   if (!Array.isArray(sequences) || sequences.length === 0) throw new Error(`${where}: expected a non-empty array of sequences, got ${describe(sequences)}`)
   if (typeof padValue !== 'number' || !Number.isFinite(padValue)) throw new Error(`${where}: padValue must be a finite number, got ${describe(padValue)}`)
   const lengths = sequences.map((seq, b) => {
-    const n = seq instanceof Tensor ? (seq.ndim >= 1 ? seq.shape[0] : 0) : seq?.length
-    if (typeof n !== 'number' || n < 1) throw new Error(`${where}: sequences[${b}] must be a non-empty array of token ids or a tensor [L, …]; got ${seq instanceof Tensor ? `a tensor ${formatShape(seq.shape)}` : describe(seq)}`)
+    const n = seq instanceof Tensor ? (seq.ndim >= 1 ? seq.shape[0] : -1) : seq?.length
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new Error(`${where}: sequences[${b}] must be an array of token ids or a tensor [L, …]; got ${seq instanceof Tensor ? `a tensor ${formatShape(seq.shape)}` : describe(seq)}`)
     return n
   })
   const T = Math.max(...lengths), B = sequences.length
@@ -117,20 +129,24 @@ export function padSequences(sequences: readonly (ArrayLike<number> | Tensor)[],
       if (seq.shape[0] === T) return seq
       const pad = Tensor.zeros([T - seq.shape[0], ...rest], seq.dtype)
       pad.data.fill(padValue)
-      return cat([seq, pad], 0)
+      return seq.shape[0] === 0 ? pad : cat([seq, pad], 0)
     })
     return { padded: stack(rows, 0), lengths }
   }
-  if (!Number.isInteger(padValue)) throw new Error(`${where}: padValue must be an integer for token ids, got ${padValue}`)
+  if (!isInt32(padValue)) throw new Error(`${where}: padValue must be an int32 integer for token ids (in ${INT32_RANGE}), got ${padValue}`)
   const padded = Tensor.zeros([B, T], 'int32')
   padded.data.fill(padValue)
   sequences.forEach((seq, b) => {
     if (seq instanceof Tensor) throw new Error(`${where}: sequences[${b}] is a tensor but sequences[0] is not; give all token arrays or all tensors`)
     for (let t = 0; t < seq.length; t++) {
       const id = seq[t]
-      if (!Number.isInteger(id)) throw new Error(`${where}: sequences[${b}][${t}] is ${describe(id)}, not an integer token id`)
+      if (!isInt32(id)) throw new Error(`${where}: sequences[${b}][${t}] is ${describe(id)}, not an int32 token id (an integer in ${INT32_RANGE})`)
       padded.data[b * T + t] = id
     }
   })
   return { padded, lengths }
 }
+
+const INT32_RANGE = '−2147483648 … 2147483647'
+// The padded batch is int32: a larger integer would wrap without a word.
+const isInt32 = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= -2147483648 && (v as number) <= 2147483647

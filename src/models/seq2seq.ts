@@ -41,7 +41,7 @@ export interface DecodeOptions {
   topP?: number
   seed?: number
   /** Each source sequence's length when the sources are padded at the end (see Seq2Seq.encode). */
-  sourceLengths?: readonly number[] | Tensor
+  sourceLengths?: ArrayLike<number> | Tensor
 }
 
 function checkTokens(where: string, name: string, t: unknown, vocab: number): Tensor {
@@ -91,7 +91,7 @@ export class Seq2Seq extends Module {
    * different lengths padded at the end), both are each source's state after its own last token, as the
    * encoder's lengths give them (PyTorch's packed sequences), so padding changes nothing.
    */
-  encode(source: Tensor, sourceLengths?: readonly number[] | Tensor): { state: RecurrentState; context: Tensor } {
+  encode(source: Tensor, sourceLengths?: ArrayLike<number> | Tensor): { state: RecurrentState; context: Tensor } {
     checkTokens('Seq2Seq.encode', 'source', source, this.opts.sourceVocabSize)
     const { state } = runRecurrent(this.encoder, this.sourceEmbedding.forward(source), undefined, sourceLengths === undefined ? undefined : { lengths: sourceLengths })
     const layers = state.h.shape[0]
@@ -113,7 +113,7 @@ export class Seq2Seq extends Module {
    * y₁ … y_T. opts.sourceLengths: see encode. Targets of different lengths need no option: the decoder
    * reads left to right, so give the padded positions' targets crossEntropy's ignoreIndex.
    */
-  forward(source: Tensor, decoderInputs: Tensor, opts?: { sourceLengths?: readonly number[] | Tensor }): Tensor {
+  forward(source: Tensor, decoderInputs: Tensor, opts?: { sourceLengths?: ArrayLike<number> | Tensor }): Tensor {
     if (source instanceof Tensor && decoderInputs instanceof Tensor && source.shape[0] !== decoderInputs.shape[0]) {
       throw new Error(`Seq2Seq.forward: source has batch ${source.shape[0]} but decoderInputs has ${decoderInputs.shape[0]}`)
     }

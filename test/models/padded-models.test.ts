@@ -20,10 +20,37 @@ test('padSequences pads token arrays and tensors at the end and gives their leng
   expect(Array.from(floats.padded.data.subarray(9))).toEqual([0, 0, 0])
   expect(gradcheck((x, y) => padSequences([x, y]).padded, [a, b])).toBe(true)
   expectPlainError(() => padSequences([]), /padSequences: expected a non-empty array of sequences/)
-  expectPlainError(() => padSequences([[1], []]), /sequences\[1\] must be a non-empty array/)
   expectPlainError(() => padSequences([[1], [2.5]]), /sequences\[1\]\[0\] is number 2.5/)
-  expectPlainError(() => padSequences([[1]], { padValue: 0.5 }), /padValue must be an integer for token ids/)
+  expectPlainError(() => padSequences([[1]], { padValue: 0.5 }), /padValue must be an int32 integer for token ids/)
   expectPlainError(() => padSequences([a, randn([2, 4], { dtype: 'float64' })]), /sequences\[1\] must be a float64 tensor \[L, 3\] like sequences\[0\]; got float64 \[2, 4\]/)
+})
+
+test('padSequences refuses a token id or padValue outside int32 (it would wrap), naming it', () => {
+  expectPlainError(() => padSequences([[1], [3, 2 ** 31]]), /^padSequences: sequences\[1\]\[1\] is number 2147483648, not an int32 token id \(an integer in −2147483648 … 2147483647\)$/)
+  expectPlainError(() => padSequences([[-(2 ** 31) - 1]]), /sequences\[0\]\[0\] is number -2147483649/)
+  expectPlainError(() => padSequences([[1], [1, 2]], { padValue: 2 ** 31 }), /padValue must be an int32 integer for token ids \(in −2147483648 … 2147483647\), got 2147483648/)
+  expect(padSequences([[2 ** 31 - 1], [-(2 ** 31)]]).padded.toArray()).toEqual([[2 ** 31 - 1], [-(2 ** 31)]])
+})
+
+test('padSequences takes empty sequences as PyTorch’s pad_sequence does: a row of padding; all empty gives T = 0', () => {
+  // pad_sequence([tensor([]), tensor([1, 2])], batch_first=True) is [[0, 0], [1, 2]]; two empty ones give [2, 0]
+  const tokens = padSequences([[], [1, 2]], { padValue: 7 })
+  expect(tokens.padded.toArray()).toEqual([[7, 7], [1, 2]])
+  expect(tokens.lengths).toEqual([0, 2])
+  const none = padSequences([[], new Int32Array(0)])
+  expect(none.padded.shape).toEqual([2, 0])
+  expect(none.lengths).toEqual([0, 0])
+  const a = randn([0, 3], { dtype: 'float64' })
+  const b = randn([2, 3], { dtype: 'float64', requiresGrad: true })
+  const floats = padSequences([a, b], { padValue: -1 })
+  expect(floats.padded.shape).toEqual([2, 2, 3])
+  expect(Array.from(floats.padded.data.subarray(0, 6))).toEqual([-1, -1, -1, -1, -1, -1])
+  expect(gradcheck((y) => padSequences([a, y]).padded, [b])).toBe(true)
+  expect(padSequences([a, randn([0, 3], { dtype: 'float64' })]).padded.shape).toEqual([2, 0, 3])
+  // a length of 0 is then one the layers refuse, as pack_padded_sequence does, pointing at mask
+  const model = new SequenceClassifier({ vocabSize: 3, hiddenSize: 2, numClasses: 2 })
+  expectPlainError(() => model.forward(tokens.padded, tokens.lengths), /lengths must hold 2 integers in \[1, 2\]/)
+  expectPlainError(() => padSequences([randn([])]), /sequences\[0\] must be an array of token ids or a tensor \[L, …\]; got a tensor \[\]/)
 })
 
 test('SequenceClassifier takes int32 lengths too, and refuses a float tensor', () => {
@@ -31,6 +58,7 @@ test('SequenceClassifier takes int32 lengths too, and refuses a float tensor', (
   const model = new SequenceClassifier({ inputSize: 2, hiddenSize: 3, numClasses: 2, cell: 'lstm', bidirectional: true, numLayers: 2, dtype: 'float64' })
   const x = randn([3, 4, 2], { dtype: 'float64' })
   expect(Array.from(model.forward(x, tensor([4, 1, 2], { dtype: 'int32' })).data)).toEqual(Array.from(model.forward(x, [4, 1, 2]).data))
+  expect(Array.from(model.forward(x, new Int32Array([4, 1, 2])).data)).toEqual(Array.from(model.forward(x, [4, 1, 2]).data))
   expectPlainError(() => model.forward(x, tensor([4, 1, 2])), /lengths must hold 3 integers in \[1, 4\] .* got a float32 tensor \[3\]/)
 })
 

@@ -216,7 +216,19 @@ test('a mask of each row’s first L steps equals lengths L; lengths of T equal 
     const batched = run(layer, x.slice(0, 0, 1), h0?.slice(1, 0, 1), c0?.slice(1, 0, 1), { lengths: [3] })
     expect(Array.from(flat(unbatched).data)).toEqual(Array.from(flat(batched).data))
     expect(Array.from(flat(run(layer, one, s0(h0), s0(c0), { mask: [1, 1, 1, 0, 0] })).data)).toEqual(Array.from(flat(unbatched).data))
+    // one value for unbatched x may be a plain number; lengths may be an Int32Array or any array-like of integers
+    expect(Array.from(flat(run(layer, one, s0(h0), s0(c0), { lengths: 3 })).data)).toEqual(Array.from(flat(unbatched).data))
+    const withArray = Array.from(flat(run(layer, x, h0, c0, { lengths })).data)
+    expect(Array.from(flat(run(layer, x, h0, c0, { lengths: Int32Array.from(lengths) })).data)).toEqual(withArray)
+    expect(Array.from(flat(run(layer, x, h0, c0, { lengths: { length: 3, 0: 3, 1: 5, 2: 1 } })).data)).toEqual(withArray)
   }
+})
+
+test('the output keeps all T steps, as pad_packed_sequence(…, total_length=T) gives them, even when every length is shorter', () => {
+  const layer = new GRU({ inputSize: 2, hiddenSize: 3, batchFirst: true })
+  const { output } = layer.forward(randn([2, 5, 2]), undefined, { lengths: new Int32Array([2, 3]) })
+  expect(output.shape).toEqual([2, 5, 3])
+  expect(Array.from(output.slice(1, 3, 5).data)).toEqual(new Array(12).fill(0))
 })
 
 test('recorded gates are 0 at padded steps and the others’ as run alone', () => {
@@ -240,6 +252,8 @@ test('bad lengths and masks are refused with what was expected and what came, be
   expectPlainError(() => layer.forward(x, undefined, { lengths: tensor([4, 2, 1]) }), where, /int32 tensor \[3\]; got a float32 tensor \[3\]/)
   expectPlainError(() => layer.forward(x, undefined, { lengths: 4 as unknown as number[] }), where, /got number 4/)
   expectPlainError(() => layer.forward(x.slice(0, 0, 1).squeeze(0), undefined, { lengths: [4, 4] }), where, /one length \(x is unbatched\)/)
+  expectPlainError(() => layer.forward(x.slice(0, 0, 1).squeeze(0), undefined, { lengths: 5 }), where, /one length \(x is unbatched\) in 1 … 4; lengths\[0\] is number 5/)
+  expectPlainError(() => layer.forward(x, undefined, { lengths: new Float64Array([4, 1.5, 2]) }), where, /lengths\[1\] is number 1.5/)
   expectPlainError(() => layer.forward(x, undefined, { mask: [[1, 1, 1, 1], [1, 0, 1, 1]] }), where, /mask of 0 and 1 shaped \[3, 4\] \(B, T\)/)
   expectPlainError(() => layer.forward(x, undefined, { mask: tensor([[1, 1, 1, 1], [1, 0, 1, 1], [1, 1, 1, 0.5]]) }), where, /only 0 and 1; element \[2, 3\] is number 0.5/)
   expectPlainError(() => layer.forward(x, undefined, { mask: randn([4, 3]) }), where, /got a tensor \[4, 3\]/)
