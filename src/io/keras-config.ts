@@ -60,7 +60,8 @@ export function checkKerasKind(where: string, kind: unknown): KerasKind {
 /**
  * The options of the seqgrad layer that computes what `config` describes, or an error naming what seqgrad
  * cannot compute: an activation other than tanh, relu or linear (SimpleRNN) or tanh (LSTM, GRU), a
- * recurrent_activation other than sigmoid or hard_sigmoid, go_backwards, and any key it does not know.
+ * recurrent_activation other than sigmoid or hard_sigmoid (null is Keras's linear for both: a SimpleRNN's
+ * linear activation, refused elsewhere), go_backwards, and any key it does not know.
  * 'hard_sigmoid' is Keras 2's and TensorFlow.js's, clip(0.2·a + 0.5, 0, 1); Keras 3 redefined it as
  * relu6(a + 3) / 6, which seqgrad does not compute, so a Keras 3 config (it has seed or use_cudnn) naming it is refused. A GRU config without reset_after is reset_after=False
  * (TensorFlow.js's GRU, and Keras 1's); LSTM and GRU configs must name their recurrent_activation, whose
@@ -88,15 +89,17 @@ export function readKerasConfig(where: string, kind: KerasKind, config: KerasLay
   const timeMajor = config.time_major ?? false
   if (typeof timeMajor !== 'boolean') throw new Error(`${where}: config.time_major must be true or false, got ${describe(timeMajor)}`)
   const options: KerasLayerOptions = { hiddenSize: units, bias: useBias, batchFirst: !timeMajor }
-  const activation = config.activation ?? 'tanh'
+  // Keras and TensorFlow.js read a null activation as linear (activations.get(None)); only an absent one is the default tanh.
+  const activation = config.activation === undefined ? 'tanh' : config.activation === null ? 'linear' : config.activation
   if (kind === 'simple_rnn') {
     const nonlinearity = typeof activation === 'string' ? NONLINEARITY[activation] : undefined
     if (nonlinearity === undefined) throw new Error(`${where}: the ${layer} has activation ${describe(activation)}; seqgrad's RNN computes 'tanh', 'relu' or 'linear'`)
     return { ...options, nonlinearity }
   }
-  if (activation !== 'tanh') throw new Error(`${where}: the ${layer} has activation ${describe(activation)}; seqgrad's ${kind === 'lstm' ? 'LSTM' : 'GRU'} computes its candidate${kind === 'lstm' ? ' and tanh(c\')' : ''} with 'tanh' only`)
+  if (activation !== 'tanh') throw new Error(`${where}: the ${layer} has activation ${config.activation === null ? "null, which Keras reads as 'linear'" : describe(activation)}; seqgrad's ${kind === 'lstm' ? 'LSTM' : 'GRU'} computes its candidate${kind === 'lstm' ? ' and tanh(c\')' : ''} with 'tanh' only`)
   const named = config.recurrent_activation
   if (named === undefined) throw new Error(`${where}: the ${layer} config must name its recurrent_activation ('sigmoid' or 'hard_sigmoid'): Keras's default was 'hard_sigmoid' up to Keras 2.2 and in TensorFlow.js, 'sigmoid' since`)
+  if (named === null) throw new Error(`${where}: the ${layer} has recurrent_activation null, which Keras reads as 'linear': gates left unsquashed, which seqgrad's gates do not compute (they compute 'sigmoid' or 'hard_sigmoid')`)
   const recurrentActivation = typeof named === 'string' ? RECURRENT_ACTIVATION[named] : undefined
   if (named === 'hard_sigmoid' && KERAS_3_ONLY.some((key) => key in config)) {
     throw new Error(`${where}: the ${layer} config is Keras 3's (it has ${KERAS_3_ONLY.filter((key) => key in config).join(' and ')}), whose 'hard_sigmoid' is relu6(a + 3) / 6; seqgrad's hard sigmoid is Keras 2's and TensorFlow.js's, clip(0.2·a + 0.5, 0, 1)`)

@@ -43,6 +43,14 @@ describe('kerasLayerOptions', () => {
     // Keras 3 redefined hard_sigmoid as relu6(a + 3) / 6; its configs carry seed (and use_cudnn), Keras 2's and tfjs's do not
     expectPlainError(() => kerasLayerOptions('gru', { ...lstm, recurrent_activation: 'hard_sigmoid', seed: null, use_cudnn: 'auto' }), /the Keras GRU config is Keras 3's \(it has seed and use_cudnn\), whose 'hard_sigmoid' is relu6\(a \+ 3\) \/ 6/)
     expect(kerasLayerOptions('gru', { ...lstm, seed: null, use_cudnn: 'auto' }).recurrentActivation).toBe('sigmoid')
+    // Keras and TensorFlow.js read null as linear (activations.get(None)): a linear SimpleRNN, refused for the gates and the LSTM's and GRU's tanh
+    expect(kerasLayerOptions('simple_rnn', { units: 2, activation: null }).nonlinearity).toBe('linear')
+    expect(kerasLayerOptions('simple_rnn', { units: 2 }).nonlinearity).toBe('tanh')
+    expectPlainError(() => kerasLayerOptions('lstm', { ...lstm, activation: null }), /^kerasLayerOptions: the Keras LSTM has activation null, which Keras reads as 'linear'; seqgrad's LSTM computes its candidate and tanh\(c'\) with 'tanh' only$/)
+    expectPlainError(() => kerasLayerOptions('gru', { ...lstm, activation: null }), /the Keras GRU has activation null, which Keras reads as 'linear'; seqgrad's GRU computes its candidate with 'tanh' only$/)
+    for (const kind of ['lstm', 'gru'] as const) {
+      expectPlainError(() => kerasLayerOptions(kind, { ...lstm, recurrent_activation: null }), /^kerasLayerOptions: the Keras (LSTM|GRU) has recurrent_activation null, which Keras reads as 'linear': gates left unsquashed, which seqgrad's gates do not compute \(they compute 'sigmoid' or 'hard_sigmoid'\)$/)
+    }
     expectPlainError(() => kerasLayerOptions('lstm', { units: 2, activation: 'tanh' }), /must name its recurrent_activation \('sigmoid' or 'hard_sigmoid'\): Keras's default was 'hard_sigmoid' up to Keras 2.2 and in TensorFlow.js, 'sigmoid' since/)
     expectPlainError(() => kerasLayerOptions('lstm', { ...lstm, go_backwards: true }), /go_backwards: true .*flip the input along time instead/)
     expectPlainError(() => kerasLayerOptions('lstm', { ...lstm, proj_size: 2 }), /the Keras LSTM config has 'proj_size', which seqgrad does not compute$/)
