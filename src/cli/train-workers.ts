@@ -20,7 +20,13 @@ export function asWorkerLike(worker: Worker): WorkerLike {
       worker.on('exit', (code: number) => listener({ message: `it stopped (exit code ${code})` }))
     }
   }
-  return { postMessage: (message) => worker.postMessage(message), addEventListener: on as WorkerLike['addEventListener'], terminate: () => worker.terminate() }
+  return {
+    postMessage: (message) => worker.postMessage(message),
+    addEventListener: on as WorkerLike['addEventListener'],
+    terminate: () => worker.terminate(),
+    ref: () => worker.ref(),
+    unref: () => worker.unref(),
+  }
 }
 
 /** The Node worker script in the package: dist/esm/cli/train-worker.js, beside the web one's folder (also from CommonJS). */

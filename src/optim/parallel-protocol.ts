@@ -10,6 +10,9 @@ export interface WorkerLike {
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void
   addEventListener(type: 'error', listener: (event: { message?: string; error?: unknown }) => void): void
   terminate(): unknown
+  /** Node's worker_threads: whether the thread keeps the process alive. An idle worker is unref'd, a busy one ref'd. */
+  ref?(): void
+  unref?(): void
 }
 
 /** Starts worker number `index` running seqgrad's training worker script (train-worker.js). */

@@ -1,7 +1,8 @@
 // The worker threads of data-parallel training: started when first needed, kept for the next call, each
 // answering one request at a time. A worker that fails (its script throws, it cannot load, it exits) turns
 // its pending request, and every later one, into an error naming it, so training never waits on a dead
-// thread; close() terminates them all.
+// thread; close() terminates them all. Where a thread can keep the process alive (Node), an idle one does
+// not: it is ref'd only while a request waits on it, so a pool left open lets the program end.
 import { describe } from '../validation/checks.js'
 import type { FromWorker, ToWorker, WorkerFactory, WorkerLike } from './parallel-protocol.js'
 import { trainWorkerUrl } from './train-worker-url.js'
@@ -74,10 +75,12 @@ export class TrainingWorkers {
     while (this.channels.length < this.count) {
       const index = this.channels.length
       const channel: Channel = { worker: create(index), waiting: null, failure: null }
+      channel.worker.unref?.()
       channel.worker.addEventListener('message', ({ data }) => {
         const message = data as FromWorker
         const waiting = channel.waiting
         channel.waiting = null
+        channel.worker.unref?.()
         if (message.type === 'failed') waiting?.reject(new Error(`training worker ${index}: ${message.message}`))
         else waiting?.resolve(message)
       })
@@ -87,6 +90,7 @@ export class TrainingWorkers {
         channel.failure = new Error(`training worker ${index} failed: ${why}`)
         channel.waiting?.reject(channel.failure)
         channel.waiting = null
+        channel.worker.unref?.()
       })
       this.channels.push(channel)
     }
@@ -99,6 +103,7 @@ export class TrainingWorkers {
     if (channel.failure !== null) return Promise.reject(channel.failure)
     return new Promise((resolve, reject) => {
       channel.waiting = { resolve, reject }
+      channel.worker.ref?.() // a pending answer keeps the process alive
       channel.worker.postMessage(message)
     })
   }
