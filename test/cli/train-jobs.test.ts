@@ -1,10 +1,11 @@
 // `seqgrad train --jobs N`: the batch's streams trained in N worker threads. The same N repeats bit for bit,
 // also across a resume; another N differs by float32 rounding only; a checkpoint of --jobs 2 resumes with
 // --jobs 1 and the other way round; Ctrl-C saves; --jobs must not exceed --batch.
-import { existsSync, readFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadSafetensors } from '../../src/io/safetensors.js'
-import { expectFailure, LiveRun, seqgrad, temp, textFile } from './run-cli.js'
+import { cli, expectFailure, LiveRun, seqgrad, temp, textFile } from './run-cli.js'
 
 const tiny = ['--hidden', '12', '--embedding', '6', '--bptt', '8', '--batch', '6']
 
@@ -77,5 +78,39 @@ test('Ctrl-C during --jobs 2: the step finishes, the checkpoint is saved and res
     expect(resumed.stdout).toMatch(new RegExp(`resuming .* at step ${step}\\n`))
   } finally {
     run.child.kill('SIGKILL')
+  }
+}, 60_000)
+
+test('Ctrl-C during --jobs 2 on a terminal: the stop notice and the final message each start a line, and nothing is redrawn after the notice', async () => {
+  const dir = temp()
+  const data = textFile(dir)
+  // a terminal's view: stdout claims a TTY (so the progress line is redrawn with \r), stdout and stderr share one file in order
+  const preload = join(dir, 'tty.cjs')
+  writeFileSync(preload, "Object.defineProperty(process.stdout, 'isTTY', { value: true })\n")
+  const screen = join(dir, 'screen.txt')
+  const fd = openSync(screen, 'w')
+  // steps slower than the redraw interval (100 ms), so the step that finishes after Ctrl-C would redraw
+  const args = ['train', '--data', data, '--checkpoint', join(dir, 'c.st'), '--hidden', '384', '--embedding', '32', '--bptt', '200', '--batch', '4', '--steps', '1000000', '--every', '1000000', '--jobs', '2']
+  const child = spawn(process.execPath, ['--require', preload, cli, ...args], { cwd: dir, stdio: ['ignore', fd, fd] })
+  closeSync(fd)
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  try {
+    const deadline = Date.now() + 30_000
+    while (!/\rstep +\d+\/1000000/.test(readFileSync(screen, 'utf8'))) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no progress line: ${readFileSync(screen, 'utf8').slice(-500)}`)
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    child.kill('SIGINT')
+    expect(await exited).toBe(130)
+    const all = readFileSync(screen, 'utf8')
+    const notice = all.indexOf('seqgrad: SIGINT: finishing this step')
+    const stopped = all.indexOf('seqgrad: stopped by SIGINT; saved ')
+    expect({ notice: notice > 0, stopped: stopped > notice }).toEqual({ notice: true, stopped: true })
+    expect(all[notice - 1]).toBe('\n')
+    expect(all[stopped - 1]).toBe('\n')
+    expect(all.slice(notice)).not.toContain('\r')
+    expect(all.endsWith('\n')).toBe(true)
+  } finally {
+    child.kill('SIGKILL')
   }
 }, 60_000)

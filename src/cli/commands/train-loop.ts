@@ -95,8 +95,9 @@ export async function runTraining(run: TrainLoop): Promise<number> {
           lastLoss = info.loss
           const done = info.step - startStep
           const tokensPerSecond = (done * run.batch * run.bptt) / (trainingMs / 1000)
-          // (the step that ends at a checkpoint is reported by the checkpoint's line)
-          if (!outputClosed() && info.step !== target) out.update({ step: info.step, steps: run.steps, loss: info.loss, tokensPerSecond, etaSeconds: ((run.steps - info.step) * trainingMs) / done / 1000, savedStep })
+          // (the step that ends at a checkpoint is reported by the checkpoint's line; after a stop notice nothing
+          // is redrawn: with --jobs the steps go on while the event loop turns, and a redraw would join its line)
+          if (!outputClosed() && info.step !== target && stop === null) out.update({ step: info.step, steps: run.steps, loss: info.loss, tokensPerSecond, etaSeconds: ((run.steps - info.step) * trainingMs) / done / 1000, savedStep })
           return (workers !== null || now < sliceEnd) && stop === null
         },
       }
@@ -126,6 +127,7 @@ export async function runTraining(run: TrainLoop): Promise<number> {
     return 1
   }
   if (state !== undefined && state.step !== savedStep) save(state)
+  if (!outputClosed()) out.end() // the stop's message starts a line of its own
   const where = savedStep === null ? 'nothing to save yet (no step was taken)' : `saved ${run.path} at step ${savedStep} of ${run.steps}`
   const reason = stop === 'closed' ? 'standard output closed' : stop === 'failed' ? `cannot write to standard output: ${failure}` : `stopped by ${stop}`
   process.stderr.write(`seqgrad: ${reason}; ${where}${savedStep === null ? '' : `. Continue with: ${run.resumeCommand}`}\n`)
