@@ -3,8 +3,9 @@
 // op by default; impl: 'reference' runs the cells' equations step by step instead. forward(x, state,
 // { recordGates: true }) also returns every step's gate values, typed per cell (RNNGates, LSTMGates,
 // GRUGates: see GATE_NAMES), for looking inside. forward(x, state, { lengths }) runs a batch of sequences of
-// different lengths as PyTorch's packed sequences do (outputs past a length are 0, h and c are each
-// sequence's state at its own last step, a reverse direction starts at its own end); { mask } as Keras's
+// different lengths as PyTorch's packed sequences do, the output being pad_packed_sequence(…, total_length=T)'s
+// (all T steps; outputs past a length are 0, h and c are each sequence's state at its own last step, a
+// reverse direction starts at its own end); { mask } as Keras's
 // masking, [B, T] of 0/1: a masked step carries the state unchanged and outputs 0 (zero_output_for_mask),
 // a reverse direction reads from T − 1 down skipping masked steps (Keras's go_backwards). See padding.ts.
 //
