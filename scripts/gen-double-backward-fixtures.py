@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """PyTorch's second derivatives through one step of each cell, for seqgrad's double-backward parity test.
 
 Writes test/fixtures/double-backward-<mode>.safetensors (float64, mode in rnn_tanh, lstm, gru) and nothing
@@ -12,6 +12,7 @@ else. For nn.RNNCell / nn.LSTMCell / nn.GRUCell with input size 3, hidden size 4
 Tensors: the parameters (weight_ih, weight_hh, bias_ih, bias_hh), x, h, c (LSTM), target, v, penalty and the
 two families above. Deterministic: the same bytes every run.
 
+    apt-get update && apt-get install -y python3-torch    # Debian's PyTorch 1.13, under /usr/bin/python3
     /usr/bin/python3 scripts/gen-double-backward-fixtures.py
 """
 import importlib.util

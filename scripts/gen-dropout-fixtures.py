@@ -3,8 +3,9 @@
 recurrent_dropout): one direction of a recurrent layer run over a sequence with a fixed [B, H] mask m on
 every h that enters W_hh, the outputs and final state undropped.
 
-How to run (from the repository root):
+How to run (from the repository root), with Debian's PyTorch 1.13 under /usr/bin/python3:
 
+    apt-get update && apt-get install -y python3-torch
     /usr/bin/python3 scripts/gen-dropout-fixtures.py
 
 What it writes (float64, little-endian safetensors, by gen-torch-fixtures.py's writer):
