@@ -38,7 +38,8 @@ Round-trip check of a file written by seqgrad:
     /usr/bin/python3 scripts/gen-torch-fixtures.py --check-seqgrad-file model.safetensors
 
 loads `weight_ih_l0` ... (a 1- or 2-layer LSTM) with `input` and `output` and metadata `input_size`,
-`hidden_size`, `num_layers`, `bidirectional`, `batch_first`, builds torch.nn.LSTM with that config,
+`hidden_size`, `num_layers`, `bidirectional`, `batch_first` (and `proj_size` with `weight_hr_l<k>` for a projected
+LSTM), builds torch.nn.LSTM with that config,
 load_state_dict(strict=True), runs it on `input` and compares with `output` (max abs difference at most
 1e-6 for F32, 1e-10 for F64). Prints a verdict; exits 1 on a mismatch, 2 on a malformed file.
 """
@@ -695,7 +696,7 @@ def generate(out_dir, verify=True):
 # ----------------------------------------------------------------------------------------------------
 # Round trip: a seqgrad-written LSTM file into torch.nn.LSTM.
 
-PARAM_KEY = re.compile(r'^(weight|bias)_(ih|hh)_l\d+(_reverse)?$')
+PARAM_KEY = re.compile(r'^(weight_(ih|hh|hr)|bias_(ih|hh))_l\d+(_reverse)?$')  # weight_hr: LSTM({ projSize })
 
 
 def parse_bool(meta, key, default=None):
@@ -725,6 +726,7 @@ def check_seqgrad_file(path):
                 raise ValueError(f'tensor "{key}" is missing (have {sorted(tensors)})')
         input_size = parse_int(meta, 'input_size')
         hidden_size = parse_int(meta, 'hidden_size')
+        proj_size = int(meta.get('proj_size', '0'))  # LSTM({ projSize }); absent: no projection
         num_layers = parse_int(meta, 'num_layers')
         bidirectional = parse_bool(meta, 'bidirectional')
         batch_first = parse_bool(meta, 'batch_first')
@@ -743,7 +745,7 @@ def check_seqgrad_file(path):
 
     torch.set_num_threads(1)
     lstm = torch.nn.LSTM(input_size, hidden_size, num_layers=num_layers, bias=bias, batch_first=batch_first,
-                         bidirectional=bidirectional).to(dtype)
+                         bidirectional=bidirectional, proj_size=proj_size).to(dtype)
     try:
         lstm.load_state_dict({k: torch.from_numpy(v) for k, v in params.items()}, strict=True)
     except RuntimeError as e:
@@ -773,7 +775,8 @@ def check_seqgrad_file(path):
         ok = ok and good
         lines.append(f'  {name} {list(want.shape)}: max abs difference {err:.3e} '
                      f'({"within" if good else "ABOVE"} {tol:g})')
-    cfg = (f'LSTM(input_size={input_size}, hidden_size={hidden_size}, num_layers={num_layers}, bias={bias}, '
+    proj = f', proj_size={proj_size}' if proj_size else ''
+    cfg = (f'LSTM(input_size={input_size}, hidden_size={hidden_size}{proj}, num_layers={num_layers}, bias={bias}, '
            f'batch_first={batch_first}, bidirectional={bidirectional}) {dname}')
     print(f'{"PASS" if ok else "FAIL"} {path}: torch {torch.__version__} {cfg}')
     print('\n'.join(lines))

@@ -144,71 +144,8 @@ def generate(out_dir, verify=True):
 
 
 # ----------------------------------------------------------------------------------------------------
-# Round trip: a seqgrad-written projected LSTM into torch.nn.LSTM(proj_size=...).
-
-PARAM_KEY = re.compile(r'^(weight_(ih|hh|hr)|bias_(ih|hh))_l\d+(_reverse)?$')
-
-
-def check_seqgrad_file(path):
-    try:
-        tensors, meta = base.read_safetensors(path)
-        for key in ('input', 'output'):
-            if key not in tensors:
-                raise ValueError(f'tensor "{key}" is missing (have {sorted(tensors)})')
-        input_size = base.parse_int(meta, 'input_size')
-        hidden_size = base.parse_int(meta, 'hidden_size')
-        proj_size = base.parse_int(meta, 'proj_size')
-        num_layers = base.parse_int(meta, 'num_layers')
-        bidirectional = base.parse_bool(meta, 'bidirectional')
-        batch_first = base.parse_bool(meta, 'batch_first')
-        params = {k: v for k, v in tensors.items() if PARAM_KEY.match(k)}
-        bias = base.parse_bool(meta, 'bias', default=any(k.startswith('bias_') for k in params))
-        dtypes = {v.dtype for v in params.values()} | {tensors['input'].dtype}
-        if dtypes == {np.dtype('<f4')}:
-            dtype, tol, dname = torch.float32, 1e-6, 'F32'
-        elif dtypes == {np.dtype('<f8')}:
-            dtype, tol, dname = torch.float64, 1e-10, 'F64'
-        else:
-            raise ValueError(f'parameters and input must all be F32 or all F64, found {sorted(map(str, dtypes))}')
-        if ('h0' in tensors) != ('c0' in tensors):
-            raise ValueError('an LSTM initial state needs both h0 and c0, found only one')
-    except (ValueError, KeyError, OSError) as e:
-        print(f'FAIL {path}: cannot read the file: {e}')
-        return 2
-
-    torch.set_num_threads(1)
-    lstm = torch.nn.LSTM(input_size, hidden_size, num_layers=num_layers, bias=bias, batch_first=batch_first,
-                         bidirectional=bidirectional, proj_size=proj_size).to(dtype)
-    try:
-        lstm.load_state_dict({k: torch.from_numpy(v) for k, v in params.items()}, strict=True)
-    except RuntimeError as e:
-        print(f'FAIL {path}: load_state_dict(strict=True) rejected the weights:\n{e}')
-        return 1
-    x = torch.from_numpy(tensors['input']).to(dtype)
-    state = None
-    if 'h0' in tensors:
-        state = (torch.from_numpy(tensors['h0']).to(dtype), torch.from_numpy(tensors['c0']).to(dtype))
-    with torch.no_grad():
-        out, (h_n, c_n) = lstm(x, state)
-    ok = True
-    lines = []
-    for name, got in (('output', out), ('h_n', h_n), ('c_n', c_n)):
-        if name not in tensors:
-            continue
-        want = tensors[name]
-        if tuple(want.shape) != tuple(got.shape):
-            lines.append(f'  {name}: shape in file {list(want.shape)}, torch gives {list(got.shape)}')
-            ok = False
-            continue
-        err = float(np.max(np.abs(got.numpy().astype(np.float64) - want.astype(np.float64)))) if want.size else 0.0
-        good = err <= tol
-        ok = ok and good
-        lines.append(f'  {name} {list(want.shape)}: max abs difference {err:.3e} ({"within" if good else "ABOVE"} {tol:g})')
-    cfg = (f'LSTM(input_size={input_size}, hidden_size={hidden_size}, proj_size={proj_size}, num_layers={num_layers}, '
-           f'bias={bias}, batch_first={batch_first}, bidirectional={bidirectional}) {dname}')
-    print(f'{"PASS" if ok else "FAIL"} {path}: torch {torch.__version__} {cfg}')
-    print('\n'.join(lines))
-    return 0 if ok else 1
+# Round trip: a seqgrad-written projected LSTM into torch.nn.LSTM(proj_size=...) is gen-torch-fixtures.py's
+# check_seqgrad_file, which reads proj_size from the file's metadata.
 
 
 def main():
@@ -220,7 +157,7 @@ def main():
                     help='instead of generating, check a seqgrad-written projected LSTM safetensors file against torch')
     args = ap.parse_args()
     if args.check_seqgrad_file:
-        sys.exit(check_seqgrad_file(args.check_seqgrad_file))
+        sys.exit(base.check_seqgrad_file(args.check_seqgrad_file))  # reads proj_size from the metadata
     generate(args.out, verify=not args.no_verify)
 
 
