@@ -5,26 +5,16 @@
 // a = ±2.5 (0.2, as TensorFlow.js); and the σ modes left exactly as they were.
 import fc from 'fast-check'
 import { fusedSequence } from '../../../src/cells/fused/sequence.js'
-import { GATE_COUNT, type CellMode } from '../../../src/cells/kinds.js'
-import { referenceSequence, type SequenceResult } from '../../../src/cells/sequence.js'
-import { Generator, Tensor, cat, gradcheck, type FloatDType } from '../../../src/index.js'
+import type { CellMode } from '../../../src/cells/kinds.js'
+import { referenceSequence } from '../../../src/cells/sequence.js'
+import { Tensor, cat, gradcheck } from '../../../src/index.js'
+import { compareWithReference, runSequence, sequenceOperands, type SequenceCase } from '../../helpers/fused-cases.js'
 
 const MODES: CellMode[] = ['rnn_linear', 'lstm_hard_sigmoid', 'gru_hard_sigmoid', 'gru_reset_before_hard_sigmoid']
-const NAMES = ['x', 'h0', 'c0', 'W_ih', 'W_hh', 'b_ih', 'b_hh'] as const
 const SEED = 20261206 // fast-check's seed: every run draws the same cases
 
-interface Case {
-  mode: CellMode
-  T: number
-  B: number
-  D: number
-  H: number
-  reverse: boolean
-  bias: boolean
-  /** Operands are uniform in [−scale, scale]: 3 puts many hard σ gates outside [−2.5, 2.5], on the clip. */
-  scale: number
-  seed: number
-}
+/** scale 3 puts many hard σ gates outside [−2.5, 2.5], on the clip. */
+type Case = SequenceCase & { scale: number }
 
 const caseArb: fc.Arbitrary<Case> = fc.record({
   mode: fc.constantFrom(...MODES),
@@ -39,87 +29,23 @@ const caseArb: fc.Arbitrary<Case> = fc.record({
   seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
 })
 
-const hasC = (mode: CellMode) => mode.startsWith('lstm')
-
-/** Leaves in NAMES order (null where the case has none), float32-representable, the same on every call. */
-function operands(c: Case, dtype: FloatDType = 'float64', requiresGrad: readonly boolean[] = NAMES.map(() => true)): (Tensor | null)[] {
-  const gen = new Generator(c.seed)
-  const G = GATE_COUNT[c.mode]
-  const shapes = [[c.T, c.B, c.D], [c.B, c.H], [c.B, c.H], [G * c.H, c.D], [G * c.H, c.H], [G * c.H], [G * c.H]]
-  return shapes.map((shape, k) => {
-    const values = new Float64Array(shape.reduce((a, b) => a * b, 1))
-    gen.fillUniform(values, -c.scale, c.scale)
-    if ((k === 2 && !hasC(c.mode)) || (k >= 5 && !c.bias)) return null
-    const t = new Tensor(dtype === 'float32' ? Float32Array.from(values) : Float64Array.from(Float32Array.from(values)), shape)
-    t.requiresGrad = requiresGrad[k]
-    return t
-  })
-}
-
-function run(path: typeof fusedSequence, c: Case, [x, h0, c0, W_ih, W_hh, b_ih, b_hh]: (Tensor | null)[]): SequenceResult {
-  if (x === null || h0 === null || W_ih === null || W_hh === null) throw new Error('missing operand')
-  return path(c.mode, x, h0, c0, { W_ih, W_hh, b_ih, b_hh }, c.reverse)
-}
-
-/** A random linear functional of (output, h, c), drawn from the case's seed. */
-function functional(c: Case, r: SequenceResult): Tensor {
-  const gen = new Generator(c.seed + 1)
-  const weighted = (t: Tensor) => {
-    const w = new Float64Array(t.size)
-    gen.fillUniform(w, -1, 1)
-    return t.mul(new Tensor(w, t.shape).to(t.dtype as FloatDType)).sum()
-  }
-  const terms = weighted(r.output).add(weighted(r.h))
-  return r.c === null ? terms : terms.add(weighted(r.c))
-}
-
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string): void {
-  expect(actual.length).toBe(expected.length)
-  for (let i = 0; i < expected.length; i++) {
-    if (!(Math.abs(actual[i] - expected[i]) <= tol * (1 + Math.abs(expected[i])))) {
-      throw new Error(`${what}[${i}]: fused ${actual[i]}, reference ${expected[i]} (tolerance ${tol})`)
-    }
-  }
-}
-
-function compare(c: Case, dtype: FloatDType, tol: number, requiresGrad?: readonly boolean[]): void {
-  const fusedIn = operands(c, dtype, requiresGrad)
-  const refIn = operands(c, 'float64', requiresGrad)
-  const fused = run(fusedSequence, c, fusedIn)
-  const ref = run(referenceSequence, c, refIn)
-  expect(fused.output.shape).toEqual([c.T, c.B, c.H])
-  expectClose(fused.output.data, ref.output.data, tol, 'output')
-  expectClose(fused.h.data, ref.h.data, tol, 'h')
-  if (ref.c === null) expect(fused.c).toBeNull()
-  else expectClose(fused.c?.data ?? [], ref.c.data, tol, 'c')
-  if (!refIn.some((t) => t?.requiresGrad)) return
-  functional(c, fused).backward()
-  functional(c, ref).backward()
-  refIn.forEach((t, k) => {
-    const mine = fusedIn[k]
-    if (t === null || mine === null) return expect(mine).toBe(t)
-    if (!t.requiresGrad) return expect(mine.grad).toBeNull()
-    expectClose(mine.grad?.data ?? [], t.grad?.data ?? [], tol, `d${NAMES[k]}`)
-  })
-}
-
 describe('the fused activation variants equal the reference equations', () => {
   test('float64: output, h, c and all gradients agree to 1e-12', () => {
-    fc.assert(fc.property(caseArb, (c) => compare(c, 'float64', 1e-12)), { numRuns: 300, seed: SEED })
+    fc.assert(fc.property(caseArb, (c) => compareWithReference(c, 'float64', 1e-12)), { numRuns: 300, seed: SEED })
   })
 
   test('inputs that do not require grad get none, and the others still get the right ones', () => {
     const mask = fc.array(fc.boolean(), { minLength: 7, maxLength: 7 })
-    fc.assert(fc.property(caseArb, mask, (c, requiresGrad) => compare(c, 'float64', 1e-12, requiresGrad)), { numRuns: 100, seed: SEED })
+    fc.assert(fc.property(caseArb, mask, (c, requiresGrad) => compareWithReference(c, 'float64', 1e-12, { requiresGrad })), { numRuns: 100, seed: SEED })
   })
 
   test('float32 fused stays within 1e-5 of the float64 reference (operands up to 1: at 3 the rounding grows with them, and a gate can round across the clip)', () => {
-    fc.assert(fc.property(caseArb.filter((c) => c.scale <= 1), (c) => compare(c, 'float32', 1e-5)), { numRuns: 100, seed: SEED })
+    fc.assert(fc.property(caseArb.filter((c) => c.scale <= 1), (c) => compareWithReference(c, 'float32', 1e-5)), { numRuns: 100, seed: SEED })
   })
 
   test('operands at scale 3 do put gates on the clip (pre-activations beyond ±2.5), so the comparisons above cover slope 0', () => {
     const c: Case = { mode: 'lstm_hard_sigmoid', T: 3, B: 2, D: 3, H: 4, reverse: false, bias: true, scale: 3, seed: 5 }
-    const [x, h0, c0, W_ih, W_hh, b_ih, b_hh] = operands(c) as Tensor[]
+    const [x, h0, c0, W_ih, W_hh, b_ih, b_hh] = sequenceOperands(c) as Tensor[]
     const a = x.slice(0, 0, 1).squeeze(0).matmul(W_ih.transpose()).add(h0.matmul(W_hh.transpose())).add(b_ih).add(b_hh)
     const outside = Array.from(a.data).filter((v) => Math.abs(v) > 2.5).length
     expect(outside).toBeGreaterThan(4)
@@ -132,10 +58,10 @@ describe('gradcheck through the fused op', () => {
     for (const reverse of [false, true]) {
       test(`${mode}${reverse ? ', reverse' : ''}`, () => {
         const c: Case = { mode, T: 3, B: 2, D: 3, H: 2, reverse, bias: true, scale: 1, seed: 7 + MODES.indexOf(mode) }
-        const inputs = operands(c).filter((t): t is Tensor => t !== null)
+        const inputs = sequenceOperands(c).filter((t): t is Tensor => t !== null)
         const fn = (...leaves: Tensor[]) => {
-          const all = hasC(mode) ? leaves : [leaves[0], leaves[1], null, ...leaves.slice(2)]
-          const r = run(fusedSequence, c, all)
+          const all = mode.startsWith('lstm') ? leaves : [leaves[0], leaves[1], null, ...leaves.slice(2)]
+          const r = runSequence(fusedSequence, c, all)
           return cat([r.output.reshape([-1]), r.h.reshape([-1]), ...(r.c === null ? [] : [r.c.reshape([-1])])])
         }
         expect(gradcheck(fn, inputs)).toBe(true)
@@ -163,7 +89,7 @@ describe("hard σ's slope at exactly a = ±2.5 is 0.2, as TensorFlow.js's (clipB
           W_ih.requiresGrad = true
           const x = new Tensor(new Float64Array([1]), [1, 1, 1])
           const h0 = Tensor.zeros([1, 1], 'float64')
-          const c0 = hasC(mode) ? Tensor.zeros([1, 1], 'float64') : null
+          const c0 = mode.startsWith('lstm') ? Tensor.zeros([1, 1], 'float64') : null
           const W_hh = Tensor.zeros([G, 1], 'float64')
           const r = (path === 'fused' ? fusedSequence : referenceSequence)(mode, x, h0, c0, { W_ih, W_hh, b_ih: null, b_hh: null }, false)
           r.h.sum().backward()

@@ -6,25 +6,16 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { fusedSequence } from '../../../src/cells/fused/sequence.js'
-import { GATE_COUNT, type CellMode } from '../../../src/cells/kinds.js'
-import { referenceSequence, type SequenceMasks, type SequenceResult } from '../../../src/cells/sequence.js'
+import type { CellMode } from '../../../src/cells/kinds.js'
+import { referenceSequence } from '../../../src/cells/sequence.js'
 import { Generator, Tensor, cat, gradcheck, loadSafetensors, ones, type FloatDType } from '../../../src/index.js'
+import { compareWithReference, expectClose, runSequence, sequenceOperands, type SequenceCase } from '../../helpers/fused-cases.js'
 
 const MODES: CellMode[] = ['rnn_tanh', 'rnn_relu', 'lstm', 'gru', 'gru_reset_before']
-const NAMES = ['x', 'h0', 'c0', 'W_ih', 'W_hh', 'b_ih', 'b_hh'] as const
 const SEED = 2016 // fast-check's seed: every run draws the same cases
 
-interface Case {
-  mode: CellMode
-  T: number
-  B: number
-  D: number
-  H: number
-  reverse: boolean
-  bias: boolean
-  p: number
-  seed: number
-}
+/** p: the dropout probability of the case's mask. */
+type Case = SequenceCase & { p: number }
 
 const caseArb: fc.Arbitrary<Case> = fc.record({
   mode: fc.constantFrom(...MODES),
@@ -39,21 +30,6 @@ const caseArb: fc.Arbitrary<Case> = fc.record({
   seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
 })
 
-/** Leaves in NAMES order (null where the case has none), float32-representable values in [−1, 1]. */
-function operands(c: Case, dtype: FloatDType = 'float64'): (Tensor | null)[] {
-  const gen = new Generator(c.seed)
-  const G = GATE_COUNT[c.mode]
-  const shapes = [[c.T, c.B, c.D], [c.B, c.H], [c.B, c.H], [G * c.H, c.D], [G * c.H, c.H], [G * c.H], [G * c.H]]
-  return shapes.map((shape, k) => {
-    const values = new Float64Array(shape.reduce((a, b) => a * b, 1))
-    gen.fillUniform(values, -1, 1)
-    if ((k === 2 && c.mode !== 'lstm') || (k >= 5 && !c.bias)) return null
-    const t = new Tensor(dtype === 'float32' ? Float32Array.from(values) : Float64Array.from(Float32Array.from(values)), shape)
-    t.requiresGrad = true
-    return t
-  })
-}
-
 /** The case's mask: each unit 0 with probability p, else 1/(1 − p). */
 function maskOf(c: Case, dtype: FloatDType = 'float64'): Tensor {
   const gen = new Generator(c.seed + 2)
@@ -62,63 +38,21 @@ function maskOf(c: Case, dtype: FloatDType = 'float64'): Tensor {
   return m
 }
 
-function run(path: typeof fusedSequence, c: Case, [x, h0, c0, W_ih, W_hh, b_ih, b_hh]: (Tensor | null)[], masks: SequenceMasks): SequenceResult {
-  if (x === null || h0 === null || W_ih === null || W_hh === null) throw new Error('missing operand')
-  return path(c.mode, x, h0, c0, { W_ih, W_hh, b_ih, b_hh }, c.reverse, masks)
-}
-
-/** A random linear functional of (output, h, c). */
-function functional(c: Case, r: SequenceResult): Tensor {
-  const gen = new Generator(c.seed + 1)
-  const weighted = (t: Tensor) => {
-    const w = new Float64Array(t.size)
-    gen.fillUniform(w, -1, 1)
-    return t.mul(new Tensor(w, t.shape).to(t.dtype as FloatDType)).sum()
-  }
-  const terms = weighted(r.output).add(weighted(r.h))
-  return r.c === null ? terms : terms.add(weighted(r.c))
-}
-
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string): void {
-  expect(actual.length).toBe(expected.length)
-  for (let i = 0; i < expected.length; i++) {
-    if (!(Math.abs(actual[i] - expected[i]) <= tol * (1 + Math.abs(expected[i])))) {
-      throw new Error(`${what}[${i}]: got ${actual[i]}, expected ${expected[i]} (tolerance ${tol})`)
-    }
-  }
-}
-
-/** Both paths on separate leaves of equal values under the same mask: values and every leaf's gradient. */
-function compare(c: Case, dtype: FloatDType, tol: number): void {
-  const fusedIn = operands(c, dtype)
-  const refIn = operands(c)
-  const fused = run(fusedSequence, c, fusedIn, { recurrent: maskOf(c, dtype) })
-  const ref = run(referenceSequence, c, refIn, { recurrent: maskOf(c) })
-  expectClose(fused.output.data, ref.output.data, tol, 'output')
-  expectClose(fused.h.data, ref.h.data, tol, 'h')
-  if (ref.c !== null) expectClose(fused.c?.data ?? [], ref.c.data, tol, 'c')
-  functional(c, fused).backward()
-  functional(c, ref).backward()
-  refIn.forEach((t, k) => {
-    if (t !== null) expectClose(fusedIn[k]?.grad?.data ?? [], t.grad?.data ?? [], tol, `${c.mode} d${NAMES[k]}`)
-  })
-}
-
 describe('fusedSequence under a recurrent mask equals referenceSequence', () => {
   test('float64: output, h, c and all gradients agree to 1e-12 (every mode, direction, bias)', () => {
-    fc.assert(fc.property(caseArb, (c) => compare(c, 'float64', 1e-12)), { numRuns: 300, seed: SEED })
+    fc.assert(fc.property(caseArb, (c) => compareWithReference(c, 'float64', 1e-12, { masks: (dtype) => ({ recurrent: maskOf(c, dtype) }) })), { numRuns: 300, seed: SEED })
   })
 
   test('float32 fused stays within 1e-5 of the float64 reference', () => {
-    fc.assert(fc.property(caseArb, (c) => compare(c, 'float32', 1e-5)), { numRuns: 100, seed: SEED })
+    fc.assert(fc.property(caseArb, (c) => compareWithReference(c, 'float32', 1e-5, { masks: (dtype) => ({ recurrent: maskOf(c, dtype) }) })), { numRuns: 100, seed: SEED })
   })
 
   test('a mask of ones gives exactly the unmasked sequence, and a mask changes it', () => {
     for (const mode of MODES) {
       const c: Case = { mode, T: 4, B: 3, D: 2, H: 5, reverse: false, bias: true, p: 0.5, seed: 3 }
-      const plain = run(fusedSequence, c, operands(c), { recurrent: null })
-      const unit = run(fusedSequence, c, operands(c), { recurrent: ones([3, 5], { dtype: 'float64' }) })
-      const masked = run(fusedSequence, c, operands(c), { recurrent: maskOf(c) })
+      const plain = runSequence(fusedSequence, c, sequenceOperands(c), { recurrent: null })
+      const unit = runSequence(fusedSequence, c, sequenceOperands(c), { recurrent: ones([3, 5], { dtype: 'float64' }) })
+      const masked = runSequence(fusedSequence, c, sequenceOperands(c), { recurrent: maskOf(c) })
       expect(Array.from(unit.output.data)).toEqual(Array.from(plain.output.data))
       expect(Array.from(masked.output.data)).not.toEqual(Array.from(plain.output.data))
     }
@@ -132,10 +66,10 @@ describe('gradcheck with a fixed recurrent mask', () => {
         for (const reverse of [false, true]) {
           const c: Case = { mode, T: 3, B: 2, D: 2, H: 3, reverse, bias: true, p: 0.5, seed: 40 + MODES.indexOf(mode) }
           const m = maskOf(c)
-          const inputs = operands(c).filter((t): t is Tensor => t !== null)
+          const inputs = sequenceOperands(c).filter((t): t is Tensor => t !== null)
           const fn = (...leaves: Tensor[]) => {
             const all = mode === 'lstm' ? leaves : [leaves[0], leaves[1], null, ...leaves.slice(2)]
-            const r = run(path, c, all, { recurrent: m })
+            const r = runSequence(path, c, all, { recurrent: m })
             return cat([r.output.reshape([-1]), r.h.reshape([-1]), ...(r.c === null ? [] : [r.c.reshape([-1])])])
           }
           expect(gradcheck(fn, inputs)).toBe(true)
@@ -187,12 +121,12 @@ describe('against PyTorch (scripts/gen-dropout-fixtures.py)', () => {
 describe('the mask operand', () => {
   const c: Case = { mode: 'lstm', T: 2, B: 2, D: 2, H: 3, reverse: false, bias: true, p: 0.5, seed: 1 }
   test('a mask of the wrong shape or dtype, or one that requires a gradient, is refused', () => {
-    expect(() => run(fusedSequence, c, operands(c), { recurrent: ones([2, 4], { dtype: 'float64' }) })).toThrow(
+    expect(() => runSequence(fusedSequence, c, sequenceOperands(c), { recurrent: ones([2, 4], { dtype: 'float64' }) })).toThrow(
       'fusedSequence(lstm): the recurrent mask has shape [2, 4] but expected [2, 3]',
     )
-    expect(() => run(fusedSequence, c, operands(c), { recurrent: ones([2, 3], { dtype: 'float32' }) })).toThrow('the recurrent mask is float32 but x is float64')
+    expect(() => runSequence(fusedSequence, c, sequenceOperands(c), { recurrent: ones([2, 3], { dtype: 'float32' }) })).toThrow('the recurrent mask is float32 but x is float64')
     const live = ones([2, 3], { dtype: 'float64' })
     live.requiresGrad = true
-    expect(() => run(fusedSequence, c, operands(c), { recurrent: live })).toThrow('fusedSequence(lstm): the recurrent mask is a constant, but it requires a gradient')
+    expect(() => runSequence(fusedSequence, c, sequenceOperands(c), { recurrent: live })).toThrow('fusedSequence(lstm): the recurrent mask is a constant, but it requires a gradient')
   })
 })

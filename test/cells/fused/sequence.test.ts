@@ -1,29 +1,17 @@
 // The fused path against the reference path (the cells' equations, op by op): values and gradients in
-// float64 to 1e-12 over random kinds, sizes, directions and biases; gradcheck through the fused op; inputs
+// float64 to 1e-12 over random cells, sizes, directions and biases; gradcheck through the fused op; inputs
 // that do not require grad; float32; and the shape of the graph (one op per call).
 import fc from 'fast-check'
 import { fusedSequence } from '../../../src/cells/fused/sequence.js'
-import { GATE_COUNT, type CellMode as CellKind } from '../../../src/cells/kinds.js'
-import { referenceSequence, type SequenceResult } from '../../../src/cells/sequence.js'
-import { Generator, Tensor, cat, grad, gradcheck, noGrad, type FloatDType } from '../../../src/index.js'
+import type { CellMode } from '../../../src/cells/kinds.js'
+import { Tensor, cat, grad, gradcheck, noGrad } from '../../../src/index.js'
+import { compareWithReference, runSequence, sequenceFunctional, sequenceOperands, type SequenceCase as Case } from '../../helpers/fused-cases.js'
 
-const KINDS: CellKind[] = ['rnn_tanh', 'rnn_relu', 'lstm', 'gru']
-const NAMES = ['x', 'h0', 'c0', 'W_ih', 'W_hh', 'b_ih', 'b_hh'] as const
-
-interface Case {
-  kind: CellKind
-  T: number
-  B: number
-  D: number
-  H: number
-  reverse: boolean
-  bias: boolean
-  seed: number
-}
+const MODES: CellMode[] = ['rnn_tanh', 'rnn_relu', 'lstm', 'gru']
 
 const dim = fc.integer({ min: 1, max: 4 })
 const caseArb: fc.Arbitrary<Case> = fc.record({
-  kind: fc.constantFrom(...KINDS),
+  mode: fc.constantFrom(...MODES),
   T: fc.integer({ min: 1, max: 6 }),
   B: dim,
   D: dim,
@@ -33,98 +21,31 @@ const caseArb: fc.Arbitrary<Case> = fc.record({
   seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
 })
 
-/** Leaves in NAMES order (null where the case has none), the same values on every call for one case. */
-function operands(c: Case, dtype: FloatDType = 'float64', requiresGrad: readonly boolean[] = NAMES.map(() => true)): (Tensor | null)[] {
-  const gen = new Generator(c.seed)
-  const G = GATE_COUNT[c.kind]
-  const shapes = [[c.T, c.B, c.D], [c.B, c.H], [c.B, c.H], [G * c.H, c.D], [G * c.H, c.H], [G * c.H], [G * c.H]]
-  return shapes.map((shape, k) => {
-    const values = new Float64Array(shape.reduce((a, b) => a * b, 1))
-    gen.fillUniform(values, -1, 1) // drawn even when unused, so a case's values never depend on its options
-    if ((k === 2 && c.kind !== 'lstm') || (k >= 5 && !c.bias)) return null
-    // Round through float32 once, so float32 runs and their float64 references see the same numbers.
-    const t = new Tensor(dtype === 'float32' ? Float32Array.from(values) : Float64Array.from(Float32Array.from(values)), shape)
-    t.requiresGrad = requiresGrad[k]
-    return t
-  })
-}
-
-type Path = typeof fusedSequence
-function run(path: Path, c: Case, [x, h0, c0, W_ih, W_hh, b_ih, b_hh]: (Tensor | null)[]): SequenceResult {
-  if (x === null || h0 === null || W_ih === null || W_hh === null) throw new Error('missing operand')
-  return path(c.kind, x, h0, c0, { W_ih, W_hh, b_ih, b_hh }, c.reverse)
-}
-
-/** A random linear functional of (output, h, c): each element weighted by a draw of the case's seed. */
-function functional(c: Case, r: SequenceResult): Tensor {
-  const gen = new Generator(c.seed + 1)
-  const weighted = (t: Tensor) => {
-    const w = new Float64Array(t.size)
-    gen.fillUniform(w, -1, 1)
-    return t.mul(new Tensor(w, t.shape).to(t.dtype as FloatDType)).sum()
-  }
-  const terms = weighted(r.output).add(weighted(r.h))
-  return r.c === null ? terms : terms.add(weighted(r.c))
-}
-
-/** |actual − expected| ≤ tol·(1 + |expected|) elementwise, naming the first element that is not. */
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string): void {
-  expect(actual.length).toBe(expected.length)
-  for (let i = 0; i < expected.length; i++) {
-    if (!(Math.abs(actual[i] - expected[i]) <= tol * (1 + Math.abs(expected[i])))) {
-      throw new Error(`${what}[${i}]: fused ${actual[i]}, reference ${expected[i]} (tolerance ${tol})`)
-    }
-  }
-}
-
-/** Runs both paths on separate leaves of equal values and compares values and every leaf's gradient. */
-function compare(c: Case, dtype: FloatDType, tol: number, requiresGrad?: readonly boolean[]): void {
-  const fusedIn = operands(c, dtype, requiresGrad)
-  const refIn = operands(c, 'float64', requiresGrad)
-  const fused = run(fusedSequence, c, fusedIn)
-  const ref = run(referenceSequence, c, refIn)
-  expect(fused.output.shape).toEqual([c.T, c.B, c.H])
-  expect(fused.h.shape).toEqual([c.B, c.H])
-  expectClose(fused.output.data, ref.output.data, tol, 'output')
-  expectClose(fused.h.data, ref.h.data, tol, 'h')
-  if (ref.c === null) expect(fused.c).toBeNull()
-  else expectClose(fused.c?.data ?? [], ref.c.data, tol, 'c')
-  if (!refIn.some((t) => t?.requiresGrad)) return
-  functional(c, fused).backward()
-  functional(c, ref).backward()
-  refIn.forEach((t, k) => {
-    const mine = fusedIn[k]
-    if (t === null || mine === null) return expect(mine).toBe(t)
-    if (!t.requiresGrad) return expect(mine.grad).toBeNull()
-    expectClose(mine.grad?.data ?? [], t.grad?.data ?? [], tol, `d${NAMES[k]}`)
-  })
-}
-
 describe('fusedSequence equals referenceSequence', () => {
   test('float64: output, h, c and all gradients of a random functional agree to 1e-12', () => {
-    fc.assert(fc.property(caseArb, (c) => compare(c, 'float64', 1e-12)), { numRuns: 300 })
+    fc.assert(fc.property(caseArb, (c) => compareWithReference(c, 'float64', 1e-12)), { numRuns: 300 })
   })
 
   test('inputs that do not require grad get none, and the others still get the right ones', () => {
     const mask = fc.array(fc.boolean(), { minLength: 7, maxLength: 7 })
-    fc.assert(fc.property(caseArb, mask, (c, requiresGrad) => compare(c, 'float64', 1e-12, requiresGrad)), { numRuns: 200 })
+    fc.assert(fc.property(caseArb, mask, (c, requiresGrad) => compareWithReference(c, 'float64', 1e-12, { requiresGrad })), { numRuns: 200 })
   })
 
   test('float32 fused stays within 1e-5 of the float64 reference', () => {
-    fc.assert(fc.property(caseArb, (c) => compare(c, 'float32', 1e-5)), { numRuns: 100 })
+    fc.assert(fc.property(caseArb, (c) => compareWithReference(c, 'float32', 1e-5)), { numRuns: 100 })
   })
 })
 
 describe('gradcheck through the fused op', () => {
-  for (const kind of KINDS) {
+  for (const mode of MODES) {
     for (const reverse of [false, true]) {
-      test(`${kind}${reverse ? ', reverse' : ''}`, () => {
-        const c: Case = { kind, T: 3, B: 2, D: 3, H: 2, reverse, bias: true, seed: 7 + KINDS.indexOf(kind) }
-        const inputs = operands(c).filter((t): t is Tensor => t !== null)
+      test(`${mode}${reverse ? ', reverse' : ''}`, () => {
+        const c: Case = { mode, T: 3, B: 2, D: 3, H: 2, reverse, bias: true, seed: 7 + MODES.indexOf(mode) }
+        const inputs = sequenceOperands(c).filter((t): t is Tensor => t !== null)
         // Every result in one tensor, so the Jacobian covers output, h and c together.
         const fn = (...leaves: Tensor[]) => {
-          const all = kind === 'lstm' ? leaves : [leaves[0], leaves[1], null, ...leaves.slice(2)]
-          const r = run(fusedSequence, c, all)
+          const all = mode === 'lstm' ? leaves : [leaves[0], leaves[1], null, ...leaves.slice(2)]
+          const r = runSequence(fusedSequence, c, all)
           return cat([r.output.reshape([-1]), r.h.reshape([-1]), ...(r.c === null ? [] : [r.c.reshape([-1])])])
         }
         expect(gradcheck(fn, inputs)).toBe(true)
@@ -134,13 +55,13 @@ describe('gradcheck through the fused op', () => {
 })
 
 describe('the fused op on the tape', () => {
-  const c: Case = { kind: 'lstm', T: 4, B: 2, D: 3, H: 3, reverse: false, bias: true, seed: 11 }
+  const c: Case = { mode: 'lstm', T: 4, B: 2, D: 3, H: 3, reverse: false, bias: true, seed: 11 }
 
   test('one call records one op: no matmul, tanh or sigmoid of its own on the tape', () => {
-    for (const kind of KINDS) {
-      const r = run(fusedSequence, { ...c, kind }, operands({ ...c, kind }))
+    for (const mode of MODES) {
+      const r = runSequence(fusedSequence, { ...c, mode }, sequenceOperands({ ...c, mode }))
       const names: string[] = []
-      const stack: Tensor[] = [functional(c, r)]
+      const stack: Tensor[] = [sequenceFunctional(c, r)]
       const seen = new Set<Tensor>()
       for (let t = stack.pop(); t !== undefined; t = stack.pop()) {
         if (seen.has(t) || t.gradFn === null) continue
@@ -148,7 +69,7 @@ describe('the fused op on the tape', () => {
         names.push(t.gradFn.name)
         stack.push(...t.gradFn.inputs)
       }
-      expect(names.filter((n) => n.startsWith('fused_'))).toEqual([`fused_${kind}`])
+      expect(names.filter((n) => n.startsWith('fused_'))).toEqual([`fused_${mode}`])
       expect(names).not.toContain('matmul')
       expect(names).not.toContain('tanh')
       expect(names).not.toContain('sigmoid')
@@ -156,10 +77,10 @@ describe('the fused op on the tape', () => {
   })
 
   test('two backward passes give the same gradients; a zero upstream gradient gives zeros', () => {
-    const all = operands(c)
+    const all = sequenceOperands(c)
     const inputs = all.filter((t): t is Tensor => t !== null)
-    const r = run(fusedSequence, c, all)
-    const loss = functional(c, r)
+    const r = runSequence(fusedSequence, c, all)
+    const loss = sequenceFunctional(c, r)
     const first = grad(loss, inputs, new Tensor(new Float64Array([1]), []))
     const second = grad(loss, inputs, new Tensor(new Float64Array([1]), []))
     first.forEach((g, k) => expect(Array.from(second[k]?.data ?? [])).toEqual(Array.from(g?.data ?? [NaN])))
@@ -168,15 +89,15 @@ describe('the fused op on the tape', () => {
   })
 
   test('under noGrad nothing is recorded and the values are unchanged', () => {
-    const recorded = run(fusedSequence, c, operands(c))
-    const plain = noGrad(() => run(fusedSequence, c, operands(c)))
+    const recorded = runSequence(fusedSequence, c, sequenceOperands(c))
+    const plain = noGrad(() => runSequence(fusedSequence, c, sequenceOperands(c)))
     expect(plain.output.gradFn).toBeNull()
     expect(plain.h.gradFn).toBeNull()
     expect(Array.from(plain.output.data)).toEqual(Array.from(recorded.output.data))
   })
 
   test('operands that do not fit say what was expected and what came', () => {
-    const [x, h0, c0, W_ih, W_hh] = operands(c) as Tensor[]
+    const [x, h0, c0, W_ih, W_hh] = sequenceOperands(c) as Tensor[]
     expect(() => fusedSequence('lstm', x, h0, null, { W_ih, W_hh, b_ih: null, b_hh: null }, false)).toThrow('c0 is missing')
     expect(() => fusedSequence('gru', x, h0, null, { W_ih, W_hh, b_ih: null, b_hh: null }, false)).toThrow(
       'fusedSequence(gru): W_ih has shape [12, 3] but expected [9, 3]',
