@@ -11,8 +11,8 @@
 // 8-column panels inside the module's memory, zero-padded, so one 4×8 tile of C accumulates in eight
 // f32x4 registers over k; k runs in blocks of KC, accumulating into C tiles that stay in the module.
 import { ensureBytes, type WasmMemory } from './wasm-emit.js'
-import { kernelGeneration, kernelInstance } from './wasm-kernels.js'
-import { MR, NR, type TilesFn, type TilesRowsFn } from './wasm-tiles.js'
+import { kernelGeneration, kernelInstance, type KernelInstance } from './wasm-kernels.js'
+import { MR, NR } from './wasm-tiles.js'
 
 /** Depth of one packed block: an 8-column B panel of KC rows is 8 KiB, resident in L1 while A streams. */
 const KC = 256
@@ -21,11 +21,7 @@ const MC = 128
 /** Columns of B packed per block. */
 const NC = 512
 
-interface SimdKernels {
-  memory: WasmMemory
-  tiles: TilesFn
-  tilesRows: TilesRowsFn
-}
+type SimdKernels = KernelInstance
 
 // An instance of the kernel module made on first use and kept (remade only if useWasmKernels changes the
 // module): a cache of code and scratch memory, with no observable state.
@@ -36,7 +32,7 @@ function simdKernels(): SimdKernels | null {
   if (kernelsOf !== kernelGeneration()) {
     kernelsOf = kernelGeneration()
     const instance = kernelInstance()
-    kernels = instance === null ? null : { memory: instance.memory, tiles: instance.tiles, tilesRows: instance.tilesRows }
+    kernels = instance
   }
   return kernels
 }
@@ -60,7 +56,7 @@ const roundUp = (v: number, to: number) => Math.ceil(v / to) * to
 /** Where B's packed block (columns from j0, rows from p0) is, in floats; packs it first unless prepacked. */
 type BlockOfB = (view: Float32Array, j0: number, p0: number, kc: number, nc: number) => number
 
-/** Floats of the one B packed for reuse (see simdWithPackedB), between the scratch blocks and C; 0 when none. */
+/** Floats of the one B packed for reuse and its resident region (see simdWithPackedB), between the scratch blocks and C; 0 when none. */
 let packedFloats = 0
 
 // Layout of the module memory, in floats: [A block MC×KC | B block KC×NC | packed B, if any | C rows m×ldc]
@@ -91,19 +87,40 @@ export function simdGemm(
 export type TimesPacked = (out: Float32Array, outOffset: number, m: number, a: Float32Array, aOffset: number, aRowStride: number, aColStride: number) => void
 
 /**
+ * A region of the kernels' memory kept for the caller through one simdWithPackedB scope, between the
+ * packed B and the products' scratch, so what it holds stays in place from one product to the next: the
+ * state of a recurrence, which then reaches the kernel without a copy in and leaves it without a copy out.
+ */
+export interface Resident {
+  /** The module's functions, the cells' step kernels among them, working on the same memory. */
+  readonly kernels: KernelInstance
+  /** The region's byte address; its floats follow. */
+  readonly at: number
+  /** A float32 view of the whole memory (the region from at / 4), valid until a product of `times` grows the memory. */
+  view(): Float32Array
+  /**
+   * Writes the m×n product A·B at byte address c, ldc floats per row (at least n rounded up to 8; rows up
+   * to a multiple of 4 are written), A being m rows of k floats at byte address a in the memory (rows up to
+   * a multiple of 4 are read). The sums are those of the products of `times`, term for term.
+   */
+  times(c: number, ldc: number, a: number, m: number): void
+}
+
+/**
  * Packs B (k×n, strides as in simdGemm) once and runs `body` with a function multiplying by it: the
  * recurrent weight is the same at every time step, so only h needs packing per step. One B at a time;
- * the packed copy is dropped when `body` returns. Returns false, running nothing, without SIMD.
+ * the packed copy is dropped when `body` returns. With residentFloats, `body` also gets a Resident region
+ * of that many floats. Returns false, running nothing, without SIMD.
  */
 export function simdWithPackedB(
   b: Float32Array, bOffset: number, k: number, n: number, bRowStride: number, bColStride: number,
-  body: (times: TimesPacked) => void,
+  body: (times: TimesPacked, resident: Resident) => void, residentFloats = 0,
 ): boolean {
   const simd = simdKernels()
   if (simd === null) return false
   if (packedFloats > 0) throw new Error('simdWithPackedB: a packed operand is already in use (the scopes do not nest)')
   const floats = k * roundUp(n, NR)
-  const view = memoryView(simd.memory, PACKED_AT + floats)
+  const view = memoryView(simd.memory, PACKED_AT + floats + residentFloats)
   // Block (j0, p0) at j0·k + p0·(its panel count)·NR: the column blocks before j0 are all NC wide.
   const offsetOf = (j0: number, p0: number, nc: number) => PACKED_AT + j0 * k + p0 * roundUp(nc, NR)
   for (let j0 = 0; j0 < n; j0 += NC) {
@@ -112,11 +129,24 @@ export function simdWithPackedB(
       packB(view, offsetOf(j0, p0, nc), b, bOffset + p0 * bRowStride + j0 * bColStride, Math.min(KC, k - p0), nc, bRowStride, bColStride)
     }
   }
-  packedFloats = floats
+  const resident: Resident = {
+    kernels: simd,
+    at: (PACKED_AT + floats) * 4,
+    view: () => memoryView(simd.memory, 0),
+    times(c, ldc, a, m) {
+      for (let j0 = 0; j0 < n; j0 += NC) {
+        const nc = Math.min(NC, n - j0)
+        for (let p0 = 0; p0 < k; p0 += KC) {
+          simd.tilesRows(a + p0 * 4, offsetOf(j0, p0, nc) * 4, c + j0 * 4, ldc * 4, Math.ceil(m / MR), Math.ceil(nc / NR), Math.min(KC, k - p0), p0 > 0 ? 1 : 0, k * 4)
+        }
+      }
+    },
+  }
+  packedFloats = floats + residentFloats
   try {
     body((out, outOffset, m, a, aOffset, aRowStride, aColStride) => {
       multiply(simd, out, outOffset, m, k, n, a, aOffset, aRowStride, aColStride, (_, j0, p0, __, nc) => offsetOf(j0, p0, nc))
-    })
+    }, resident)
   } finally {
     packedFloats = 0
   }

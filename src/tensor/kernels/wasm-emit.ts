@@ -57,6 +57,9 @@ export class FunctionBuilder {
     return this.op(0xfd, ...uleb(opcode), ...rest)
   }
 
+  /** Runs `emit` on this builder, for emitting helpers inside a chain. */
+  with(emit: (f: this) => unknown): this { emit(this); return this }
+
   get(index: number): this { return this.op(0x20, ...uleb(index)) }
   set(index: number): this { return this.op(0x21, ...uleb(index)) }
   i32(value: number): this { return this.op(0x41, ...sleb(value)) }
@@ -85,17 +88,30 @@ export class FunctionBuilder {
   v128Load(offset = 0): this { return this.simd(0x00, 2, ...uleb(offset)) }
   v128Load32Splat(offset = 0): this { return this.simd(0x09, 2, ...uleb(offset)) }
   v128Store(offset = 0): this { return this.simd(0x0b, 2, ...uleb(offset)) }
+  /** Loads 8 bytes (two float32) into the low half, zeroing the high one. */
+  v128Load64Zero(offset = 0): this { return this.simd(0x5d, 2, ...uleb(offset)) }
+  /** Stores the low 8 bytes (lane 0 of 64 bits: two float32). */
+  v128Store64Lane0(offset = 0): this { return this.simd(0x5b, 2, ...uleb(offset), 0) }
   v128Zero(): this { return this.simd(0x0c, ...new Array<number>(16).fill(0)) }
-  /** v128.const of four equal float32 lanes. */
+  // Vector constants as a scalar constant splatted (7 bytes, 13 for float64) rather than v128.const (18): the
+  // same value in every lane, and the module stays within the 4 KB a page's main thread may compile.
+  /** Four equal float32 lanes. */
   f32x4Const(value: number): this {
-    const lane = new Uint8Array(new Float32Array([value]).buffer)
-    return this.simd(0x0c, ...lane, ...lane, ...lane, ...lane)
+    return this.op(0x43, ...new Uint8Array(new Float32Array([value]).buffer)).simd(0x13)
   }
-  /** v128.const of four equal int32 lanes. */
-  i32x4Const(value: number): this {
-    const lane = new Uint8Array(new Int32Array([value]).buffer)
-    return this.simd(0x0c, ...lane, ...lane, ...lane, ...lane)
+  /** Four equal int32 lanes. */
+  i32x4Const(value: number): this { return this.i32(value).simd(0x11) }
+  /** Two equal float64 lanes. */
+  f64x2Const(value: number): this {
+    return this.op(0x44, ...new Uint8Array(new Float64Array([value]).buffer)).simd(0x14)
   }
+  /** The two low float32 lanes widened to float64 (exactly). */
+  f64x2PromoteLowF32x4(): this { return this.simd(0x5f) }
+  /** The two float64 lanes rounded to float32 in the low lanes, the high ones 0. */
+  f32x4DemoteF64x2Zero(): this { return this.simd(0x5e) }
+  f64x2Add(): this { return this.simd(0xf0) }
+  f64x2Sub(): this { return this.simd(0xf1) }
+  f64x2Mul(): this { return this.simd(0xf2) }
   f32x4Add(): this { return this.simd(0xe4) }
   f32x4Sub(): this { return this.simd(0xe5) }
   f32x4Mul(): this { return this.simd(0xe6) }

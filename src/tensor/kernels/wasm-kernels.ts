@@ -1,6 +1,6 @@
 // seqgrad's WebAssembly: one module holding every SIMD kernel (the matmul tiles, σ and tanh, the matrix–
-// vector product), written by wasm-emit.ts at load time and compiled once; each user instantiates it for
-// a memory of its own. It comes in two variants. Where the runtime validates relaxed SIMD (Chromium, Deno,
+// vector product, the LSTM's step), written by wasm-emit.ts at load time and compiled once; each user
+// instantiates it for a memory of its own. It comes in two variants. Where the runtime validates relaxed SIMD (Chromium, Deno,
 // Node ≥ 22; Node 20 with --experimental-wasm-relaxed-simd), the matmul tile and the mat-vec do each
 // multiply-add as one f32x4.relaxed_madd, fused where the hardware has FMA; elsewhere, and always where
 // asked (useExactKernels), the exact variant rounds each product before adding it, the same bits in every
@@ -10,6 +10,7 @@
 // carries a custom section naming its code, so that the file of another seqgrad version is refused, not run.
 import { encodeModule, FunctionBuilder, V128, type WasmMemory } from './wasm-emit.js'
 import { buildGemv, type GemvFn } from './wasm-gemv.js'
+import { buildLstmBackward, buildLstmCell, buildLstmGates, buildLstmHidden, type LstmBackwardFn, type LstmCellFn, type LstmGatesFn, type LstmHiddenFn } from './wasm-lstm.js'
 import { buildSigmoid, buildTanh, type RangeFn } from './wasm-math.js'
 import { buildTiles, buildTilesRows, type TilesFn, type TilesRowsFn } from './wasm-tiles.js'
 
@@ -25,6 +26,11 @@ export interface KernelInstance {
   sigmoid: RangeFn
   tanh: RangeFn
   gemv: GemvFn
+  /** The LSTM's step, forward and back (wasm-lstm.ts). */
+  lstmGates: LstmGatesFn
+  lstmCell: LstmCellFn
+  lstmHidden: LstmHiddenFn
+  lstmBackward: LstmBackwardFn
   /** Whether this instance's matmul tile and mat-vec use relaxed SIMD's multiply-add. */
   fma: boolean
 }
@@ -55,7 +61,10 @@ function kernelModule(variant: KernelVariant): { bytes: Uint8Array; fingerprint:
   let module = built[variant]
   if (module === undefined) {
     const fma = variant === 'fma'
-    const functions = { tiles: buildTiles(fma), sigmoid: buildSigmoid(), tanh: buildTanh(), gemv: buildGemv(fma), tilesRows: buildTilesRows(fma) }
+    const functions = {
+      tiles: buildTiles(fma), sigmoid: buildSigmoid(), tanh: buildTanh(), gemv: buildGemv(fma), tilesRows: buildTilesRows(fma),
+      lstmGates: buildLstmGates(), lstmCell: buildLstmCell(), lstmHidden: buildLstmHidden(), lstmBackward: buildLstmBackward(),
+    }
     const fingerprint = fnv1a32(encodeModule(functions, 1))
     const ascii = Uint8Array.from(fingerprint, (ch) => ch.charCodeAt(0))
     module = built[variant] = { bytes: encodeModule(functions, 1, { [SECTION]: ascii }), fingerprint }
@@ -155,6 +164,10 @@ export function kernelInstance(): KernelInstance | null {
       sigmoid: exports.sigmoid as RangeFn,
       tanh: exports.tanh as RangeFn,
       gemv: exports.gemv as GemvFn,
+      lstmGates: exports.lstmGates as LstmGatesFn,
+      lstmCell: exports.lstmCell as LstmCellFn,
+      lstmHidden: exports.lstmHidden as LstmHiddenFn,
+      lstmBackward: exports.lstmBackward as LstmBackwardFn,
       fma: module.fma,
     }
   } catch {

@@ -1,0 +1,87 @@
+// The plain float32 LSTM runs its recurrence with the state resident in WebAssembly memory (lstm-resident.ts,
+// the step kernels of wasm-lstm.ts). It must give the JavaScript steps' bits: a recurrent mask of ones sends the
+// same sequence through the JavaScript steps (m ⊙ h = h exactly), so the two are compared value for value,
+// every gradient included, over shapes around the SIMD lanes and tiles. And it must be the path that runs.
+import fc from 'fast-check'
+import * as resident from '../../../src/cells/fused/lstm-resident.js'
+import { fusedSequence } from '../../../src/cells/fused/sequence.js'
+import { hasSimd, ones } from '../../../src/index.js'
+import { runSequence, sequenceFunctional, sequenceOperands, OPERAND_NAMES, type SequenceCase } from '../../helpers/fused-cases.js'
+
+jest.mock('../../../src/cells/fused/lstm-resident.js', () => {
+  const actual = jest.requireActual('../../../src/cells/fused/lstm-resident.js')
+  return { ...actual, residentLstmForward: jest.fn(actual.residentLstmForward), residentLstmBackward: jest.fn(actual.residentLstmBackward) }
+})
+const forward = resident.residentLstmForward as jest.MockedFunction<typeof resident.residentLstmForward>
+const backward = resident.residentLstmBackward as jest.MockedFunction<typeof resident.residentLstmBackward>
+
+/** Runs a case forward and back, plain or through a mask of ones; its output, h, c and every leaf's gradient. */
+function run(c: SequenceCase, throughMask: boolean, requiresGrad?: readonly boolean[]): Float32Array[] {
+  const leaves = sequenceOperands(c, 'float32', requiresGrad)
+  const r = runSequence(fusedSequence, c, leaves, { recurrent: throughMask ? ones([c.B, c.H], { dtype: 'float32' }) : null })
+  sequenceFunctional(c, r).backward()
+  const grads = leaves.map((t) => (t?.grad?.data as Float32Array | undefined) ?? new Float32Array(0))
+  return [r.output.data, r.h.data, r.c?.data ?? new Float32Array(0), ...grads] as Float32Array[]
+}
+
+const NAMES = ['output', 'h', 'c', ...OPERAND_NAMES.map((name) => `d${name}`)]
+
+function expectSameBits(c: SequenceCase, requiresGrad?: readonly boolean[]): void {
+  const plain = run(c, false, requiresGrad)
+  const js = run(c, true, requiresGrad)
+  plain.forEach((values, k) => {
+    const other = js[k]
+    expect(values.length).toBe(other.length)
+    for (let i = 0; i < values.length; i++) {
+      if (!Object.is(values[i], other[i])) throw new Error(`${NAMES[k]}[${i}]: resident ${values[i]}, JavaScript steps ${other[i]} (${JSON.stringify(c)})`)
+    }
+  })
+}
+
+const caseArb: fc.Arbitrary<SequenceCase> = fc.record({
+  mode: fc.constant('lstm' as const),
+  T: fc.integer({ min: 1, max: 7 }),
+  // B past 4-row panels and not a multiple of them; H a multiple of 4 (resident) or not (the JavaScript steps
+  // both ways), 4H past one 512-column block and H past 256 rows of one packed k block
+  B: fc.integer({ min: 1, max: 10 }),
+  D: fc.integer({ min: 1, max: 5 }),
+  H: fc.oneof(fc.constantFrom(4, 8, 12, 16, 20, 132), fc.integer({ min: 1, max: 10 })),
+  reverse: fc.boolean(),
+  bias: fc.boolean(),
+  seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+  scale: fc.constantFrom(0.5, 1, 3),
+})
+
+describe('the LSTM with its state resident in WebAssembly memory', () => {
+  beforeEach(() => {
+    forward.mockClear()
+    backward.mockClear()
+  })
+
+  test('the SIMD kernels run here, so the resident path is what is tested', () => {
+    expect(hasSimd()).toBe(true)
+  })
+
+  test('gives the JavaScript steps\' bits: output, h, c and every gradient', () => {
+    fc.assert(fc.property(caseArb, (c) => expectSameBits(c)), { numRuns: 120, seed: 77 })
+  })
+
+  test('without a gradient for h0 (the first step\'s product skipped), and for a large step (H = 260, B = 33)', () => {
+    expectSameBits({ mode: 'lstm', T: 3, B: 5, D: 3, H: 8, reverse: false, bias: true, seed: 4 }, [true, false, true, true, true, true, true])
+    expectSameBits({ mode: 'lstm', T: 2, B: 33, D: 4, H: 260, reverse: true, bias: true, seed: 5 })
+  })
+
+  test('is the path the plain float32 LSTM takes, forward and back; not with a mask, float64 or H off the lanes', () => {
+    run({ mode: 'lstm', T: 3, B: 4, D: 2, H: 8, reverse: false, bias: true, seed: 1 }, false)
+    expect(forward.mock.results.map((r) => r.value)).toEqual([true])
+    expect(backward.mock.results.map((r) => r.value)).toEqual([true])
+    forward.mockClear()
+    run({ mode: 'lstm', T: 3, B: 4, D: 2, H: 8, reverse: false, bias: true, seed: 1 }, true)
+    run({ mode: 'lstm', T: 3, B: 4, D: 2, H: 6, reverse: false, bias: true, seed: 1 }, false)
+    expect(forward.mock.results.map((r) => r.value)).toEqual([false])
+    const c: SequenceCase = { mode: 'lstm', T: 2, B: 3, D: 2, H: 4, reverse: false, bias: true, seed: 2 }
+    forward.mockClear()
+    runSequence(fusedSequence, c, sequenceOperands(c, 'float64'))
+    expect(forward.mock.results.map((r) => r.value)).toEqual([false])
+  })
+})
