@@ -3,12 +3,13 @@
 // once, written by the main thread after each optimizer step; the gradients one slot per worker, written
 // by that worker), so a step's messages carry only a window index and a loss.
 import type { LanguageModelOptions } from '../models/language-model.js'
+import type { KernelSettings } from '../tensor/kernels/wasm-kernels.js'
 
 /** The part of the standard `Worker` that seqgrad uses; a Node worker_threads Worker needs a small adapter. */
 export interface WorkerLike {
   postMessage(message: unknown): void
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void
-  addEventListener(type: 'error', listener: (event: { message?: string; error?: unknown }) => void): void
+  addEventListener(type: 'error', listener: (event: { message?: string; error?: unknown; preventDefault?(): void }) => void): void
   terminate(): unknown
   /** Node's worker_threads: whether the thread keeps the process alive. An idle worker is unref'd, a busy one ref'd. */
   ref?(): void
@@ -47,6 +48,8 @@ export type ToWorker =
       length: number
       bptt: number
       hidden: ShardState | null
+      /** The main thread's kernels: exact or not, and a module handed over (useWasmKernels), so the worker computes as it does. */
+      kernels: KernelSettings
     }
   | {
       type: 'step'

@@ -6,6 +6,7 @@
 import { streamWindow, type StreamBatches } from '../data/batching.js'
 import { LanguageModel } from '../models/language-model.js'
 import type { RecurrentState } from '../models/recurrent.js'
+import { applyKernelSettings } from '../tensor/kernels/wasm-kernels.js'
 import { manualSeed } from '../tensor/random.js'
 import { Tensor } from '../tensor/tensor.js'
 import { crossEntropy } from './losses.js'
@@ -28,6 +29,7 @@ const floatView = (dtype: string, buffer: SharedArrayBuffer, offset: number, len
   dtype === 'float64' ? new Float64Array(buffer, offset * 8, length) : new Float32Array(buffer, offset * 4, length)
 
 function initShard(message: Extract<ToWorker, { type: 'init' }>): Shard {
+  applyKernelSettings(message.kernels)
   const model = new LanguageModel(message.config) // its initial values are replaced by the shared ones at each step
   model.train()
   const params = model.parameters()

@@ -7,6 +7,7 @@
 import { defaultGenerator } from '../tensor/random.js'
 import { Tensor } from '../tensor/tensor.js'
 import { accumulateInto } from '../tensor/kernels/elementwise.js'
+import { kernelSettings } from '../tensor/kernels/wasm-kernels.js'
 import { describe } from '../validation/checks.js'
 import type { RecurrentState } from '../models/recurrent.js'
 import { shardRows, type ShardState } from './parallel-protocol.js'
@@ -121,7 +122,7 @@ async function trainWithWorkers(opts: TrainLanguageModelOptions, pool: TrainingW
   await all((k) => {
     const [start, end] = shardRows(batchSize, pool.count, k)
     const streams = batches.streams.slice(start * length, end * length)
-    return pool.request(k, { type: 'init', config: model.config, requiresGrad: params.map((p) => p.requiresGrad), params: sharedParams, grads: sharedGrads, index: k, streams, length, bptt, hidden: shardState(state.hidden, start, end) })
+    return pool.request(k, { type: 'init', config: model.config, requiresGrad: params.map((p) => p.requiresGrad), params: sharedParams, grads: sharedGrads, index: k, streams, length, bptt, hidden: shardState(state.hidden, start, end), kernels: kernelSettings() })
   })
   const { dropout: outputDropout, recurrentDropout, inputDropout } = model.config
   const dropout = outputDropout > 0 || recurrentDropout > 0 || inputDropout > 0

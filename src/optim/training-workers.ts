@@ -85,6 +85,9 @@ export class TrainingWorkers {
         else waiting?.resolve(message)
       })
       channel.worker.addEventListener('error', (event) => {
+        // the failure is reported here, as the rejection of what waits on the worker: without this, Deno
+        // also reports it as an uncaught error of the worker and ends the process after the caller's catch
+        event.preventDefault?.()
         // a browser reports a script it could not load with an empty message
         const why = event.message || (event.error instanceof Error ? event.error.message : 'it stopped without a message (could its script, train-worker.js, be loaded?)')
         channel.failure = new Error(`training worker ${index} failed: ${why}`)

@@ -209,8 +209,19 @@ describe('useWasmKernels', () => {
     const fingerprint = `fnv1a32:${Buffer.from(bytes.subarray(at, at + 8)).toString('latin1')}`
     bytes.set(Buffer.from('0badc0de', 'latin1'), at)
     expect(use(moduleOf(bytes))).toThrow(`useWasmKernels: this WebAssembly.Module holds other kernels (fnv1a32:0badc0de) than this seqgrad's (${fingerprint}): pass the dist/seqgrad-kernels.wasm of the seqgrad version you import`)
+    // the right section on a module without the kernels (it once switched to it, and every product then threw a TypeError)
+    const label = Buffer.from(bytes.subarray(at - 'fnv1a32:'.length, at + 8))
+    label.set(Buffer.from(fingerprint, 'latin1'))
+    const labelOnly = moduleOf(encodeModule({ tiles: new FunctionBuilder([I32]) }, 1, { 'seqgrad.kernels': label }))
+    expect(use(labelOnly)).toThrow("useWasmKernels: this WebAssembly.Module bears seqgrad's section but not its kernels (missing or different: tiles, sigmoid, tanh, gemv, tilesRows, lstmGates, lstmCell, lstmHidden, lstmBackward): pass the dist/seqgrad-kernels.wasm of the seqgrad version you import, unchanged")
     expect(fresh.simd.hasSimd()).toBe(false)
     expect(fresh.kernels.kernelGeneration()).toBe(0)
+  })
+
+  test('useExactKernels takes true or false, nothing else', () => {
+    for (const [value, shown] of [['false', "the string 'false'"], [0, '0'], [undefined, 'undefined'], [null, 'null']] as const) {
+      expect(() => useExactKernels(value as unknown as boolean)).toThrow(`useExactKernels: expected true or false, got ${shown}`)
+    }
   })
 
   test('without WebAssembly it says so, and hasSimd() stays false', () => {

@@ -55,9 +55,15 @@ function fnv1a32(bytes: Uint8Array): string {
   return `fnv1a32:${(hash >>> 0).toString(16).padStart(8, '0')}`
 }
 
-const built: Partial<Record<KernelVariant, { bytes: Uint8Array; fingerprint: string }>> = {}
+/** A variant's bytes, the fingerprint its section holds, and each function's parameter count by name. */
+interface BuiltModule {
+  bytes: Uint8Array
+  fingerprint: string
+  arity: Record<string, number>
+}
+const built: Partial<Record<KernelVariant, BuiltModule>> = {}
 
-function kernelModule(variant: KernelVariant): { bytes: Uint8Array; fingerprint: string } {
+function kernelModule(variant: KernelVariant): BuiltModule {
   let module = built[variant]
   if (module === undefined) {
     const fma = variant === 'fma'
@@ -67,7 +73,8 @@ function kernelModule(variant: KernelVariant): { bytes: Uint8Array; fingerprint:
     }
     const fingerprint = fnv1a32(encodeModule(functions, 1))
     const ascii = Uint8Array.from(fingerprint, (ch) => ch.charCodeAt(0))
-    module = built[variant] = { bytes: encodeModule(functions, 1, { [SECTION]: ascii }), fingerprint }
+    const arity = Object.fromEntries(Object.entries(functions).map(([name, f]) => [name, f.params.length]))
+    module = built[variant] = { bytes: encodeModule(functions, 1, { [SECTION]: ascii }), fingerprint, arity }
   }
   return module
 }
@@ -141,6 +148,7 @@ export function hasFma(): boolean {
  * default) lets them use relaxed SIMD's multiply-add where it validates. Kernels in use switch at their next call.
  */
 export function useExactKernels(exact: boolean): void {
+  if (typeof exact !== 'boolean') throw new Error(`useExactKernels: expected true or false, got ${typeof exact === 'string' ? `the string '${exact}'` : String(exact)}`)
   if (exact === exactOnly) return
   exactOnly = exact
   if (compiled?.given !== true) compiled = undefined // a module handed over is the exact variant already
@@ -182,7 +190,9 @@ export function kernelInstance(): KernelInstance | null {
  * once, before or after first use: kernels already in use switch to the new module at their next call,
  * and `hasSimd()` then says true. The results are those of the exact kernels seqgrad compiles itself
  * (where relaxed SIMD is missing, or after `useExactKernels(true)`), bit for bit: the bytes are the same,
- * and a module of other kernels (another seqgrad version's file) is refused.
+ * and a module of other kernels (another seqgrad version's file, or one without every kernel) is refused.
+ * (A compiled module's code cannot be read back, so what is checked is its section and its exports: a file
+ * edited by hand that keeps both would run.)
  * The file holds the exact kernels (no relaxed SIMD), so they run in any runtime with SIMD: `hasFma()`
  * is false after this.
  */
@@ -204,11 +214,33 @@ export function useWasmKernels(module: object): void {
   if (given.length !== 1 || given[0] !== fingerprint) {
     throw new Error(`${where}: this WebAssembly.Module holds other kernels (${given.join(', ')}) than this seqgrad's (${fingerprint}): pass the dist/seqgrad-kernels.wasm of the seqgrad version you import`)
   }
+  let exports: Record<string, unknown>
   try {
-    new wasm.Instance(module) // an instance fails here, not silently at the first product
+    exports = new wasm.Instance(module).exports // an instance fails here, not silently at the first product
   } catch (error) {
     throw new Error(`${where}: the module cannot be instantiated here: ${error instanceof Error ? error.message : String(error)}`)
   }
+  // the section names the code but cannot vouch for it: a module must at least export every kernel, as emitted
+  const { arity } = kernelModule('exact')
+  const wrong = Object.keys(arity).filter((name) => typeof exports[name] !== 'function' || (exports[name] as (...args: never[]) => unknown).length !== arity[name])
+  if (wrong.length > 0 || typeof (exports.memory as WasmMemory | undefined)?.grow !== 'function') {
+    throw new Error(`${where}: this WebAssembly.Module bears seqgrad's section but not its kernels (${wrong.length > 0 ? `missing or different: ${wrong.join(', ')}` : 'no memory'}): pass the dist/seqgrad-kernels.wasm of the seqgrad version you import, unchanged`)
+  }
   compiled = { module, fma: false, given: true }
   generation++
+}
+
+/** This thread's choice of kernels (useExactKernels, useWasmKernels), for a worker thread to make the same. */
+export interface KernelSettings {
+  exact: boolean
+  /** The module handed to useWasmKernels, or null. */
+  module: object | null
+}
+
+export const kernelSettings = (): KernelSettings => ({ exact: exactOnly, module: compiled?.given === true ? compiled.module : null })
+
+/** Makes the choice `settings` describes in this thread (a training worker: the main thread's). */
+export function applyKernelSettings(settings: KernelSettings): void {
+  if (settings.module !== null) useWasmKernels(settings.module)
+  useExactKernels(settings.exact)
 }
