@@ -96,6 +96,20 @@ const detached = (s: RecurrentState): RecurrentState => ({ h: s.h.detach(), ...(
 
 /** Mean cross-entropy per token of `tokens` under `model`, walked like training but without gradients. */
 export function evaluateLanguageModel(model: LanguageModel, tokens: ArrayLike<number>, opts: { batchSize: number; bptt: number }): Omit<Evaluation, 'step'> {
+  const windows = evaluationWindows(model, tokens, opts)
+  for (;;) {
+    const next = windows.next()
+    if (next.done === true) return next.value
+  }
+}
+
+/**
+ * evaluateLanguageModel a window at a time, for a caller that must stay responsive between windows (the CLI
+ * answering Ctrl-C during a long validation): yields after each window, returns the evaluation. The model is
+ * in eval mode until the generator ends, so one given up must be ended with `return()`.
+ * @internal
+ */
+export function* evaluationWindows(model: LanguageModel, tokens: ArrayLike<number>, opts: { batchSize: number; bptt: number }): Generator<void, Omit<Evaluation, 'step'>> {
   checkOptionKeys('evaluateLanguageModel', opts, ['batchSize', 'bptt'])
   const { batchSize, bptt } = opts
   const batches = batchStreams('evaluateLanguageModel', tokens, batchSize, bptt)
@@ -105,15 +119,17 @@ export function evaluateLanguageModel(model: LanguageModel, tokens: ArrayLike<nu
   let count = 0
   let hidden: RecurrentState | null = null
   try {
-    noGrad(() => {
-      for (let w = 0; w < batches.windows; w++) {
+    for (let w = 0; w < batches.windows; w++) {
+      // no graph, window by window: the no-grad flag must not stay set while the caller runs between them
+      noGrad(() => {
         const { inputs, targets } = streamWindow(batches, w)
         const { loss, state } = windowLoss(model, inputs, targets, hidden)
         total += loss.item() * targets.size
         count += targets.size
         hidden = state
-      }
-    })
+      })
+      yield
+    }
   } finally {
     model.train(wasTraining) // on a throw too: a model left in eval mode would train with dropout off
   }

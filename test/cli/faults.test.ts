@@ -213,6 +213,32 @@ describe('never overwrite silently', () => {
 })
 
 describe('Ctrl-C and SIGTERM save', () => {
+  // the held-out tenth of 20 MB takes seconds to evaluate at every checkpoint; a signal used to wait for all of it
+  test('Ctrl-C during a long validation is heard within a moment: it saves and stops', async () => {
+    const dir = temp()
+    const data = join(dir, 'big.txt')
+    const words = ['the', 'quick', 'brown', 'fox', 'jumps', 'over', 'lazy', 'dog']
+    writeFileSync(data, Array.from({ length: 4_000_000 }, (_, i) => words[(i * 7 + (i >> 3)) % 8]).join(' '))
+    const checkpoint = join(dir, 'model.safetensors')
+    const run = new LiveRun(['train', '--data', data, '--checkpoint', checkpoint, '--hidden', '16', '--embedding', '4', '--bptt', '8', '--batch', '4', '--steps', '1000', '--every', '1'], dir)
+    await run.waitFor(/characters/) // the header: the first step and its validation follow at once
+    const signalled = Date.now()
+    run.child.kill('SIGINT')
+    expect((await run.exited).code).toBe(130)
+    expect(Date.now() - signalled).toBeLessThan(3000) // 9.3 s before, while the whole validation ran
+    expect(run.stderr.trimEnd().split('\n').pop()).toMatch(/stopped by SIGINT; saved .*model\.safetensors at step 1 of 1000\./)
+  }, 60_000)
+
+  test('the command to continue keeps --jobs, on which the run\'s float32 rounding depends', async () => {
+    const dir = temp()
+    const checkpoint = join(dir, 'model.safetensors')
+    const run = new LiveRun(['train', '--data', textFile(dir), '--checkpoint', checkpoint, ...tiny, '--steps', '1000000', '--every', '1000000', '--jobs', '2'], dir)
+    await run.waitFor(/step +\d+\/1000000 +loss/)
+    run.child.kill('SIGINT')
+    expect((await run.exited).code).toBe(130)
+    expect(run.stderr.trimEnd().split('\n').pop()).toMatch(/Continue with: seqgrad train --data .* --resume --steps 1000000 --every 1000000 --jobs 2$/)
+  }, 60_000)
+
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     test(`${signal}: the step finishes, a checkpoint is written, the run says how to resume, exit ${code}`, async () => {
       const dir = temp()

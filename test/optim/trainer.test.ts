@@ -2,6 +2,8 @@
 // early stop, callbacks, and the stop on a non-finite loss or gradient.
 import { Adam, CharTokenizer, evaluateLanguageModel, Generator, LanguageModel, loadCheckpoint, manualSeed, saveCheckpoint, SGD, StepLR, trainLanguageModel, type Tensor } from '../../src/index.js'
 import { batchStreams, embeddedReberText, streamWindow } from '../../src/data/index.js'
+import { isGradEnabled } from '../../src/autograd/engine.js'
+import { evaluationWindows } from '../../src/optim/trainer.js'
 
 const text = embeddedReberText(80, new Generator(3))
 const tokenizer = new CharTokenizer(text)
@@ -92,6 +94,26 @@ test('callbacks can stop training; early stop watches validation; evaluation rep
   expect(evaluation.perplexity).toBeCloseTo(Math.exp(evaluation.loss), 12)
   expect(evaluation.bitsPerToken).toBeCloseTo(evaluation.loss / Math.LN2, 12)
   expect(evaluation.loss).toBeCloseTo(early.evaluations[0].loss, 12)
+})
+
+test('evaluationWindows yields once per window and returns what evaluateLanguageModel does; given up, it leaves the model training', () => {
+  const { model } = setup(4)
+  const whole = evaluateLanguageModel(model, ids.slice(0, 300), { batchSize: 4, bptt: 10 })
+  const windows = evaluationWindows(model, ids.slice(0, 300), { batchSize: 4, bptt: 10 })
+  let yields = 0
+  let next = windows.next()
+  for (; next.done !== true; next = windows.next()) {
+    yields++
+    expect([model.training, isGradEnabled()]).toEqual([false, true]) // between windows: eval mode, and no no-grad scope left open
+  }
+  expect(yields).toBe(Math.ceil((300 / 4 - 1) / 10))
+  expect(next.value).toEqual(whole)
+  expect(model.training).toBe(true)
+  const abandoned = evaluationWindows(model, ids.slice(0, 300), { batchSize: 4, bptt: 10 })
+  abandoned.next()
+  expect(model.training).toBe(false)
+  abandoned.return({ loss: NaN, perplexity: NaN, bitsPerToken: NaN, tokens: 0 })
+  expect(model.training).toBe(true)
 })
 
 test('a validation set too short for the streams is refused before the first step, not after training', () => {

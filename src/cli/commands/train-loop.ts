@@ -5,7 +5,7 @@
 // A second signal quits at once; the last checkpoint stays as it was. With --jobs N > 1 the steps run in N
 // worker threads (kept for the whole run); the event loop turns at every step then, so there are no slices:
 // the workers start once per checkpoint interval.
-import { evaluateLanguageModel, trainLanguageModel, type StepInfo, type TrainerState } from '../../optim/trainer.js'
+import { evaluationWindows, trainLanguageModel, type StepInfo, type TrainerState } from '../../optim/trainer.js'
 import type { LanguageModel } from '../../models/language-model.js'
 import type { Adam } from '../../optim/adam.js'
 import type { TrainingWorkers } from '../../optim/training-workers.js'
@@ -77,6 +77,23 @@ export async function runTraining(run: TrainLoop): Promise<number> {
     run.save(s)
     savedStep = s.step
   }
+  // The held-out text's bits per character, a window at a time with the event loop turning every SLICE_MS, so
+  // that Ctrl-C is heard during a long validation (a large --data); a stop gives it up, and the line leaves it out
+  const validate = async (): Promise<string> => {
+    if (run.validation === null) return ''
+    const windows = evaluationWindows(run.model, run.validation.ids, { batchSize: run.validation.streams, bptt: run.bptt })
+    for (let sliceEnd = performance.now() + SLICE_MS; ; ) {
+      const next = windows.next()
+      if (next.done === true) return `  validation ${next.value.bitsPerToken.toFixed(4)} bits/char`
+      if (performance.now() < sliceEnd) continue
+      await nextTurn()
+      sliceEnd = performance.now() + SLICE_MS
+      if (stop !== null) {
+        windows.return({ loss: NaN, perplexity: NaN, bitsPerToken: NaN, tokens: 0 }) // ends it: the model back in training mode
+        return ''
+      }
+    }
+  }
   let trainingMs = 0
   let lastLoss = NaN
   let workers: TrainingWorkers | null = null
@@ -105,7 +122,7 @@ export async function runTraining(run: TrainLoop): Promise<number> {
       if (result.notice !== undefined && !outputClosed()) out.line(result.notice)
       state = result.state
       if (state.step === target) {
-        const validation = run.validation === null ? '' : `  validation ${evaluateLanguageModel(run.model, run.validation.ids, { batchSize: run.validation.streams, bptt: run.bptt }).bitsPerToken.toFixed(4)} bits/char`
+        const validation = await validate()
         save(state)
         say(`step ${String(state.step).padStart(String(run.steps).length)}/${run.steps}  loss ${lastLoss.toFixed(4)}${validation}  saved ${run.path}`)
       }

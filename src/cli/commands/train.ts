@@ -190,7 +190,7 @@ async function trainLocked(v: Flags, model: ModelFlags, given: Partial<TrainingO
   return runTraining({
     model: lm, optimizer, train: split.train, validation: split.validation, batch, bptt, steps, every, jobs, state, path,
     save: (s) => writeFileAtomic(path, saveCheckpoint({ model: lm, optimizer, step: s.step, trainer: s, extra: json })),
-    resumeCommand: resumeCommand(v.data, path, steps, v.every),
+    resumeCommand: resumeCommand(v.data, path, steps, v.every, jobs),
   })
 }
 
@@ -221,7 +221,8 @@ function encode(tokenizer: CharTokenizer, text: string, data: string | undefined
 
 const quote = (s: string) => (/^[\w./@%+=:,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`)
 
-function resumeCommand(data: string | undefined, path: string, steps: number, every: string | undefined): string {
+/** The command that continues the run: with its --jobs too, which a checkpoint does not record and float32 rounding depends on. */
+function resumeCommand(data: string | undefined, path: string, steps: number, every: string | undefined, jobs: number): string {
   const source = data === undefined ? '--task reber' : `--data ${quote(data)}`
-  return `seqgrad train ${source} --checkpoint ${quote(path)} --resume --steps ${steps}${every === undefined ? '' : ` --every ${every}`}`
+  return `seqgrad train ${source} --checkpoint ${quote(path)} --resume --steps ${steps}${every === undefined ? '' : ` --every ${every}`}${jobs > 1 ? ` --jobs ${jobs}` : ''}`
 }
