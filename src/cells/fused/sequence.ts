@@ -27,7 +27,7 @@ import type { CellMode } from '../kinds.js'
 import type { CellParams } from '../rnn.js'
 import { NO_MASKS, type SequenceMasks, type SequenceResult } from '../sequence.js'
 import { FUSED_CELLS, splitBiases, type GradientBuffers, type StepBuffers, type StepOffsets } from './cells.js'
-import { residentLstmBackward, residentLstmForward } from './lstm-resident.js'
+import { residentBackward, residentForward } from './resident.js'
 import { projectBackInto, projectInto } from './projection.js'
 import { copyPaddedRows, zeroPaddedRows } from './valid-steps.js'
 
@@ -92,11 +92,11 @@ export function fusedSequence(kind: CellMode, x: Tensor, h0: Tensor, c0: Tensor 
   const hW = mask === null ? hSeq : allocate(dtype, T * BP) // step t's m ⊙ h at t·BP
   const buffers: StepBuffers = { B, H, h: mSeq, c: cSeq, gates, aux, hProj, bias, bHN, gatedProduct }
   const offsets: StepOffsets = { at: 0, prevAt: 0, gatesAt: 0, daHAt: 0, auxAt: 0, dOutAt: 0 }
-  // The plain LSTM keeps its state in WebAssembly memory where it can (lstm-resident.ts); the same bits.
-  const plain = kind === 'lstm' && mask === null && valid === null && W_hr === null
+  // Without masks or a projection the state stays in WebAssembly memory where it can (resident.ts); the same bits.
+  const plain = mask === null && valid === null && W_hr === null
   // W_hh h: the one matmul left inside the recurrence, by a W_hhᵀ packed once for all steps (its first SH
   // rows: a block that reads a gated state has its product run by the step, through gatedProduct)
-  if (!(plain && residentLstmForward(buffers, p.W_hh.data, T, reverse))) withFixedRight(p.W_hh.data, P, SH, true, (timesWhhT) => {
+  if (!(plain && residentForward(kind, buffers, p.W_hh.data, T, reverse))) withFixedRight(p.W_hh.data, P, SH, true, (timesWhhT) => {
     for (let step = 0; step < T; step++) {
       const t = reverse ? T - 1 - step : step
       offsets.at = (t + shift) * BH
@@ -186,8 +186,8 @@ function backward(saved: Saved, dy: TypedArray): (Tensor | null)[] {
   }
   const grads: GradientBuffers = { B, H, h: hSeq, c, gates, aux, hProj, bias, bHN, gatedProduct, da: daX, daH, daGated, dOut, dhNext, dc, dhZ }
   const offsets: StepOffsets = { at: 0, prevAt: 0, gatesAt: 0, daHAt: 0, auxAt: 0, dOutAt: 0 }
-  const plain = kind === 'lstm' && mask === null && valid === null && W_hr === null
-  const resident = plain && residentLstmBackward(buffers, p.W_hh.data, T, reverse, { da: daX, dy, dhState, dc, dh0: h0.requiresGrad })
+  const plain = mask === null && valid === null && W_hr === null
+  const resident = plain && residentBackward(kind, buffers, p.W_hh.data, T, reverse, { daX, daH, dy, dhState, dc, dhZ, dh0: h0.requiresGrad })
   if (!resident) withFixedRight(p.W_hh.data, SH, P, false, (timesWhh) => {
     for (let step = T - 1; step >= 0; step--) {
       const t = reverse ? T - 1 - step : step

@@ -10,7 +10,7 @@
 // carries a custom section naming its code, so that the file of another seqgrad version is refused, not run.
 import { encodeModule, FunctionBuilder, V128, type WasmMemory } from './wasm-emit.js'
 import { buildGemv, type GemvFn } from './wasm-gemv.js'
-import { buildLstmBackward, buildLstmCell, buildLstmGates, buildLstmHidden, type LstmBackwardFn, type LstmCellFn, type LstmGatesFn, type LstmHiddenFn } from './wasm-lstm.js'
+import { buildCellKernels, CELL_KERNELS, type CellKernels } from './wasm-cells.js'
 import { buildSigmoid, buildTanh, type RangeFn } from './wasm-math.js'
 import { buildTiles, buildTilesRows, type TilesFn, type TilesRowsFn } from './wasm-tiles.js'
 
@@ -26,11 +26,8 @@ export interface KernelInstance {
   sigmoid: RangeFn
   tanh: RangeFn
   gemv: GemvFn
-  /** The LSTM's step, forward and back (wasm-lstm.ts). */
-  lstmGates: LstmGatesFn
-  lstmCell: LstmCellFn
-  lstmHidden: LstmHiddenFn
-  lstmBackward: LstmBackwardFn
+  /** The cells' elementwise steps (wasm-cells.ts); null from the module without them (see kernelModule). */
+  cells: CellKernels | null
   /** Whether this instance's matmul tile and mat-vec use relaxed SIMD's multiply-add. */
   fma: boolean
 }
@@ -61,20 +58,26 @@ interface BuiltModule {
   fingerprint: string
   arity: Record<string, number>
 }
-const built: Partial<Record<KernelVariant, BuiltModule>> = {}
+const built: Record<string, BuiltModule> = {}
 
-function kernelModule(variant: KernelVariant): BuiltModule {
-  let module = built[variant]
+/**
+ * The module of a variant: every kernel, or with `compact` all but the cells' steps. A page's main thread may
+ * compile only 4 KB synchronously in some browsers (older Chromium, some Android WebViews): there the compact
+ * module, under 4 KB, keeps the matmuls on SIMD, and the cells run their JavaScript steps (the same bits).
+ */
+function kernelModule(variant: KernelVariant, compact = false): BuiltModule {
+  const key = `${variant}${compact ? ' compact' : ''}`
+  let module = built[key]
   if (module === undefined) {
     const fma = variant === 'fma'
     const functions = {
       tiles: buildTiles(fma), sigmoid: buildSigmoid(), tanh: buildTanh(), gemv: buildGemv(fma), tilesRows: buildTilesRows(fma),
-      lstmGates: buildLstmGates(), lstmCell: buildLstmCell(), lstmHidden: buildLstmHidden(), lstmBackward: buildLstmBackward(),
+      ...(compact ? {} : buildCellKernels()),
     }
     const fingerprint = fnv1a32(encodeModule(functions, 1))
     const ascii = Uint8Array.from(fingerprint, (ch) => ch.charCodeAt(0))
     const arity = Object.fromEntries(Object.entries(functions).map(([name, f]) => [name, f.params.length]))
-    module = built[variant] = { bytes: encodeModule(functions, 1, { [SECTION]: ascii }), fingerprint, arity }
+    module = built[key] = { bytes: encodeModule(functions, 1, { [SECTION]: ascii }), fingerprint, arity }
   }
   return module
 }
@@ -86,6 +89,9 @@ function kernelModule(variant: KernelVariant): BuiltModule {
 export function wasmKernelBytes(variant: KernelVariant = 'exact'): Uint8Array {
   return kernelModule(variant).bytes.slice()
 }
+
+/** The bytes of the compact module (all but the cells' steps, see kernelModule), for tests. */
+export const compactKernelBytes = (variant: KernelVariant = 'exact'): Uint8Array => kernelModule(variant, true).bytes.slice()
 
 /**
  * Whether this runtime's WebAssembly validates relaxed SIMD's f32x4.relaxed_madd: a module of one function
@@ -119,14 +125,18 @@ function compiledModule(): { module: object; fma: boolean } | null {
   if (wasm === undefined) return null
   if (compiled === undefined) {
     compiled = null
-    // the FMA variant where relaxed SIMD validates, the exact one otherwise (or if that fails after all)
+    // the FMA variant where relaxed SIMD validates, the exact one otherwise (or if that fails after all); each
+    // whole, else compact (a main thread that compiles only 4 KB at once)
     for (const variant of !exactOnly && hasRelaxedSimd() ? (['fma', 'exact'] as const) : (['exact'] as const)) {
-      try {
-        compiled = { module: new wasm.Module(kernelModule(variant).bytes), fma: variant === 'fma', given: false }
-        break
-      } catch {
-        // next variant, or none: the callers use JavaScript
+      for (const compact of [false, true]) {
+        try {
+          compiled = { module: new wasm.Module(kernelModule(variant, compact).bytes), fma: variant === 'fma', given: false }
+          break
+        } catch {
+          // smaller, next variant, or none: the callers use JavaScript
+        }
       }
+      if (compiled !== null) break
     }
   }
   return compiled
@@ -172,10 +182,7 @@ export function kernelInstance(): KernelInstance | null {
       sigmoid: exports.sigmoid as RangeFn,
       tanh: exports.tanh as RangeFn,
       gemv: exports.gemv as GemvFn,
-      lstmGates: exports.lstmGates as LstmGatesFn,
-      lstmCell: exports.lstmCell as LstmCellFn,
-      lstmHidden: exports.lstmHidden as LstmHiddenFn,
-      lstmBackward: exports.lstmBackward as LstmBackwardFn,
+      cells: typeof exports.lstmCell === 'function' ? (Object.fromEntries(CELL_KERNELS.map((name) => [name, exports[name]])) as CellKernels) : null,
       fma: module.fma,
     }
   } catch {

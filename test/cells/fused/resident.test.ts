@@ -1,19 +1,19 @@
-// The plain float32 LSTM runs its recurrence with the state resident in WebAssembly memory (lstm-resident.ts,
-// the step kernels of wasm-lstm.ts). It must give the JavaScript steps' bits: a recurrent mask of ones sends the
-// same sequence through the JavaScript steps (m ⊙ h = h exactly), so the two are compared value for value,
-// every gradient included, over shapes around the SIMD lanes and tiles. And it must be the path that runs.
+// The float32 LSTM, GRU and tanh RNN run their recurrence with the state resident in WebAssembly memory
+// (resident.ts, the step kernels of wasm-cells.ts). It must give the JavaScript steps' bits: a recurrent mask of
+// ones sends the same sequence through the JavaScript steps (m ⊙ h = h exactly), so the two are compared value
+// for value, every gradient included, over shapes around the SIMD lanes and tiles. And it must be the path that runs.
 import fc from 'fast-check'
-import * as resident from '../../../src/cells/fused/lstm-resident.js'
+import * as resident from '../../../src/cells/fused/resident.js'
 import { fusedSequence } from '../../../src/cells/fused/sequence.js'
 import { hasSimd, ones } from '../../../src/index.js'
 import { runSequence, sequenceFunctional, sequenceOperands, OPERAND_NAMES, type SequenceCase } from '../../helpers/fused-cases.js'
 
-jest.mock('../../../src/cells/fused/lstm-resident.js', () => {
-  const actual = jest.requireActual('../../../src/cells/fused/lstm-resident.js')
-  return { ...actual, residentLstmForward: jest.fn(actual.residentLstmForward), residentLstmBackward: jest.fn(actual.residentLstmBackward) }
+jest.mock('../../../src/cells/fused/resident.js', () => {
+  const actual = jest.requireActual<typeof resident>('../../../src/cells/fused/resident.js')
+  return { ...actual, residentForward: jest.fn(actual.residentForward), residentBackward: jest.fn(actual.residentBackward) }
 })
-const forward = resident.residentLstmForward as jest.MockedFunction<typeof resident.residentLstmForward>
-const backward = resident.residentLstmBackward as jest.MockedFunction<typeof resident.residentLstmBackward>
+const forward = resident.residentForward as jest.MockedFunction<typeof resident.residentForward>
+const backward = resident.residentBackward as jest.MockedFunction<typeof resident.residentBackward>
 
 /** Runs a case forward and back, plain or through a mask of ones; its output, h, c and every leaf's gradient. */
 function run(c: SequenceCase, throughMask: boolean, requiresGrad?: readonly boolean[]): Float32Array[] {
@@ -39,7 +39,7 @@ function expectSameBits(c: SequenceCase, requiresGrad?: readonly boolean[]): voi
 }
 
 const caseArb: fc.Arbitrary<SequenceCase> = fc.record({
-  mode: fc.constant('lstm' as const),
+  mode: fc.constantFrom('lstm' as const, 'gru' as const, 'rnn_tanh' as const),
   T: fc.integer({ min: 1, max: 7 }),
   // B past 4-row panels and not a multiple of them; H a multiple of 4 (resident) or not (the JavaScript steps
   // both ways), 4H past one 512-column block and H past 256 rows of one packed k block
@@ -52,7 +52,7 @@ const caseArb: fc.Arbitrary<SequenceCase> = fc.record({
   scale: fc.constantFrom(0.5, 1, 3),
 })
 
-describe('the LSTM with its state resident in WebAssembly memory', () => {
+describe('the LSTM, GRU and tanh RNN with their state resident in WebAssembly memory', () => {
   beforeEach(() => {
     forward.mockClear()
     backward.mockClear()
@@ -63,18 +63,21 @@ describe('the LSTM with its state resident in WebAssembly memory', () => {
   })
 
   test('gives the JavaScript steps\' bits: output, h, c and every gradient', () => {
-    fc.assert(fc.property(caseArb, (c) => expectSameBits(c)), { numRuns: 120, seed: 77 })
+    fc.assert(fc.property(caseArb, (c) => expectSameBits(c)), { numRuns: 200, seed: 77 })
   })
 
-  test('without a gradient for h0 (the first step\'s product skipped), and for a large step (H = 260, B = 33)', () => {
-    expectSameBits({ mode: 'lstm', T: 3, B: 5, D: 3, H: 8, reverse: false, bias: true, seed: 4 }, [true, false, true, true, true, true, true])
-    expectSameBits({ mode: 'lstm', T: 2, B: 33, D: 4, H: 260, reverse: true, bias: true, seed: 5 })
+  test.each(['lstm', 'gru', 'rnn_tanh'] as const)('%s: without a gradient for h0 (the first step\'s product skipped), and for a large step (H = 260, B = 33)', (mode) => {
+    expectSameBits({ mode, T: 3, B: 5, D: 3, H: 8, reverse: false, bias: true, seed: 4 }, [true, false, true, true, true, true, true])
+    expectSameBits({ mode, T: 2, B: 33, D: 4, H: 260, reverse: true, bias: true, seed: 5 })
   })
 
-  test('is the path the plain float32 LSTM takes, forward and back; not with a mask, float64 or H off the lanes', () => {
-    run({ mode: 'lstm', T: 3, B: 4, D: 2, H: 8, reverse: false, bias: true, seed: 1 }, false)
-    expect(forward.mock.results.map((r) => r.value)).toEqual([true])
-    expect(backward.mock.results.map((r) => r.value)).toEqual([true])
+  test('is the path the float32 LSTM, GRU and tanh RNN take, forward and back; not with a mask, float64, H off the lanes or another mode', () => {
+    for (const mode of ['lstm', 'gru', 'rnn_tanh'] as const) run({ mode, T: 3, B: 4, D: 2, H: 8, reverse: false, bias: true, seed: 1 }, false)
+    expect(forward.mock.results.map((r) => r.value)).toEqual([true, true, true])
+    expect(backward.mock.results.map((r) => r.value)).toEqual([true, true, true])
+    forward.mockClear()
+    for (const mode of ['gru_reset_before', 'rnn_relu', 'lstm_hard_sigmoid'] as const) run({ mode, T: 3, B: 4, D: 2, H: 8, reverse: false, bias: true, seed: 1 }, false)
+    expect(forward.mock.results.map((r) => r.value)).toEqual([false, false, false])
     forward.mockClear()
     run({ mode: 'lstm', T: 3, B: 4, D: 2, H: 8, reverse: false, bias: true, seed: 1 }, true)
     run({ mode: 'lstm', T: 3, B: 4, D: 2, H: 6, reverse: false, bias: true, seed: 1 }, false)
