@@ -174,3 +174,11 @@ export function removeCreatedDirectories(created: readonly string[]): void {
     }
   }
 }
+
+/**
+ * Why a checkpoint would not load, for the command line: the library's message without the name of the
+ * function that threw, and without its hint at a load option (allowNonFinite) the commands do not have.
+ */
+export function checkpointProblem(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).replace(/^\w+: /, '').replace(/; pass \{ allowNonFinite: true \} to load non-finite values/g, ' (a run that diverged; resume from an earlier checkpoint, or train anew)')
+}

@@ -302,3 +302,23 @@ describe('train shows its progress', () => {
     expect(run.stdout.trimEnd().split('\n').length).toBeLessThan(16) // a tenth of the run per line, not a line per step
   })
 })
+
+describe('a checkpoint that holds non-finite values', () => {
+  test('sample and train --resume refuse it in the command line\'s words, not with a library option', () => {
+    const dir = temp()
+    const data = textFile(dir)
+    const checkpoint = join(dir, 'model.safetensors')
+    expect(seqgrad(['train', '--data', data, '--checkpoint', checkpoint, ...tiny, '--steps', '1']).status).toBe(0)
+    const bytes = readFileSync(checkpoint)
+    const headerEnd = 8 + Number(bytes.readBigUInt64LE(0))
+    bytes.writeFloatLE(Number.NaN, headerEnd) // the first value of the first tensor
+    writeFileSync(checkpoint, bytes)
+    for (const args of [['sample', '--checkpoint', checkpoint], ['train', '--data', data, '--checkpoint', checkpoint, '--resume', '--steps', '2']]) {
+      const run = seqgrad(args)
+      expect(run.status).not.toBe(0)
+      expect(run.stderr).toMatch(/non-finite|NaN/)
+      expect(run.stderr).toMatch(/a run that diverged; resume from an earlier checkpoint, or train anew/)
+      expect(run.stderr).not.toMatch(/allowNonFinite/)
+    }
+  })
+})

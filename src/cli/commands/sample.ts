@@ -1,6 +1,7 @@
 // `seqgrad sample`: text from a checkpoint written by `seqgrad train`.
 import { CharTokenizer } from '../../data/char-tokenizer.js'
 import { loadCheckpoint } from '../../io/checkpoint.js'
+import { checkpointProblem } from '../files.js'
 import { LanguageModel } from '../../models/language-model.js'
 import { integerOption, numberOption, parseCommand, UsageError } from '../args.js'
 import { readLanguageModelExtra } from './train-checkpoint.js'
@@ -44,7 +45,7 @@ export function sampleCommand(argv: string[]): void {
   try {
     loadCheckpoint(bytes, { model })
   } catch (error) {
-    throw new Error(`cannot load ${values.checkpoint}: ${(error instanceof Error ? error.message : String(error)).replace(/^\w+: /, '')}`)
+    throw new Error(`cannot load ${values.checkpoint}: ${checkpointProblem(error)}`)
   }
   const prompt = values.prompt ?? tokenizer.decode([0])
   let promptIds: Int32Array

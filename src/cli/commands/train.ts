@@ -11,7 +11,7 @@ import { Adam } from '../../optim/adam.js'
 import type { TrainerState } from '../../optim/trainer.js'
 import { Generator, manualSeed } from '../../tensor/random.js'
 import { choiceOption, integerOption, numberOption, parseCommand, sizeOption, UsageError } from '../args.js'
-import { checkFileTarget, removeStaleTemporaries, writeFileAtomic } from '../files.js'
+import { checkFileTarget, checkpointProblem, removeStaleTemporaries, writeFileAtomic } from '../files.js'
 import { lockCheckpoint } from '../lock.js'
 import { checkMemory, defaultMemoryLimit, estimateMemory, withTrainWorkers } from '../memory.js'
 import { fingerprint, holdOut, readTextFile, type DataFingerprint } from '../text.js'
@@ -171,7 +171,7 @@ async function trainLocked(v: Flags, model: ModelFlags, given: Partial<TrainingO
       try {
         return loadCheckpoint(resumed.bytes, { model: lm, optimizer })
       } catch (error) {
-        throw new Error(`cannot resume from ${path}: ${(error instanceof Error ? error.message : String(error)).replace(/^\w+: /, '')}`)
+        throw new Error(`cannot resume from ${path}: ${checkpointProblem(error)}`)
       }
     })()
     resumed.bytes = new Uint8Array(0) // the file's bytes are not needed any more
