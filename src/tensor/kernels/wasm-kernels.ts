@@ -1,7 +1,7 @@
 // seqgrad's WebAssembly: one module holding every SIMD kernel (the matmul tiles, σ and tanh, the matrix–
-// vector product, the LSTM's step), written by wasm-emit.ts at load time and compiled once; each user
-// instantiates it for a memory of its own. It comes in two variants. Where the runtime validates relaxed SIMD (Chromium, Deno,
-// Node ≥ 22; Node 20 with --experimental-wasm-relaxed-simd), the matmul tile and the mat-vec do each
+// vector product, the cells' steps), written by wasm-emit.ts at load time and compiled once; each user
+// instantiates it for a memory of its own. It comes in two variants. Where the runtime validates relaxed SIMD
+// (Chromium, Deno, Node ≥ 22; Node 20 with --experimental-wasm-relaxed-simd), the matmul tile and the mat-vec do each
 // multiply-add as one f32x4.relaxed_madd, fused where the hardware has FMA; elsewhere, and always where
 // asked (useExactKernels), the exact variant rounds each product before adding it, the same bits in every
 // runtime. σ and tanh are the same in both. The exact variant ships as dist/seqgrad-kernels.wasm (the
