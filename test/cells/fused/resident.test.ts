@@ -6,6 +6,7 @@ import fc from 'fast-check'
 import * as resident from '../../../src/cells/fused/resident.js'
 import { fusedSequence } from '../../../src/cells/fused/sequence.js'
 import { hasSimd, ones } from '../../../src/index.js'
+import { simdMemoryBytes } from '../../../src/tensor/kernels/simd-gemm.js'
 import { runSequence, sequenceFunctional, sequenceOperands, OPERAND_NAMES, type SequenceCase } from '../../helpers/fused-cases.js'
 
 jest.mock('../../../src/cells/fused/resident.js', () => {
@@ -69,6 +70,19 @@ describe('the LSTM, GRU and tanh RNN with their state resident in WebAssembly me
   test.each(['lstm', 'gru', 'rnn_tanh'] as const)('%s: without a gradient for h0 (the first step\'s product skipped), and for a large step (H = 260, B = 33)', (mode) => {
     expectSameBits({ mode, T: 3, B: 5, D: 3, H: 8, reverse: false, bias: true, seed: 4 }, [true, false, true, true, true, true, true])
     expectSameBits({ mode, T: 2, B: 33, D: 4, H: 260, reverse: true, bias: true, seed: 5 })
+  })
+
+  test.each(['lstm', 'gru', 'rnn_tanh'] as const)('%s: a batch too large for one region runs in groups of rows (2,500 rows of 64: two groups), with the same bits', (mode) => {
+    expectSameBits({ mode, T: 2, B: 2500, D: 3, H: 64, reverse: false, bias: true, seed: 6 })
+  })
+
+  test('WebAssembly memory never shrinks, so a large batch must not grow it by its size (8,192 × 128: 63 MB in one region)', () => {
+    const c: SequenceCase = { mode: 'lstm', T: 1, B: 8192, D: 2, H: 128, reverse: false, bias: true, seed: 7 }
+    const leaves = sequenceOperands(c, 'float32')
+    sequenceFunctional(c, runSequence(fusedSequence, c, leaves)).backward()
+    expect(forward.mock.results.map((r) => r.value)).toEqual([true])
+    // the packed W_hh (2 MiB), the region (at most 8 MiB), the products' scratch (under 9 MiB)
+    expect(simdMemoryBytes()).toBeLessThan(24 * 2 ** 20)
   })
 
   test('is the path the float32 LSTM, GRU and tanh RNN take, forward and back; not with a mask, float64, H off the lanes or another mode', () => {
