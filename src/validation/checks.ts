@@ -3,7 +3,9 @@
 // Every layer of seqgrad uses these; this module imports nothing, so any layer may.
 
 export function checkOptionKeys(where: string, opts: unknown, allowed: readonly string[]): void {
-  if (opts === null || typeof opts !== 'object') throw new Error(`${where}: expected an options object, got ${describe(opts)}`)
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts) || ArrayBuffer.isView(opts)) {
+    throw new Error(`${where}: expected an options object, got ${describe(opts)}; its options are ${allowed.join(', ')}`)
+  }
   for (const key of Object.keys(opts)) {
     if (!allowed.includes(key)) {
       const camel = key.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase())

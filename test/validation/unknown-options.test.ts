@@ -99,3 +99,12 @@ describe('options objects refuse unknown keys', () => {
     expect(() => row.call(row.valid())).not.toThrow()
   })
 })
+
+// an array (a prompt passed where the options go) has keys '0', '1', …: it was refused as "unknown option '0'"
+test.each([
+  ['an array', [1, 2, 3], /got the array \[1, 2, 3\]/],
+  ['a typed array', Int32Array.of(1, 2), /got .*Int32Array/],
+])('an options object that is %s is refused as such, naming the options', (_, value, shown) => {
+  const message = expectPlainError(() => model().generate(value as never), /^LanguageModel\.generate: expected an options object, got /, shown)
+  expect(message).toMatch(/; its options are prompt, maxTokens, .*stopToken$/)
+})
