@@ -110,7 +110,7 @@ describe('the shipped module', () => {
     expect(pkg.files).toContain('dist')
   })
 
-  test('it validates, exports its memory and the thirteen kernels, names its code in a custom section, and stays small; without the cells\' steps, under 4 KB', () => {
+  test('it validates, exports its memory and the sixteen kernels, names its code in a custom section, and stays small; without the cells\' steps, under 4 KB', () => {
     const bytes = wasmKernelBytes()
     expect(wasm.validate(bytes)).toBe(true)
     const module = moduleOf(bytes)
@@ -121,7 +121,8 @@ describe('the shipped module', () => {
       { name: 'tanh', kind: 'function' },
       { name: 'gemv', kind: 'function' },
       { name: 'tilesRows', kind: 'function' },
-      ...['preActivation', 'lstmCell', 'lstmHidden', 'lstmBackward', 'gruNew', 'gruHidden', 'gruBackward', 'rnnBackward'].map((name) => ({ name, kind: 'function' })),
+      ...['preActivation', 'lstmCell', 'lstmHidden', 'lstmBackward', 'gruNew', 'gruHidden', 'gruBackward', 'rnnBackward', 'reluActivation', 'reluBackward', 'linearBackward']
+        .map((name) => ({ name, kind: 'function' })),
     ])
     const sections = wasm.Module.customSections(module, 'seqgrad.kernels').map((s) => Buffer.from(s).toString('latin1'))
     expect(sections).toHaveLength(1)
@@ -214,7 +215,7 @@ describe('useWasmKernels', () => {
     const label = Buffer.from(bytes.subarray(at - 'fnv1a32:'.length, at + 8))
     label.set(Buffer.from(fingerprint, 'latin1'))
     const labelOnly = moduleOf(encodeModule({ tiles: new FunctionBuilder([I32]) }, 1, { 'seqgrad.kernels': label }))
-    expect(use(labelOnly)).toThrow("useWasmKernels: this WebAssembly.Module bears seqgrad's section but not its kernels (missing or different: tiles, sigmoid, tanh, gemv, tilesRows, preActivation, lstmCell, lstmHidden, lstmBackward, gruNew, gruHidden, gruBackward, rnnBackward): pass the dist/seqgrad-kernels.wasm of the seqgrad version you import, unchanged")
+    expect(use(labelOnly)).toThrow("useWasmKernels: this WebAssembly.Module bears seqgrad's section but not its kernels (missing or different: tiles, sigmoid, tanh, gemv, tilesRows, preActivation, lstmCell, lstmHidden, lstmBackward, gruNew, gruHidden, gruBackward, rnnBackward, reluActivation, reluBackward, linearBackward): pass the dist/seqgrad-kernels.wasm of the seqgrad version you import, unchanged")
     expect(fresh.simd.hasSimd()).toBe(false)
     expect(fresh.kernels.kernelGeneration()).toBe(0)
   })

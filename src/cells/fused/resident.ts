@@ -9,9 +9,9 @@
 // WebAssembly memory never shrinks, so the region is bounded: a batch whose rows would need more than
 // REGION_BYTES runs in groups of rows, each through all the steps (rows never meet in a step), in one region.
 //
-// Taken by fusedSequence for the float32 LSTM, GRU (r after W_hn, PyTorch's) and tanh RNN where the SIMD
-// kernels and their cell steps run and H is a multiple of 4, without a projection, padded steps or recurrent
-// dropout; elsewhere the JavaScript steps run.
+// Taken by fusedSequence for the float32 LSTM, GRU (r after W_hn, PyTorch's) and RNN (tanh, relu, linear)
+// where the SIMD kernels and their cell steps run and H is a multiple of 4, without a projection, padded steps
+// or recurrent dropout; elsewhere (hard σ gates and the GRU with r before W_hn too) the JavaScript steps run.
 import type { TypedArray } from '../../tensor/dtype.js'
 import { simdWithPackedB } from '../../tensor/kernels/simd-gemm.js'
 import type { CellMode } from '../kinds.js'
@@ -26,7 +26,7 @@ const REGION_BYTES = 8 * 2 ** 20
 const groupRows = (B: number, perRow: number) => Math.min(B, Math.max(4, Math.floor(REGION_BYTES / 4 / perRow / 4) * 4))
 
 /** Gate blocks of the modes that run resident. */
-const GATES: Partial<Record<CellMode, number>> = { lstm: 4, gru: 3, rnn_tanh: 1 }
+const GATES: Partial<Record<CellMode, number>> = { lstm: 4, gru: 3, rnn_tanh: 1, rnn_relu: 1, rnn_linear: 1 }
 
 /** Whether the resident steps can run: a mode they know, float32, whole SIMD lanes per row. */
 const fits = (kind: CellMode, h: TypedArray, W_hh: TypedArray, H: number): W_hh is Float32Array =>
@@ -39,7 +39,7 @@ const fits = (kind: CellMode, h: TypedArray, W_hh: TypedArray, H: number): W_hh 
 export function residentForward(kind: CellMode, buffers: StepBuffers, W_hh: TypedArray, T: number, reverse: boolean): boolean {
   const { B, H, h: hSeq, c: cSeq, gates, aux, bias, bHN } = buffers
   if (!fits(kind, hSeq, W_hh, H)) return false
-  const G = GATES[kind] as number, GH = G * H, BH = B * H, shift = reverse ? 0 : 1, lstm = kind === 'lstm', gru = kind === 'gru'
+  const G = GATES[kind] as number, GH = G * H, BH = B * H, shift = reverse ? 0 : 1, lstm = kind === 'lstm', gru = kind === 'gru', rnn = G === 1
   // The region in floats, for a group of R rows: h (the product's A: whole 4-row panels), the product, c, the
   // step's gate rows, the scratch (LSTM [i | f | o | g | c'], GRU [r | z | n]), the GRU's W_hn h + b_hn, then
   // the biases (float64)
@@ -90,12 +90,15 @@ export function residentForward(kind: CellMode, buffers: StepBuffers, W_hh: Type
           k.tanh(s(2), rowsH)
           cells.gruHidden(rows, hB, s(0), hB, s(1), hB, s(2), hB, x(0), gB, x(1), gB, x(2), gB, b(hAt), hB)
           aux.set(view.subarray(base + auxAt, base + auxAt + rowsH), auxOut)
+        } else if (kind === 'rnn_relu') {
+          // h' = relu(W_ih x + b_ih + b_hh + W_hh h) (rnn.ts)
+          cells.reluActivation(rows, hB, b(hAt), hB, x(0), gB, bias64(0), 0, b(prodAt), pB)
         } else {
-          // h' = tanh(W_ih x + b_ih + b_hh + W_hh h) (rnn.ts)
+          // h' = tanh(W_ih x + b_ih + b_hh + W_hh h), or that sum itself for the linear RNN (rnn.ts)
           pre(0, b(hAt))
-          k.tanh(b(hAt), rowsH)
+          if (kind === 'rnn_tanh') k.tanh(b(hAt), rowsH)
         }
-        if (kind !== 'rnn_tanh') gates.set(view.subarray(base + xpAt, base + xpAt + rows * GH), gatesAt)
+        if (!rnn) gates.set(view.subarray(base + xpAt, base + xpAt + rows * GH), gatesAt)
         hSeq.set(view.subarray(base + hAt, base + hAt + rowsH), outAt)
       }
     }
@@ -127,8 +130,8 @@ export interface ResidentGradients {
 export function residentBackward(kind: CellMode, buffers: StepBuffers, W_hh: TypedArray, T: number, reverse: boolean, g: ResidentGradients): boolean {
   const { B, H, h: hSeq, c: cSeq, gates, aux } = buffers
   if (!fits(kind, hSeq, W_hh, H)) return false
-  const G = GATES[kind] as number, GH = G * H, BH = B * H, shift = reverse ? 0 : 1, lstm = kind === 'lstm', gru = kind === 'gru'
-  const ldh = roundUp(H, 8), rnn = kind === 'rnn_tanh'
+  const G = GATES[kind] as number, GH = G * H, BH = B * H, shift = reverse ? 0 : 1, lstm = kind === 'lstm', gru = kind === 'gru', rnn = G === 1
+  const ldh = roundUp(H, 8)
   // In floats, for a group of R rows: da (the product's A; the GRU's recurrent side), dh (its C, ldh per row), dc
   // or dh through z ⊙ h, the step's gates, the GRU's input-side da, its aux (tanh c' or W_hn h + b_hn), the state
   // it read (c or h; the RNN: its own h'), and dOut
@@ -164,8 +167,11 @@ export function residentBackward(kind: CellMode, buffers: StepBuffers, W_hh: Typ
           cells.gruBackward(rows, hB, gate(gatesAt, 0), gB, gate(gatesAt, 1), gB, gate(gatesAt, 2), gB, b(prevAt), hB, b(auxAt), hB, b(dOutAt), hB,
             b(dhAt), ldh * 4, b(carryAt), hB, gate(daXAt, 0), gB, gate(daXAt, 1), gB, gate(daXAt, 2), gB, gate(daAt, 0), gB, gate(daAt, 1), gB, gate(daAt, 2), gB)
           g.daX.set(view.subarray(base + daXAt, base + daXAt + rows * GH), rowsAt)
+        } else if (kind === 'rnn_linear') {
+          cells.linearBackward(rows, hB, b(daAt), hB, b(dOutAt), hB, b(dhAt), ldh * 4)
         } else {
-          cells.rnnBackward(rows, hB, b(daAt), hB, b(dOutAt), hB, b(dhAt), ldh * 4, b(prevAt), hB)
+          const activationBackward = kind === 'rnn_relu' ? cells.reluBackward : cells.rnnBackward
+          activationBackward(rows, hB, b(daAt), hB, b(dOutAt), hB, b(dhAt), ldh * 4, b(prevAt), hB)
         }
         g.daH.set(view.subarray(base + daAt, base + daAt + rows * GH), rowsAt)
         // dh of the state this step read = da_t · W_hh (at the first step that is dh0, only wanted for h0)

@@ -6,7 +6,10 @@
 import { buildFormula, type FormulaFn } from './wasm-formula.js'
 import type { FunctionBuilder } from './wasm-emit.js'
 
-export const CELL_KERNELS = ['preActivation', 'lstmCell', 'lstmHidden', 'lstmBackward', 'gruNew', 'gruHidden', 'gruBackward', 'rnnBackward'] as const
+export const CELL_KERNELS = [
+  'preActivation', 'lstmCell', 'lstmHidden', 'lstmBackward', 'gruNew', 'gruHidden', 'gruBackward', 'rnnBackward',
+  'reluActivation', 'reluBackward', 'linearBackward',
+] as const
 export type CellKernels = Record<(typeof CELL_KERNELS)[number], FormulaFn>
 
 /** The kernels by name, as they are exported (in CELL_KERNELS order). */
@@ -29,4 +32,9 @@ export const buildCellKernels = (): Record<(typeof CELL_KERNELS)[number], Functi
     'dh = d + nx + dz; an = dh*(1 - z)*(1 - n*n); az = dh*(hp - n)*z*(1 - z); ar = an*hn*r*(1 - r); xr = ar; xz = az; xn = an; rr = ar; rz = az; rn = an*r; dz = dh*z'),
   // tanh RNN backward: da = (dOut + dhNext) ⊙ (1 − h'²)
   rnnBackward: buildFormula('a d n y', 'a = (d + n)*(1 - y*y)'),
+  // relu RNN: h' = relu(W_ih x + b_ih + b_hh + W_hh h); da = dh where h' > 0, else 0 (at the kink too, as PyTorch)
+  reluActivation: buildFormula('o x b:64 p', 'o = relu(x + b + p)'),
+  reluBackward: buildFormula('a d n y', 'a = positive(y, d + n)'),
+  // linear RNN (Keras's activation 'linear'): h' = W_ih x + b_ih + b_hh + W_hh h, whose slope is 1
+  linearBackward: buildFormula('a d n', 'a = d + n'),
 })

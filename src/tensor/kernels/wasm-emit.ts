@@ -112,6 +112,10 @@ export class FunctionBuilder {
   f64x2Add(): this { return this.simd(0xf0) }
   f64x2Sub(): this { return this.simd(0xf1) }
   f64x2Mul(): this { return this.simd(0xf2) }
+  /** Per lane a < b, for a (below) and b (top): all ones where true, else zeros. */
+  f64x2Lt(): this { return this.simd(0x49) }
+  /** Per lane a < b ? b : a, for a (below) and b (top): so pmax(0, x) is x > 0 ? x : 0, NaN and −0 giving 0. */
+  f64x2Pmax(): this { return this.simd(0xf7) }
   f32x4Add(): this { return this.simd(0xe4) }
   f32x4Sub(): this { return this.simd(0xe5) }
   f32x4Mul(): this { return this.simd(0xe6) }

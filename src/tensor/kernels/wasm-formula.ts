@@ -1,5 +1,5 @@
 // Elementwise kernels written as their formulas: a program of statements `name = expression` (+, −, ×,
-// parentheses, numbers) compiled to WebAssembly that runs it over rows × H units, two units at a time, in
+// parentheses, numbers, and relu(x) = x > 0 ? x : 0 and positive(y, x) = y > 0 ? x : 0) compiled to WebAssembly that runs it over rows × H units, two units at a time, in
 // float64 (f64x2). Evaluated left to right as JavaScript evaluates the same expression, with float32 operands
 // widened exactly and a value stored to a float32 stream rounded once, as JavaScript's typed arrays store it,
 // the kernel gives the bits of the JavaScript loop it replaces (wasm-cells.ts has the cells' kernels).
@@ -24,8 +24,13 @@ export function buildFormula(streams: string, program: string): FunctionBuilder 
   const wide = names.map((name) => name.endsWith(':64'))
   const stream = new Map(names.map((name, k) => [name.replace(':64', ''), k]))
   const temps = new Map<string, number>()
-  const tokens = program.match(/\d+(\.\d+)?|\w+|[-+*()=;]/g) ?? []
-  let at = 0
+  const tokens = program.match(/\d+(\.\d+)?|\w+|[-+*()=;,]/g) ?? []
+  /** The local of a float64 temporary, made on first use. */
+  const temp = (name: string) => {
+    if (!temps.has(name)) temps.set(name, f.local(V128))
+    return temps.get(name) as number
+  }
+  let at = 0, masks = 0
   const peek = () => tokens[at]
   const take = (expected?: string) => {
     const token = tokens[at++]
@@ -38,6 +43,24 @@ export function buildFormula(streams: string, program: string): FunctionBuilder 
     const token = take()
     if (token === '(') {
       expression()
+      take(')')
+    } else if (token === 'relu' || token === 'positive') {
+      // as JavaScript's `y > 0 ? x : 0`: 0 where y is NaN, −0 or below
+      take('(')
+      if (token === 'relu') {
+        f.f64x2Const(0)
+        expression()
+        f.f64x2Pmax()
+      } else {
+        f.f64x2Const(0)
+        expression() // y: a lane mask of 0 < y, kept while x is computed
+        f.f64x2Lt()
+        take(',')
+        const mask = temp(`\0mask${masks++}`) // one local per call: nested calls keep theirs
+        f.set(mask)
+        expression()
+        f.f64x2Const(0).get(mask).v128Bitselect()
+      }
       take(')')
     } else if (/^\d/.test(token)) f.f64x2Const(Number(token))
     else if (stream.has(token)) {
@@ -85,8 +108,7 @@ export function buildFormula(streams: string, program: string): FunctionBuilder 
             f.f32x4DemoteF64x2Zero().v128Store64Lane0()
           } else {
             expression()
-            if (!temps.has(name)) temps.set(name, f.local(V128))
-            f.set(temps.get(name) as number)
+            f.set(temp(name))
           }
           if (at < tokens.length) take(';')
         }

@@ -1,11 +1,11 @@
-// The float32 LSTM, GRU and tanh RNN run their recurrence with the state resident in WebAssembly memory
+// The float32 LSTM, GRU and RNN (tanh, relu, linear) run their recurrence with the state resident in WebAssembly memory
 // (resident.ts, the step kernels of wasm-cells.ts). It must give the JavaScript steps' bits: a recurrent mask of
 // ones sends the same sequence through the JavaScript steps (m ⊙ h = h exactly), so the two are compared value
 // for value, every gradient included, over shapes around the SIMD lanes and tiles. And it must be the path that runs.
 import fc from 'fast-check'
 import * as resident from '../../../src/cells/fused/resident.js'
 import { fusedSequence } from '../../../src/cells/fused/sequence.js'
-import { hasSimd, ones } from '../../../src/index.js'
+import { hasSimd, ones, type Tensor } from '../../../src/index.js'
 import { simdMemoryBytes } from '../../../src/tensor/kernels/simd-gemm.js'
 import { runSequence, sequenceFunctional, sequenceOperands, OPERAND_NAMES, type SequenceCase } from '../../helpers/fused-cases.js'
 
@@ -17,8 +17,10 @@ const forward = resident.residentForward as jest.MockedFunction<typeof resident.
 const backward = resident.residentBackward as jest.MockedFunction<typeof resident.residentBackward>
 
 /** Runs a case forward and back, plain or through a mask of ones; its output, h, c and every leaf's gradient. */
-function run(c: SequenceCase, throughMask: boolean, requiresGrad?: readonly boolean[]): Float32Array[] {
+function run(c: SequenceCase, throughMask: boolean, requiresGrad?: readonly boolean[], special = false): Float32Array[] {
   const leaves = sequenceOperands(c, 'float32', requiresGrad)
+  // NaN, ±∞, −0 and huge values in x (and so in the pre-activations), to hold the two paths to one answer there too
+  if (special) [Number.NaN, Infinity, -Infinity, -0, 1e30, -1e30].forEach((v, i) => ((leaves[0] as Tensor).data[i * 7] = v))
   const r = runSequence(fusedSequence, c, leaves, { recurrent: throughMask ? ones([c.B, c.H], { dtype: 'float32' }) : null })
   sequenceFunctional(c, r).backward()
   const grads = leaves.map((t) => (t?.grad?.data as Float32Array | undefined) ?? new Float32Array(0))
@@ -27,9 +29,9 @@ function run(c: SequenceCase, throughMask: boolean, requiresGrad?: readonly bool
 
 const NAMES = ['output', 'h', 'c', ...OPERAND_NAMES.map((name) => `d${name}`)]
 
-function expectSameBits(c: SequenceCase, requiresGrad?: readonly boolean[]): void {
-  const plain = run(c, false, requiresGrad)
-  const js = run(c, true, requiresGrad)
+function expectSameBits(c: SequenceCase, requiresGrad?: readonly boolean[], special = false): void {
+  const plain = run(c, false, requiresGrad, special)
+  const js = run(c, true, requiresGrad, special)
   plain.forEach((values, k) => {
     const other = js[k]
     expect(values.length).toBe(other.length)
@@ -39,8 +41,10 @@ function expectSameBits(c: SequenceCase, requiresGrad?: readonly boolean[]): voi
   })
 }
 
+const MODES = ['lstm', 'gru', 'rnn_tanh', 'rnn_relu', 'rnn_linear'] as const
+
 const caseArb: fc.Arbitrary<SequenceCase> = fc.record({
-  mode: fc.constantFrom('lstm' as const, 'gru' as const, 'rnn_tanh' as const),
+  mode: fc.constantFrom(...MODES),
   T: fc.integer({ min: 1, max: 7 }),
   // B past 4-row panels and not a multiple of them; H a multiple of 4 (resident) or not (the JavaScript steps
   // both ways), 4H past one 512-column block and H past 256 rows of one packed k block
@@ -53,7 +57,7 @@ const caseArb: fc.Arbitrary<SequenceCase> = fc.record({
   scale: fc.constantFrom(0.5, 1, 3),
 })
 
-describe('the LSTM, GRU and tanh RNN with their state resident in WebAssembly memory', () => {
+describe('the LSTM, GRU and RNN with their state resident in WebAssembly memory', () => {
   beforeEach(() => {
     forward.mockClear()
     backward.mockClear()
@@ -67,12 +71,16 @@ describe('the LSTM, GRU and tanh RNN with their state resident in WebAssembly me
     fc.assert(fc.property(caseArb, (c) => expectSameBits(c)), { numRuns: 200, seed: 77 })
   })
 
-  test.each(['lstm', 'gru', 'rnn_tanh'] as const)('%s: without a gradient for h0 (the first step\'s product skipped), and for a large step (H = 260, B = 33)', (mode) => {
+  test.each(MODES)('%s: without a gradient for h0 (the first step\'s product skipped), and for a large step (H = 260, B = 33)', (mode) => {
     expectSameBits({ mode, T: 3, B: 5, D: 3, H: 8, reverse: false, bias: true, seed: 4 }, [true, false, true, true, true, true, true])
     expectSameBits({ mode, T: 2, B: 33, D: 4, H: 260, reverse: true, bias: true, seed: 5 })
   })
 
-  test.each(['lstm', 'gru', 'rnn_tanh'] as const)('%s: a batch too large for one region runs in groups of rows (2,500 rows of 64: two groups), with the same bits', (mode) => {
+  test.each(MODES)('%s: NaN, ±∞, −0 and ±1e30 in x give the JavaScript steps\' answers too', (mode) => {
+    expectSameBits({ mode, T: 3, B: 5, D: 9, H: 8, reverse: false, bias: true, seed: 8 }, undefined, true)
+  })
+
+  test.each(MODES)('%s: a batch too large for one region runs in groups of rows (2,500 rows of 64: two groups), with the same bits', (mode) => {
     expectSameBits({ mode, T: 2, B: 2500, D: 3, H: 64, reverse: false, bias: true, seed: 6 })
   })
 
@@ -85,12 +93,12 @@ describe('the LSTM, GRU and tanh RNN with their state resident in WebAssembly me
     expect(simdMemoryBytes()).toBeLessThan(24 * 2 ** 20)
   })
 
-  test('is the path the float32 LSTM, GRU and tanh RNN take, forward and back; not with a mask, float64, H off the lanes or another mode', () => {
-    for (const mode of ['lstm', 'gru', 'rnn_tanh'] as const) run({ mode, T: 3, B: 4, D: 2, H: 8, reverse: false, bias: true, seed: 1 }, false)
-    expect(forward.mock.results.map((r) => r.value)).toEqual([true, true, true])
-    expect(backward.mock.results.map((r) => r.value)).toEqual([true, true, true])
+  test('is the path the float32 LSTM, GRU and RNN take, forward and back; not with a mask, float64, H off the lanes or another mode', () => {
+    for (const mode of MODES) run({ mode, T: 3, B: 4, D: 2, H: 8, reverse: false, bias: true, seed: 1 }, false)
+    expect(forward.mock.results.map((r) => r.value)).toEqual(MODES.map(() => true))
+    expect(backward.mock.results.map((r) => r.value)).toEqual(MODES.map(() => true))
     forward.mockClear()
-    for (const mode of ['gru_reset_before', 'rnn_relu', 'lstm_hard_sigmoid'] as const) run({ mode, T: 3, B: 4, D: 2, H: 8, reverse: false, bias: true, seed: 1 }, false)
+    for (const mode of ['gru_reset_before', 'lstm_hard_sigmoid', 'gru_hard_sigmoid'] as const) run({ mode, T: 3, B: 4, D: 2, H: 8, reverse: false, bias: true, seed: 1 }, false)
     expect(forward.mock.results.map((r) => r.value)).toEqual([false, false, false])
     forward.mockClear()
     run({ mode: 'lstm', T: 3, B: 4, D: 2, H: 8, reverse: false, bias: true, seed: 1 }, true)
