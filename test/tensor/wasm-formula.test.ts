@@ -48,3 +48,18 @@ test('no rows, no work; a name neither a stream nor assigned before, or a float6
   expect(() => buildFormula('o a:64', 'a = o')).toThrow("buildFormula: the float64 stream 'a' is read only, in a = o")
   expect(() => buildFormula('o a', 'o = (a + 1')).toThrow("buildFormula: expected ')', got 'undefined' in o = (a + 1")
 })
+
+test('relu(x) and positive(y, x) are JavaScript\'s x > 0 ? x : 0 and y > 0 ? x : 0, NaN and −0 included', () => {
+  const { run, memory } = compile('o q a b', 'o = relu(a - 1 + 1); q = positive(a, b*2)')
+  const values = [Number.NaN, -0, 0, 1e-45, -1e-45, 3, -3, Infinity, -Infinity, 1e38]
+  const H = 2 * Math.ceil(values.length / 2) // whole pairs
+  const f32 = new Float32Array(memory.buffer)
+  const [O, Q, A, B] = [0, 100, 200, 300]
+  values.forEach((v, i) => { f32[A + i] = v; f32[B + i] = values[values.length - 1 - i] })
+  run(1, H * 4, O * 4, 0, Q * 4, 0, A * 4, 0, B * 4, 0)
+  values.forEach((_, i) => {
+    const a = f32[A + i], b = f32[B + i], x = a - 1 + 1
+    expect(Object.is(f32[O + i], Math.fround(x > 0 ? x : 0))).toBe(true)
+    expect(Object.is(f32[Q + i], Math.fround(a > 0 ? b * 2 : 0))).toBe(true)
+  })
+})
